@@ -1,0 +1,339 @@
+//! Bodies of the HTTP API under `/v1`, shared so the widget and the server read and write the
+//! same shapes. Request bodies refuse unknown fields: a misspelt field is an error, not a no-op.
+
+use crate::catalog::{CategoryGroup, Masking, NecessaryGround, Sensitivity};
+use crate::policy::{EditionVersion, PolicyEdition};
+use crate::{CalendarDate, DataCategoryId, Lang, PurposeId, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// At most this many events in one `POST /v1/events`.
+pub const MAX_EVENTS_PER_BATCH: usize = 100;
+/// At most this many characters in any free-text field of a request.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// The header that carries the anonymous device id of a visitor who is not signed in.
+pub const DEVICE_HEADER: &str = "x-consent-device";
+
+/// Every error the API answers: a stable code and a sentence for people.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub message: String,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyResponse {
+    pub version: EditionVersion,
+    pub published: CalendarDate,
+    /// Continued use from this date counts as acceptance (1.6): publication + 7 calendar days.
+    pub deemed_accepted_from: CalendarDate,
+    pub current: bool,
+    pub requested_language: Lang,
+    /// The language of `edition`: the requested one if published in it, else its fallback.
+    pub language: Lang,
+    pub edition: PolicyEdition,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClauseLink {
+    /// As the catalog cites it: `2.2.5` or `4.2`.
+    pub reference: String,
+    /// The anchor of that clause or item in the policy view.
+    pub anchor: String,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurposeView {
+    pub id: PurposeId,
+    pub necessary: bool,
+    pub ground: Option<NecessaryGround>,
+    pub default_granted: bool,
+    pub title: String,
+    pub summary: String,
+    /// The language the clause references are in (the policy's, when `en` was asked for).
+    pub clause_language: Lang,
+    pub clauses: Vec<ClauseLink>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataCategoryView {
+    pub id: DataCategoryId,
+    pub name: String,
+    pub group: CategoryGroup,
+    pub sensitivity: Sensitivity,
+    pub masking: Masking,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentUpdate {
+    /// The edition the user was shown when choosing.
+    pub policy_version: EditionVersion,
+    /// The language the user was shown.
+    pub lang: Lang,
+    pub choices: BTreeMap<PurposeId, bool>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AcceptanceMethod {
+    /// The user pressed a button that accepts the edition (1.6).
+    Button,
+    /// The user went on using the service 7 days after publication (1.6).
+    DeemedByContinuedUse,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acceptance {
+    pub edition: EditionVersion,
+    pub method: AcceptanceMethod,
+    pub at: Timestamp,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurposeState {
+    pub purpose: PurposeId,
+    pub necessary: bool,
+    pub granted: bool,
+    /// When the user last chose; `None` while the default applies.
+    pub changed_at: Option<Timestamp>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentState {
+    pub current_edition: EditionVersion,
+    pub deemed_accepted_from: CalendarDate,
+    /// The newest edition accepted, and how.
+    pub accepted: Option<Acceptance>,
+    /// Whether the current edition is accepted: the widget shows the update notice otherwise.
+    pub current_accepted: bool,
+    /// Whether the user has answered the banner at all.
+    pub answered: bool,
+    pub purposes: Vec<PurposeState>,
+}
+
+impl ConsentState {
+    pub fn granted(&self, purpose: PurposeId) -> bool {
+        self.purposes
+            .iter()
+            .any(|p| p.purpose == purpose && p.granted)
+    }
+}
+
+/// Proof of one consent decision, for the user to keep.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub receipt_id: String,
+    /// `user:…` or `device:…`.
+    pub subject: String,
+    pub choices: BTreeMap<PurposeId, bool>,
+    pub policy_version: EditionVersion,
+    pub language_shown: Lang,
+    pub at: Timestamp,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentUpdated {
+    pub state: ConsentState,
+    pub receipt: Receipt,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    BannerShown,
+    AcceptAll,
+    RefuseOptional,
+    ChoicesOpened,
+    ChoicesSaved,
+    DialogClosed,
+    PolicyOpened,
+    PolicyAcceptedByButton,
+    UpdateNoticeShown,
+    LanguageChanged,
+    WithdrawalStarted,
+    WithdrawalRequested,
+    MyDataOpened,
+    ExportDownloaded,
+    GpcHonoured,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiEvent {
+    /// Made by the client (a UUID): the same event sent twice is stored once.
+    pub id: String,
+    pub kind: EventKind,
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<PurposeId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<EditionVersion>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventBatch {
+    pub events: Vec<UiEvent>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsAccepted {
+    pub received: usize,
+    /// New events; the rest were replays of events already stored.
+    pub stored: usize,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalRequest {
+    pub purposes: Vec<PurposeId>,
+    /// The language of the written application: kk or ru (en gets ru, the application must be
+    /// in a language of the agreement).
+    pub lang: Lang,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrittenApplication {
+    pub language: Lang,
+    pub filename: String,
+    pub text: String,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawalRecorded {
+    pub withdrawal_id: String,
+    pub at: Timestamp,
+    pub purposes: Vec<PurposeId>,
+    pub application: WrittenApplication,
+    /// 2.6: what withdrawal may lead to, in the requested language.
+    pub consequences: String,
+    pub state: ConsentState,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataSource {
+    /// Given by the user.
+    User,
+    /// Collected by the company's services.
+    Company,
+    /// From third parties under contract (2.4).
+    ThirdParty,
+    /// From open sources (2.4).
+    OpenSource,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    /// 2.2.7: IT contractors, under confidentiality.
+    ItProviders,
+    /// 4.1: affiliates of the company.
+    Affiliates,
+    /// 4.1–4.2: partners.
+    Partners,
+    /// 4.2: recipients outside Kazakhstan.
+    CrossBorder,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldItem {
+    pub category: DataCategoryId,
+    pub value: String,
+    pub source: DataSource,
+    #[serde(default)]
+    pub since: Option<Timestamp>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectDataUpsert {
+    pub items: Vec<HeldItem>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldCategory {
+    pub category: DataCategoryId,
+    pub name: String,
+    pub sensitivity: Sensitivity,
+    pub held: bool,
+    /// Masked as the catalog says: partly for phone and email, not at all for sensitive data.
+    pub value: Option<String>,
+    pub since: Option<Timestamp>,
+    pub source: Option<DataSource>,
+    pub purposes: Vec<PurposeId>,
+    pub recipients: Vec<Recipient>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub detail: serde_json::Value,
+    /// Personal data too: shown to the subject, never logged.
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyData {
+    pub subject: String,
+    pub generated_at: Timestamp,
+    /// 2.5: where the data is kept.
+    pub storage_location: String,
+    /// 2.5: how long.
+    pub retention: String,
+    pub categories: Vec<HeldCategory>,
+    pub consents: ConsentState,
+    pub consent_history: Vec<LedgerEntry>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditionPublication {
+    /// The edition's Markdown source in each published language (kk and ru).
+    pub sources: BTreeMap<Lang, String>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainReport {
+    pub subject: String,
+    pub records: i64,
+    pub intact: bool,
+    /// The sequence number of the first record whose hash does not match.
+    pub first_broken: Option<i64>,
+}

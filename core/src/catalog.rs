@@ -1,0 +1,353 @@
+//! The catalogs of processing purposes (2.2, 4.2) and data categories (2.3), loaded once from
+//! the data files in `policy/`. Ids exist only for entries of these files: a [`PurposeId`] or
+//! [`DataCategoryId`] cannot be made up.
+
+use crate::lang::Localized;
+use crate::Lang;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+const PURPOSES_JSON: &str = include_str!("../../policy/purposes.json");
+const CATEGORIES_JSON: &str = include_str!("../../policy/data_categories.json");
+
+macro_rules! catalog_id {
+    ($name:ident, $what:literal, $lookup:ident) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(&'static str);
+
+        impl $name {
+            /// The id of a catalog entry; an unknown id is an error naming it.
+            pub fn parse(text: &str) -> Result<$name, UnknownId> {
+                catalog()
+                    .$lookup(text)
+                    .map(|entry| entry.id)
+                    .ok_or_else(|| UnknownId {
+                        what: $what,
+                        id: text.chars().take(64).collect(),
+                    })
+            }
+
+            pub fn as_str(self) -> &'static str {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $name::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+catalog_id!(PurposeId, "purpose", purpose);
+catalog_id!(DataCategoryId, "data category", category);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownId {
+    pub what: &'static str,
+    pub id: String,
+}
+
+impl fmt::Display for UnknownId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown {} `{}`", self.what, self.id)
+    }
+}
+
+impl std::error::Error for UnknownId {}
+
+/// Why the company may process data for a purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "basis", content = "ground", rename_all = "lowercase")]
+pub enum LegalBasis {
+    /// Needed for the service, a contract or the law: cannot be refused or withdrawn (2.7).
+    Necessary(NecessaryGround),
+    /// Only with the user's consent, which may be refused and withdrawn (2.6).
+    Consent,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NecessaryGround {
+    Service,
+    Contract,
+    Law,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purpose {
+    pub id: PurposeId,
+    pub basis: LegalBasis,
+    /// Clause references per published language, e.g. `2.2.5` (clause 2.2, item 5) or `4.2`.
+    pub clauses: BTreeMap<Lang, Vec<String>>,
+    pub title: Localized,
+    pub summary: Localized,
+}
+
+impl Purpose {
+    pub fn is_necessary(&self) -> bool {
+        matches!(self.basis, LegalBasis::Necessary(_))
+    }
+
+    /// What the purpose is set to before the user has said anything: necessary ones on,
+    /// every consent purpose off.
+    pub fn default_granted(&self) -> bool {
+        self.is_necessary()
+    }
+
+    pub fn clauses_in(&self, lang: Lang) -> &[String] {
+        let published = lang.legal_fallbacks()[0];
+        self.clauses
+            .get(&published)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sensitivity {
+    Ordinary,
+    /// Identity documents and face images: never shown back in full.
+    Sensitive,
+}
+
+/// How a held value is shown back to its subject in the "my data" view.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Masking {
+    None,
+    /// Phone and email: enough to recognise, not enough to copy.
+    Partial,
+    /// Sensitive data: only that it is held and since when.
+    OnFileSince,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CategoryGroup {
+    /// Collected by the service itself (first half of 2.3).
+    Technical,
+    /// The user's personal data listed in 2.3.
+    Personal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataCategory {
+    pub id: DataCategoryId,
+    pub group: CategoryGroup,
+    pub sensitivity: Sensitivity,
+    pub masking: Masking,
+    /// The words of 2.3 this category stands for, per published language.
+    pub quote: BTreeMap<Lang, String>,
+    pub name: Localized,
+    /// What the category is used for.
+    pub purposes: Vec<PurposeId>,
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    pub purposes: Vec<Purpose>,
+    pub categories: Vec<DataCategory>,
+}
+
+impl Catalog {
+    pub fn purpose(&self, id: &str) -> Option<&Purpose> {
+        self.purposes.iter().find(|p| p.id.0 == id)
+    }
+
+    pub fn category(&self, id: &str) -> Option<&DataCategory> {
+        self.categories.iter().find(|c| c.id.0 == id)
+    }
+
+    pub fn purpose_by_id(&self, id: PurposeId) -> &Purpose {
+        self.purpose(id.0)
+            .expect("a PurposeId comes from the catalog")
+    }
+
+    pub fn category_by_id(&self, id: DataCategoryId) -> &DataCategory {
+        self.category(id.0)
+            .expect("a DataCategoryId comes from the catalog")
+    }
+
+    pub fn consent_purposes(&self) -> impl Iterator<Item = &Purpose> {
+        self.purposes.iter().filter(|p| !p.is_necessary())
+    }
+}
+
+/// The catalog shipped with this build.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| load(PURPOSES_JSON, CATEGORIES_JSON).expect("shipped catalogs are valid"))
+}
+
+#[derive(Deserialize)]
+struct RawPurposes {
+    purposes: Vec<RawPurpose>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPurpose {
+    id: String,
+    basis: String,
+    ground: Option<NecessaryGround>,
+    default: bool,
+    clauses: BTreeMap<Lang, Vec<String>>,
+    title: Localized,
+    summary: Localized,
+}
+
+#[derive(Deserialize)]
+struct RawCategories {
+    categories: Vec<RawCategory>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    id: String,
+    group: CategoryGroup,
+    sensitivity: Sensitivity,
+    masking: Masking,
+    quote: BTreeMap<Lang, String>,
+    name: Localized,
+    purposes: Vec<String>,
+}
+
+/// Loads and checks the catalogs: every purpose has a legal basis that matches its default
+/// (necessary ones on, consent ones off), ids are unique, and sensitive data is masked.
+pub fn load(purposes_json: &str, categories_json: &str) -> Result<Catalog, String> {
+    let raw: RawPurposes =
+        serde_json::from_str(purposes_json).map_err(|e| format!("purposes: {e}"))?;
+    let mut purposes = Vec::new();
+    for p in raw.purposes {
+        let basis = match (p.basis.as_str(), p.ground) {
+            ("necessary", Some(ground)) => LegalBasis::Necessary(ground),
+            ("consent", None) => LegalBasis::Consent,
+            (basis, ground) => {
+                return Err(format!(
+                    "purpose `{}`: basis `{basis}` with ground {ground:?}",
+                    p.id
+                ))
+            }
+        };
+        if p.default != matches!(basis, LegalBasis::Necessary(_)) {
+            return Err(format!(
+                "purpose `{}`: a consent purpose must default to off, a necessary one to on",
+                p.id
+            ));
+        }
+        purposes.push(Purpose {
+            id: PurposeId(unique_id(&p.id, purposes.iter().map(|q: &Purpose| q.id.0))?),
+            basis,
+            clauses: p.clauses,
+            title: p.title,
+            summary: p.summary,
+        });
+    }
+    let raw: RawCategories =
+        serde_json::from_str(categories_json).map_err(|e| format!("data categories: {e}"))?;
+    let mut categories = Vec::new();
+    for c in raw.categories {
+        if c.sensitivity == Sensitivity::Sensitive && c.masking != Masking::OnFileSince {
+            return Err(format!(
+                "data category `{}`: sensitive data must be masked",
+                c.id
+            ));
+        }
+        categories.push(DataCategory {
+            id: DataCategoryId(unique_id(
+                &c.id,
+                categories.iter().map(|d: &DataCategory| d.id.0),
+            )?),
+            group: c.group,
+            sensitivity: c.sensitivity,
+            masking: c.masking,
+            purposes: c
+                .purposes
+                .iter()
+                .map(|id| {
+                    purposes
+                        .iter()
+                        .map(|p: &Purpose| p.id)
+                        .find(|p| p.0 == id)
+                        .ok_or_else(|| {
+                            format!("data category `{}` serves unknown purpose `{id}`", c.id)
+                        })
+                })
+                .collect::<Result<_, _>>()?,
+            quote: c.quote,
+            name: c.name,
+        });
+    }
+    Ok(Catalog {
+        purposes,
+        categories,
+    })
+}
+
+/// Ids are leaked once, at load, so that ids can be `Copy` and `'static` everywhere after.
+fn unique_id<'a>(
+    id: &str,
+    taken: impl IntoIterator<Item = &'a str>,
+) -> Result<&'static str, String> {
+    let well_formed = !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    if !well_formed {
+        return Err(format!("id `{id}`: use lowercase letters and `_`"));
+    }
+    if taken.into_iter().any(|t| t == id) {
+        return Err(format!("id `{id}` appears twice"));
+    }
+    Ok(Box::leak(id.to_owned().into_boxed_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_ids_are_refused_with_their_name() {
+        let err = PurposeId::parse("spam").unwrap_err();
+        assert_eq!(err.to_string(), "unknown purpose `spam`");
+        assert!(serde_json::from_str::<PurposeId>("\"surveys\"").is_ok());
+        assert!(serde_json::from_str::<DataCategoryId>("\"surveys\"").is_err());
+    }
+
+    #[test]
+    fn a_consent_purpose_that_defaults_on_is_rejected() {
+        let purposes = PURPOSES_JSON.replacen("\"default\": false", "\"default\": true", 1);
+        let err = load(&purposes, CATEGORIES_JSON).unwrap_err();
+        assert!(err.contains("must default to off"), "{err}");
+    }
+
+    #[test]
+    fn unmasked_sensitive_data_is_rejected() {
+        let categories =
+            CATEGORIES_JSON.replacen("\"masking\": \"on_file_since\"", "\"masking\": \"none\"", 1);
+        assert!(load(PURPOSES_JSON, &categories)
+            .unwrap_err()
+            .contains("must be masked"));
+    }
+}

@@ -1,0 +1,260 @@
+//! Who is asking: a signed-in user (a JWT from the site or app), an anonymous device, the
+//! company's systems (service token) or staff (staff token with a role). Extractors do the
+//! checking, so a handler that takes an [`AuthenticatedUser`] cannot forget it.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use consent_core::api::DEVICE_HEADER;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::AppState;
+
+pub const USER_AUDIENCE: &str = "dosmart-consent";
+pub const SERVICE_AUDIENCE: &str = "dosmart-consent-service";
+pub const STAFF_AUDIENCE: &str = "dosmart-consent-staff";
+/// Shorter secrets are refused at start: HS256 with a guessable key is no signature.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Clone)]
+pub struct Secret {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl Secret {
+    pub fn new(secret: &[u8]) -> Secret {
+        Secret {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+}
+
+/// The three token secrets; service and staff tokens are refused when theirs is not set.
+#[derive(Clone)]
+pub struct Keys {
+    pub user: Secret,
+    pub service: Option<Secret>,
+    pub staff: Option<Secret>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub exp: i64,
+    pub aud: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<StaffRole>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    /// Looks at a user's records to answer them; every look is audited (3.5).
+    Support,
+    /// May also verify ledgers.
+    PrivacyOfficer,
+    /// Publishes new editions of the policy.
+    PolicyEditor,
+}
+
+pub fn issue(
+    secret: &Secret,
+    audience: &str,
+    sub: &str,
+    role: Option<StaffRole>,
+    ttl_secs: i64,
+) -> String {
+    let claims = Claims {
+        sub: sub.to_owned(),
+        exp: now_secs() + ttl_secs,
+        aud: audience.to_owned(),
+        role,
+    };
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &secret.encoding)
+        .expect("HS256 signing cannot fail")
+}
+
+fn now_secs() -> i64 {
+    crate::clock::now().millis() / 1000
+}
+
+fn verify(secret: &Secret, audience: &str, token: &str) -> Result<Claims, ApiError> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(&["exp", "sub", "aud"]);
+    validation.leeway = 30;
+    let claims = jsonwebtoken::decode::<Claims>(token, &secret.decoding, &validation)
+        .map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind::*;
+            ApiError::Unauthorized(match e.kind() {
+                ExpiredSignature => "the token has expired",
+                InvalidAudience => "the token is not for this service (audience)",
+                InvalidSignature => "the token's signature does not match",
+                InvalidAlgorithm => "the token must be signed with HS256",
+                _ => "the token is malformed",
+            })
+        })?
+        .claims;
+    if !valid_user_id(&claims.sub) {
+        return Err(ApiError::Unauthorized(
+            "the token's subject is not a valid user id",
+        ));
+    }
+    Ok(claims)
+}
+
+fn valid_user_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && !id.chars().any(char::is_control)
+}
+
+fn bearer(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("the Authorization header is not text"))?;
+    value
+        .strip_prefix("Bearer ")
+        .map(|t| Some(t.trim()))
+        .ok_or(ApiError::Unauthorized(
+            "use `Authorization: Bearer <token>`",
+        ))
+}
+
+fn device(headers: &HeaderMap) -> Result<Option<DeviceId>, ApiError> {
+    let Some(value) = headers.get(DEVICE_HEADER) else {
+        return Ok(None);
+    };
+    let text = value.to_str().map_err(|_| ApiError::BadDeviceId)?;
+    uuid::Uuid::try_parse(text)
+        .map(|u| Some(DeviceId(u.hyphenated().to_string())))
+        .map_err(|_| ApiError::BadDeviceId)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceId(String);
+
+impl DeviceId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whose records a request reads and writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// Signed in; `device` is the anonymous id the same browser used before signing in.
+    User {
+        id: String,
+        device: Option<DeviceId>,
+    },
+    Device(DeviceId),
+}
+
+impl Subject {
+    /// The key of the subject's records in the store.
+    pub fn key(&self) -> String {
+        match self {
+            Subject::User { id, .. } => user_key(id),
+            Subject::Device(d) => format!("device:{}", d.0),
+        }
+    }
+}
+
+pub fn user_key(id: &str) -> String {
+    format!("user:{id}")
+}
+
+impl FromRequestParts<AppState> for Subject {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let device = device(&parts.headers)?;
+        match bearer(&parts.headers)? {
+            Some(token) => {
+                let claims = verify(&app.keys.user, USER_AUDIENCE, token)?;
+                Ok(Subject::User {
+                    id: claims.sub,
+                    device,
+                })
+            }
+            None => device.map(Subject::Device).ok_or(ApiError::NoSubject),
+        }
+    }
+}
+
+/// A signed-in user: for what only a known person may see (their data, their export).
+pub struct AuthenticatedUser {
+    pub id: String,
+}
+
+impl FromRequestParts<AppState> for AuthenticatedUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers)?
+            .ok_or(ApiError::Unauthorized("sign in: this needs a bearer token"))?;
+        let claims = verify(&app.keys.user, USER_AUDIENCE, token)?;
+        Ok(AuthenticatedUser { id: claims.sub })
+    }
+}
+
+/// The company's own systems, which upsert what they hold about users.
+pub struct ServiceCaller {
+    pub name: String,
+}
+
+impl FromRequestParts<AppState> for ServiceCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let secret = app.keys.service.as_ref().ok_or(ApiError::Unauthorized(
+            "service tokens are not enabled on this server",
+        ))?;
+        let token =
+            bearer(&parts.headers)?.ok_or(ApiError::Unauthorized("a service token is required"))?;
+        let claims = verify(secret, SERVICE_AUDIENCE, token)?;
+        Ok(ServiceCaller { name: claims.sub })
+    }
+}
+
+/// A member of staff with a role.
+pub struct Staff {
+    pub id: String,
+    pub role: StaffRole,
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let secret = app.keys.staff.as_ref().ok_or(ApiError::Unauthorized(
+            "staff tokens are not enabled on this server",
+        ))?;
+        let token =
+            bearer(&parts.headers)?.ok_or(ApiError::Unauthorized("a staff token is required"))?;
+        let claims = verify(secret, STAFF_AUDIENCE, token)?;
+        let role = claims
+            .role
+            .ok_or(ApiError::Unauthorized("a staff token must carry a role"))?;
+        Ok(Staff {
+            id: claims.sub,
+            role,
+        })
+    }
+}
+
+impl Staff {
+    pub fn require(&self, allowed: &[StaffRole]) -> Result<(), ApiError> {
+        if allowed.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("your staff role does not allow this"))
+        }
+    }
+}

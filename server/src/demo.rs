@@ -1,0 +1,79 @@
+//! `--demo`: a sample user with data on file, a page that signs them in, and the widget.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
+use consent_core::api::DataSource;
+use consent_core::DataCategoryId;
+use std::path::PathBuf;
+use tower_http::services::ServeDir;
+
+use crate::auth::{self, USER_AUDIENCE};
+use crate::json::Json;
+use crate::store::records::{self, HeldValue};
+use crate::store::StoreError;
+use crate::AppState;
+
+pub const DEMO_USER: &str = "demo-user";
+
+const SAMPLE: &[(&str, &str, DataSource)] = &[
+    ("full_name", "Айгерім Сәрсенқызы Ахметова", DataSource::User),
+    ("phone", "+7 701 234 56 78", DataSource::User),
+    ("email", "aigerim@example.kz", DataSource::User),
+    (
+        "identity_document",
+        "ID 045678912, both sides",
+        DataSource::User,
+    ),
+    ("face_image", "avatar-2026-03.jpg", DataSource::User),
+    ("ip_address", "95.56.12.34", DataSource::Company),
+    (
+        "geolocation",
+        "Almaty, 43.24 N 76.89 E",
+        DataSource::Company,
+    ),
+    (
+        "browser_os",
+        "Chrome 131 on Android 15",
+        DataSource::Company,
+    ),
+    ("social_name", "aigerim.a", DataSource::ThirdParty),
+];
+
+pub async fn seed(app: &AppState) -> Result<(), StoreError> {
+    if !records::held(&app.store, DEMO_USER).await?.is_empty() {
+        return Ok(());
+    }
+    let now = crate::clock::now();
+    app.store
+        .write(move |tx| {
+            Box::pin(async move {
+                for (category, value, source) in SAMPLE {
+                    let id = DataCategoryId::parse(category)
+                        .expect("sample categories are in the catalog");
+                    let held = HeldValue {
+                        value: (*value).to_owned(),
+                        source: *source,
+                        since: now,
+                    };
+                    records::upsert_held(tx, DEMO_USER, id, &held, now).await?;
+                }
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await
+}
+
+pub fn routes(static_dir: Option<PathBuf>) -> Router<AppState> {
+    let router = Router::new().route("/demo/token", get(demo_token));
+    match static_dir {
+        Some(dir) => router.fallback_service(ServeDir::new(dir)),
+        None => router,
+    }
+}
+
+/// Signs the demo page in as the sample user: what the real site does with its own login.
+async fn demo_token(State(app): State<AppState>) -> Json<serde_json::Value> {
+    let token = auth::issue(&app.keys.user, USER_AUDIENCE, DEMO_USER, None, 3600);
+    Json(serde_json::json!({ "token": token, "user": DEMO_USER }))
+}

@@ -1,0 +1,77 @@
+//! The editions of the policy the server knows: those shipped in the build and those staff
+//! published since, kept in the database and cached here.
+
+use consent_core::{CalendarDate, EditionVersion, Lang, PolicyEdition};
+
+use crate::store::{records, Store, StoreError};
+
+#[derive(Debug, Clone, Default)]
+pub struct Editions {
+    /// In publication order.
+    all: Vec<PolicyEdition>,
+}
+
+impl Editions {
+    /// Loads what the database has, first adding the shipped editions it lacks.
+    pub async fn load(store: &Store) -> Result<Editions, StoreError> {
+        let stored = records::all_editions(store).await?;
+        let missing: Vec<PolicyEdition> = consent_core::editions()
+            .into_iter()
+            .filter(|e| {
+                !stored
+                    .iter()
+                    .any(|s| s.version == e.version && s.language == e.language)
+            })
+            .collect();
+        if !missing.is_empty() {
+            let now = crate::clock::now();
+            store
+                .write(move |tx| {
+                    Box::pin(async move {
+                        for edition in &missing {
+                            records::insert_edition(tx, edition, now).await?;
+                        }
+                        Ok::<_, StoreError>(())
+                    })
+                })
+                .await?;
+        }
+        Ok(Editions {
+            all: records::all_editions(store).await?,
+        })
+    }
+
+    pub fn add(&mut self, editions: Vec<PolicyEdition>) {
+        self.all.extend(editions);
+    }
+
+    pub fn exists(&self, version: &EditionVersion) -> bool {
+        self.all.iter().any(|e| &e.version == version)
+    }
+
+    /// The edition in force on `today`: the latest published on or before it (1.5).
+    pub fn current(&self, today: CalendarDate) -> &PolicyEdition {
+        self.all
+            .iter()
+            .filter(|e| e.published <= today)
+            .max_by_key(|e| e.published)
+            .or_else(|| self.all.first())
+            .expect("at least the shipped edition exists")
+    }
+
+    /// An edition in the requested language, or in its published fallback.
+    pub fn get(&self, version: &EditionVersion, lang: Lang) -> Option<&PolicyEdition> {
+        lang.legal_fallbacks().into_iter().find_map(|l| {
+            self.all
+                .iter()
+                .find(|e| &e.version == version && e.language == l)
+        })
+    }
+
+    pub fn published(&self, version: &EditionVersion) -> Option<CalendarDate> {
+        self.all
+            .iter()
+            .find(|e| &e.version == version)
+            .map(|e| e.published)
+    }
+}

@@ -1,0 +1,167 @@
+//! The consent server: the ledger of choices, the policy and purpose API, and the report of
+//! what is held about a user. `main.rs` only parses the command line; everything else is here
+//! so the tests start the real server on port 0.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+mod consents;
+mod demo;
+pub mod editions;
+pub mod error;
+mod json;
+pub mod routes;
+pub mod store;
+mod texts;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::RwLock;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::auth::Keys;
+use crate::editions::Editions;
+use crate::store::{Store, StoreError};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub keys: Keys,
+    pub editions: Arc<RwLock<Editions>>,
+}
+
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    pub keys: Keys,
+    pub allowed_origins: Vec<String>,
+    /// Seed a sample user and serve the widget and the demo page from `static_dir`.
+    pub demo: bool,
+    pub static_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    #[error("--allow-origin `{0}` is not an origin like https://dosmart.kz")]
+    BadOrigin(String),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        let store = Store::connect(&settings.database_url).await?;
+        let editions = Editions::load(&store).await?;
+        let state = AppState {
+            store,
+            keys: settings.keys.clone(),
+            editions: Arc::new(RwLock::new(editions)),
+        };
+        let mut router = routes::api();
+        if settings.demo {
+            demo::seed(&state).await?;
+            router = router.merge(demo::routes(settings.static_dir.clone()));
+        }
+        let router = router
+            .route_layer(middleware::from_fn(log_request))
+            .with_state(state.clone())
+            .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
+            .layer(cors(&settings.allowed_origins)?)
+            .layer(CatchPanicLayer::custom(|_| server_error_response()));
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .map_err(|e| StartError::Bind(settings.bind, e))?;
+        Ok(Application {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+    }
+}
+
+fn server_error_response() -> Response {
+    let body = consent_core::api::ErrorBody {
+        error: "internal".into(),
+        message: "the server could not complete the request; nothing was changed".into(),
+    };
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+fn cors(origins: &[String]) -> Result<CorsLayer, StartError> {
+    let origins = origins
+        .iter()
+        .map(|o| {
+            let valid =
+                (o.starts_with("https://") || o.starts_with("http://")) && !o.ends_with('/');
+            valid
+                .then(|| HeaderValue::from_str(o).ok())
+                .flatten()
+                .ok_or_else(|| StartError::BadOrigin(o.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::PUT, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static(consent_core::api::DEVICE_HEADER),
+        ])
+        .expose_headers([header::CONTENT_LANGUAGE, header::CONTENT_DISPOSITION]))
+}
+
+/// One line per request: method, route template (never the concrete path, which may hold a
+/// user id), status and time. No headers, no query, no body: they carry tokens and personal data.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".into());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(%method, route, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    response
+}

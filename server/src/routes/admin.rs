@@ -1,0 +1,164 @@
+use axum::extract::{Path, Query, State};
+use consent_core::api::{ChainReport, SubjectDataUpsert};
+use consent_core::{Lang, Timestamp};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::bounded_text;
+use super::my_data::data_held;
+use crate::auth::{user_key, ServiceCaller, Staff, StaffRole};
+use crate::consents::append;
+use crate::error::{ApiError, ApiResult};
+use crate::json::Json;
+use crate::store::ledger::{self, Origin};
+use crate::store::records::{self, AuditEntry, HeldValue};
+use crate::store::StoreError;
+use crate::AppState;
+
+fn user_id(raw: &str) -> ApiResult<String> {
+    let ok = !raw.is_empty() && raw.len() <= 128 && !raw.chars().any(char::is_control);
+    ok.then(|| raw.to_owned()).ok_or_else(|| {
+        ApiError::Invalid("the user id must be 1 to 128 printable characters".into())
+    })
+}
+
+/// The company's systems upsert what they hold about a user (2.3–2.4).
+#[utoipa::path(put, path = "/v1/admin/subjects/{user}/data", params(("user" = String, Path)),
+    responses((status = 200, description = "Stored"), (status = 401, description = "Not a service token", body = consent_core::api::ErrorBody), (status = 422, description = "Bad item; nothing stored", body = consent_core::api::ErrorBody)),
+    security(("service_token" = [])))]
+pub async fn upsert_data(
+    State(app): State<AppState>,
+    caller: ServiceCaller,
+    Path(user): Path<String>,
+    Json(body): Json<SubjectDataUpsert>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let user = user_id(&user)?;
+    if body.items.is_empty() {
+        return Err(ApiError::Invalid("`items` is empty".into()));
+    }
+    for (i, item) in body.items.iter().enumerate() {
+        bounded_text(&format!("items[{i}].value"), &item.value)?;
+    }
+    let now = crate::clock::now();
+    let store = app.store.clone();
+    let count = body.items.len();
+    app.store
+        .write(move |tx| {
+            Box::pin(async move {
+                for item in &body.items {
+                    let held = HeldValue {
+                        value: item.value.clone(),
+                        source: item.source,
+                        since: item.since.unwrap_or(now),
+                    };
+                    records::upsert_held(tx, &user, item.category, &held, now).await?;
+                }
+                // The ledger notes which categories changed, never their values.
+                let categories: Vec<_> = body.items.iter().map(|i| i.category).collect();
+                let note = json!({ "by": caller.name, "categories": categories });
+                append(
+                    &store,
+                    tx,
+                    &user_key(&user),
+                    "data_updated",
+                    now,
+                    note,
+                    &Origin::default(),
+                )
+                .await?;
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await?;
+    Ok(Json(json!({ "stored": count })))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct Reason {
+    /// Why staff look at the records: written to the audit log (3.5).
+    reason: Option<String>,
+}
+
+impl Reason {
+    fn required(&self) -> ApiResult<&str> {
+        let reason = self.reason.as_deref().ok_or_else(|| {
+            ApiError::Invalid("say why you look at the records: `?reason=`".into())
+        })?;
+        bounded_text("reason", reason)?;
+        Ok(reason)
+    }
+}
+
+async fn audit(
+    app: &AppState,
+    staff: &Staff,
+    subject: &str,
+    action: &'static str,
+    reason: &str,
+) -> ApiResult<Timestamp> {
+    let now = crate::clock::now();
+    let (staff_id, role, subject, reason) = (
+        staff.id.clone(),
+        serde_json::to_value(staff.role)
+            .expect("a role serialises")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        subject.to_owned(),
+        reason.to_owned(),
+    );
+    app.store
+        .write(move |tx| {
+            Box::pin(async move {
+                records::insert_audit(
+                    tx,
+                    AuditEntry {
+                        staff: &staff_id,
+                        role: &role,
+                        subject: &subject,
+                        action,
+                        reason: &reason,
+                        at: now,
+                    },
+                )
+                .await
+            })
+        })
+        .await?;
+    Ok(now)
+}
+
+/// Staff look at a user's records, unmasked; the look is audited first: who, whose, when, why.
+#[utoipa::path(get, path = "/v1/admin/subjects/{user}/records", params(("user" = String, Path), Reason),
+    responses((status = 200, description = "The records and their audit trail"), (status = 403, description = "Role not allowed", body = consent_core::api::ErrorBody)),
+    security(("staff_token" = [])))]
+pub async fn records(
+    State(app): State<AppState>,
+    staff: Staff,
+    Path(user): Path<String>,
+    Query(reason): Query<Reason>,
+) -> ApiResult<Json<serde_json::Value>> {
+    staff.require(&[StaffRole::Support, StaffRole::PrivacyOfficer])?;
+    let user = user_id(&user)?;
+    let reason = reason.required()?;
+    audit(&app, &staff, &user_key(&user), "read_records", reason).await?;
+    let report = data_held(&app, &user, Lang::En, false).await?;
+    let audit_log = records::audit_of(&app.store, &user_key(&user)).await?;
+    Ok(Json(json!({ "records": report, "audit_log": audit_log })))
+}
+
+/// Checks the user's ledger chain and names the first broken link.
+#[utoipa::path(get, path = "/v1/admin/subjects/{user}/verify", params(("user" = String, Path), Reason),
+    responses((status = 200, description = "The chain report", body = ChainReport)), security(("staff_token" = [])))]
+pub async fn verify(
+    State(app): State<AppState>,
+    staff: Staff,
+    Path(user): Path<String>,
+    Query(reason): Query<Reason>,
+) -> ApiResult<Json<ChainReport>> {
+    staff.require(&[StaffRole::PrivacyOfficer])?;
+    let user = user_id(&user)?;
+    let reason = reason.required()?;
+    audit(&app, &staff, &user_key(&user), "verify_ledger", reason).await?;
+    Ok(Json(ledger::verify(&app.store, &user_key(&user)).await?))
+}

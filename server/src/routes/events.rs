@@ -1,0 +1,83 @@
+use axum::extract::State;
+use consent_core::api::{
+    AcceptanceMethod, EventBatch, EventKind, EventsAccepted, MAX_EVENTS_PER_BATCH,
+};
+
+use crate::auth::Subject;
+use crate::consents::{accept, append, on_visit};
+use crate::error::{ApiError, ApiResult};
+use crate::json::Json;
+use crate::store::ledger::Origin;
+use crate::store::{records, StoreError};
+use crate::AppState;
+
+/// A batch of UI events. Each carries a client-made UUID: a replayed event is accepted and
+/// stored once. A batch is stored whole or not at all.
+#[utoipa::path(post, path = "/v1/events",
+    responses((status = 200, description = "How many were new", body = EventsAccepted), (status = 422, description = "A bad event; none stored", body = consent_core::api::ErrorBody)),
+    security(("user_token" = []), ("device_id" = [])))]
+pub async fn record(
+    State(app): State<AppState>,
+    subject: Subject,
+    origin: Origin,
+    Json(batch): Json<EventBatch>,
+) -> ApiResult<Json<EventsAccepted>> {
+    let received = batch.events.len();
+    if received == 0 {
+        return Err(ApiError::Invalid("`events` is empty".into()));
+    }
+    if received > MAX_EVENTS_PER_BATCH {
+        return Err(ApiError::Invalid(format!(
+            "a batch holds at most {MAX_EVENTS_PER_BATCH} events, this one {received}"
+        )));
+    }
+    for (i, event) in batch.events.iter().enumerate() {
+        uuid::Uuid::try_parse(&event.id)
+            .map_err(|_| ApiError::Invalid(format!("events[{i}].id must be a UUID")))?;
+        if event.kind == EventKind::PolicyAcceptedByButton {
+            let edition = event.edition.as_ref().ok_or_else(|| {
+                ApiError::Invalid(format!("events[{i}]: an acceptance names its `edition`"))
+            })?;
+            if !app.editions.read().await.exists(edition) {
+                return Err(ApiError::UnknownEdition(edition.to_string()));
+            }
+        }
+    }
+    on_visit(&app, &subject, &origin).await?;
+    let key = subject.key();
+    let now = crate::clock::now();
+    let store = app.store.clone();
+    let stored = app
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                let mut stored = 0;
+                for event in &batch.events {
+                    if !records::claim_event(tx, &event.id, &key).await? {
+                        continue;
+                    }
+                    let body = serde_json::to_value(event).expect("an event serialises");
+                    let seq = append(&store, tx, &key, "event", now, body, &origin).await?;
+                    records::set_event_seq(tx, &event.id, seq).await?;
+                    if let (EventKind::PolicyAcceptedByButton, Some(edition)) =
+                        (event.kind, &event.edition)
+                    {
+                        accept(
+                            &store,
+                            tx,
+                            &key,
+                            edition,
+                            AcceptanceMethod::Button,
+                            now,
+                            &origin,
+                        )
+                        .await?;
+                    }
+                    stored += 1;
+                }
+                Ok::<_, StoreError>(stored)
+            })
+        })
+        .await?;
+    Ok(Json(EventsAccepted { received, stored }))
+}

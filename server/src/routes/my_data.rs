@@ -1,0 +1,187 @@
+use axum::extract::{Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use consent_core::api::{HeldCategory, LedgerEntry, MyData, Recipient};
+use consent_core::catalog::Masking;
+use consent_core::{catalog, DataCategory, Lang, PurposeId};
+use serde_json::json;
+
+use super::LangQuery;
+use crate::auth::{user_key, AuthenticatedUser, Subject};
+use crate::consents::{on_visit, state};
+use crate::error::ApiResult;
+use crate::json::Json;
+use crate::store::ledger::{self, Origin};
+use crate::store::records::{self, HeldValue};
+use crate::texts;
+use crate::AppState;
+
+/// What is held about the signed-in user, by category of 2.3, masked where it must be.
+#[utoipa::path(get, path = "/v1/me/data", params(LangQuery),
+    responses((status = 200, description = "The data-held report", body = MyData), (status = 401, description = "Not signed in", body = consent_core::api::ErrorBody)),
+    security(("user_token" = [])))]
+pub async fn report(
+    State(app): State<AppState>,
+    user: AuthenticatedUser,
+    origin: Origin,
+    Query(q): Query<LangQuery>,
+) -> ApiResult<Json<MyData>> {
+    let lang = q.lang()?;
+    on_visit(
+        &app,
+        &Subject::User {
+            id: user.id.clone(),
+            device: None,
+        },
+        &origin,
+    )
+    .await?;
+    Ok(Json(data_held(&app, &user.id, lang, true).await?))
+}
+
+/// All of it, unmasked, as a download.
+#[utoipa::path(get, path = "/v1/me/export",
+    responses((status = 200, description = "A JSON file"), (status = 401, description = "Not signed in", body = consent_core::api::ErrorBody)),
+    security(("user_token" = [])))]
+pub async fn export(State(app): State<AppState>, user: AuthenticatedUser) -> ApiResult<Response> {
+    let report = data_held(&app, &user.id, Lang::En, false).await?;
+    let body = json!({ "export_of": report.subject, "data": report });
+    let filename = format!("dosmart-my-data-{}.json", crate::clock::now().date());
+    Ok((
+        [
+            (CONTENT_TYPE, "application/json".to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        serde_json::to_string_pretty(&body).expect("the report serialises"),
+    )
+        .into_response())
+}
+
+/// The report for `user_id`; `masked` for the screen, unmasked for the export and for staff.
+pub async fn data_held(
+    app: &AppState,
+    user_id: &str,
+    lang: Lang,
+    masked: bool,
+) -> ApiResult<MyData> {
+    let key = user_key(user_id);
+    let consents = state(app, &key).await?;
+    let mut held = records::held(&app.store, user_id).await?;
+    let categories = catalog()
+        .categories
+        .iter()
+        .map(|category| {
+            let value = held.remove(&category.id);
+            let purposes: Vec<PurposeId> = category
+                .purposes
+                .iter()
+                .copied()
+                .filter(|p| consents.granted(*p))
+                .collect();
+            HeldCategory {
+                category: category.id,
+                name: category.name.get(lang).to_owned(),
+                sensitivity: category.sensitivity,
+                held: value.is_some(),
+                since: value.as_ref().map(|v| v.since),
+                source: value.as_ref().map(|v| v.source),
+                value: value.map(|v| {
+                    if masked {
+                        shown_value(category, &v, lang)
+                    } else {
+                        v.value
+                    }
+                }),
+                recipients: recipients(&purposes),
+                purposes,
+            }
+        })
+        .collect();
+    Ok(MyData {
+        subject: key.clone(),
+        generated_at: crate::clock::now(),
+        storage_location: texts::storage_location(lang).to_owned(),
+        retention: texts::retention(lang).to_owned(),
+        categories,
+        consents,
+        consent_history: history(app, user_id, &key).await?,
+    })
+}
+
+/// The user's ledger and those of the devices they used before signing in: they hold IP
+/// addresses and user agents, personal data too.
+async fn history(app: &AppState, user_id: &str, key: &str) -> ApiResult<Vec<LedgerEntry>> {
+    let mut entries = ledger::entries(&app.store, key).await?;
+    for device in records::linked_devices(&app.store, user_id).await? {
+        entries.extend(ledger::entries(&app.store, &format!("device:{device}")).await?);
+    }
+    entries.sort_by_key(|e| e.at);
+    Ok(entries)
+}
+
+/// Who receives data used for these purposes (2.2.7, 4.1–4.2).
+fn recipients(purposes: &[PurposeId]) -> Vec<Recipient> {
+    let mut out = Vec::new();
+    for purpose in purposes {
+        let more: &[Recipient] = match purpose.as_str() {
+            "it_providers" => &[Recipient::ItProviders],
+            "contracts" => &[Recipient::Affiliates, Recipient::Partners],
+            "research" => &[Recipient::Affiliates, Recipient::Partners],
+            "cross_border" => &[Recipient::CrossBorder],
+            _ => &[],
+        };
+        for r in more {
+            if !out.contains(r) {
+                out.push(*r);
+            }
+        }
+    }
+    out
+}
+
+fn shown_value(category: &DataCategory, held: &HeldValue, lang: Lang) -> String {
+    match category.masking {
+        Masking::None => held.value.clone(),
+        Masking::Partial => mask_partially(&held.value),
+        Masking::OnFileSince => texts::on_file_since(lang, held.since.date()),
+    }
+}
+
+/// Enough to recognise one's own phone or email, not enough to copy it:
+/// `+7 701 234 56 78` → `+7 7•• ••• •• 78`, `aigerim@mail.kz` → `a•••@mail.kz`.
+pub fn mask_partially(value: &str) -> String {
+    if let Some((local, domain)) = value.split_once('@') {
+        let first: String = local.chars().take(1).collect();
+        return format!("{first}•••@{domain}");
+    }
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen <= 2 || seen > digits.saturating_sub(2) {
+                c
+            } else {
+                '•'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_partially;
+
+    #[test]
+    fn phones_and_emails_are_partly_hidden() {
+        assert_eq!(mask_partially("+7 701 234 56 78"), "+7 7•• ••• •• 78");
+        assert_eq!(mask_partially("aigerim@mail.kz"), "a•••@mail.kz");
+    }
+}

@@ -1,0 +1,143 @@
+use axum::extract::{Path, Query, State};
+use axum::http::header::CONTENT_LANGUAGE;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use consent_core::api::{EditionPublication, PolicyResponse};
+use consent_core::{EditionVersion, Lang, PolicyEdition};
+
+use super::LangQuery;
+use crate::auth::{Staff, StaffRole};
+use crate::error::{ApiError, ApiResult};
+use crate::json::Json;
+use crate::store::{records, StoreError};
+use crate::AppState;
+
+/// The edition in force, in the requested language (en and missing translations fall back to a
+/// published language; `Content-Language` says which).
+#[utoipa::path(get, path = "/v1/policy", params(LangQuery),
+    responses((status = 200, description = "The current edition", body = PolicyResponse), (status = 422, description = "Language not offered", body = consent_core::api::ErrorBody)))]
+pub async fn current(
+    State(app): State<AppState>,
+    Query(q): Query<LangQuery>,
+) -> ApiResult<Response> {
+    let lang = q.lang()?;
+    let version = app
+        .editions
+        .read()
+        .await
+        .current(crate::clock::now().date())
+        .version
+        .clone();
+    respond(&app, &version, lang).await
+}
+
+#[utoipa::path(get, path = "/v1/policy/{version}", params(("version" = String, Path), LangQuery),
+    responses((status = 200, description = "That edition", body = PolicyResponse), (status = 404, description = "No such edition", body = consent_core::api::ErrorBody)))]
+pub async fn by_version(
+    State(app): State<AppState>,
+    Path(version): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> ApiResult<Response> {
+    let lang = q.lang()?;
+    let version = EditionVersion::parse(&version).ok_or_else(|| {
+        ApiError::NotFound(format!("there is no policy edition `{}`", short(&version)))
+    })?;
+    respond(&app, &version, lang).await
+}
+
+fn short(text: &str) -> String {
+    text.chars().take(40).collect()
+}
+
+async fn respond(app: &AppState, version: &EditionVersion, lang: Lang) -> ApiResult<Response> {
+    let editions = app.editions.read().await;
+    let edition = editions
+        .get(version, lang)
+        .ok_or_else(|| ApiError::NotFound(format!("there is no policy edition `{version}`")))?;
+    let current = editions.current(crate::clock::now().date()).version == *version;
+    let body = PolicyResponse {
+        version: edition.version.clone(),
+        published: edition.published,
+        deemed_accepted_from: edition.deemed_accepted_from(),
+        current,
+        requested_language: lang,
+        language: edition.language,
+        edition: edition.clone(),
+    };
+    let language = HeaderValue::from_static(edition.language.code());
+    Ok(([(CONTENT_LANGUAGE, language)], Json(body)).into_response())
+}
+
+/// Staff (policy editors) publish a new edition: its Markdown in kk and in ru. From its
+/// publication date it is current, and every earlier acceptance is out of date (1.5).
+#[utoipa::path(post, path = "/v1/admin/editions",
+    responses((status = 201, description = "Published"), (status = 422, description = "Not a valid edition", body = consent_core::api::ErrorBody)),
+    security(("staff_token" = [])))]
+pub async fn publish(
+    State(app): State<AppState>,
+    staff: Staff,
+    Json(body): Json<EditionPublication>,
+) -> ApiResult<(axum::http::StatusCode, Json<serde_json::Value>)> {
+    staff.require(&[StaffRole::PolicyEditor])?;
+    let editions = parse_publication(&body)?;
+    let first = &editions[0];
+    if app.editions.read().await.exists(&first.version) {
+        return Err(ApiError::Invalid(format!(
+            "edition `{}` is already published",
+            first.version
+        )));
+    }
+    let (version, published, deemed) = (
+        first.version.clone(),
+        first.published,
+        first.deemed_accepted_from(),
+    );
+    let now = crate::clock::now();
+    let to_store = editions.clone();
+    app.store
+        .write(move |tx| {
+            Box::pin(async move {
+                for edition in &to_store {
+                    records::insert_edition(tx, edition, now).await?;
+                }
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await?;
+    app.editions.write().await.add(editions);
+    tracing::info!(edition = %version, "policy edition published");
+    let body = serde_json::json!({ "version": version, "published": published, "deemed_accepted_from": deemed });
+    Ok((axum::http::StatusCode::CREATED, Json(body)))
+}
+
+fn parse_publication(body: &EditionPublication) -> ApiResult<Vec<PolicyEdition>> {
+    let mut editions = Vec::new();
+    for lang in [Lang::Kk, Lang::Ru] {
+        let source = body.sources.get(&lang).ok_or_else(|| {
+            ApiError::Invalid(format!(
+                "an edition is published in kk and ru: `{lang}` is missing"
+            ))
+        })?;
+        let edition = PolicyEdition::parse(source)
+            .map_err(|e| ApiError::Invalid(format!("the {lang} text: {e}")))?;
+        if edition.language != lang {
+            return Err(ApiError::Invalid(format!(
+                "the {lang} text says it is in `{}`",
+                edition.language
+            )));
+        }
+        editions.push(edition);
+    }
+    if body.sources.contains_key(&Lang::En) {
+        return Err(ApiError::Invalid(
+            "the policy is published in kk and ru only".into(),
+        ));
+    }
+    if editions[0].version != editions[1].version || editions[0].published != editions[1].published
+    {
+        return Err(ApiError::Invalid(
+            "kk and ru must have the same edition and publication date".into(),
+        ));
+    }
+    Ok(editions)
+}

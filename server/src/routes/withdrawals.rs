@@ -1,0 +1,109 @@
+use axum::extract::State;
+use consent_core::api::{WithdrawalRecorded, WithdrawalRequest, WrittenApplication};
+use consent_core::{catalog, DataCategoryId};
+use serde_json::json;
+
+use crate::auth::Subject;
+use crate::consents::{append, on_visit, state};
+use crate::error::{ApiError, ApiResult};
+use crate::json::Json;
+use crate::store::ledger::Origin;
+use crate::store::{records, StoreError};
+use crate::texts::{self, ApplicationFields, ListedPurpose};
+use crate::AppState;
+
+/// Withdraws consent to purposes (2.6): refused from now on, the request recorded, and the
+/// written application returned for the user to sign and send. Necessary purposes cannot be
+/// withdrawn (2.7).
+#[utoipa::path(post, path = "/v1/withdrawals",
+    responses((status = 200, description = "Recorded, with the written application", body = WithdrawalRecorded), (status = 422, description = "A necessary or unknown purpose", body = consent_core::api::ErrorBody)),
+    security(("user_token" = []), ("device_id" = [])))]
+pub async fn request(
+    State(app): State<AppState>,
+    subject: Subject,
+    origin: Origin,
+    Json(body): Json<WithdrawalRequest>,
+) -> ApiResult<Json<WithdrawalRecorded>> {
+    let mut purposes = body.purposes.clone();
+    purposes.sort();
+    purposes.dedup();
+    if purposes.is_empty() {
+        return Err(ApiError::Invalid("`purposes` names no purpose".into()));
+    }
+    if let Some(necessary) = purposes
+        .iter()
+        .find(|p| catalog().purpose_by_id(**p).is_necessary())
+    {
+        return Err(ApiError::NecessaryPurpose(*necessary));
+    }
+    on_visit(&app, &subject, &origin).await?;
+
+    let key = subject.key();
+    let now = crate::clock::now();
+    let id = uuid::Uuid::new_v4().to_string();
+    let language = texts::application_language(body.lang);
+    let name = match &subject {
+        Subject::User { id, .. } => records::held(&app.store, id)
+            .await?
+            .remove(&DataCategoryId::parse("full_name").expect("in the catalog"))
+            .map(|held| held.value),
+        Subject::Device(_) => None,
+    };
+    let edition = app
+        .editions
+        .read()
+        .await
+        .current(now.date())
+        .version
+        .clone();
+    let listed: Vec<ListedPurpose> = purposes
+        .iter()
+        .map(|p| {
+            let purpose = catalog().purpose_by_id(*p);
+            ListedPurpose {
+                title: purpose.title.get(language).to_owned(),
+                clauses: purpose.clauses_in(language).to_vec(),
+            }
+        })
+        .collect();
+    let text = texts::written_application(
+        language,
+        &ApplicationFields {
+            name: name.as_deref(),
+            subject: &key,
+            edition: edition.as_str(),
+            date: now.date(),
+            reference: &id,
+            purposes: &listed,
+        },
+    );
+
+    let store = app.store.clone();
+    let (record_key, record_id, record_text, record_purposes) =
+        (key.clone(), id.clone(), text.clone(), purposes.clone());
+    app.store
+        .write(move |tx| {
+            Box::pin(async move {
+                for purpose in &record_purposes {
+                    records::set_choice(tx, &record_key, *purpose, false, now).await?;
+                }
+                records::insert_withdrawal(tx, &record_id, &record_key, now, language, &record_purposes, &record_text).await?;
+                let body = json!({ "withdrawal_id": record_id, "purposes": record_purposes, "language": language });
+                append(&store, tx, &record_key, "withdrawal", now, body, &origin).await?;
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await?;
+    Ok(Json(WithdrawalRecorded {
+        application: WrittenApplication {
+            language,
+            filename: format!("withdrawal-{}.txt", now.date()),
+            text,
+        },
+        consequences: texts::withdrawal_consequences(body.lang).to_owned(),
+        state: state(&app, &key).await?,
+        withdrawal_id: id,
+        at: now,
+        purposes,
+    }))
+}

@@ -1,0 +1,383 @@
+//! The current-state tables beside the ledger: kept in the same transaction as the ledger
+//! record that explains each change.
+
+use super::{Store, StoreError, Tx};
+use consent_core::api::{AcceptanceMethod, DataSource};
+use consent_core::{DataCategoryId, EditionVersion, Lang, PolicyEdition, PurposeId, Timestamp};
+use sqlx::Row as _;
+use std::collections::BTreeMap;
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} `{value}`"))
+}
+
+// ---- editions ----
+
+pub async fn insert_edition(
+    tx: &mut Tx,
+    edition: &PolicyEdition,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    let document = serde_json::to_string(edition).expect("an edition serialises");
+    sqlx::query(
+        "INSERT INTO editions (version, language, published, document, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(edition.version.as_str())
+    .bind(edition.language.code())
+    .bind(edition.published.to_string())
+    .bind(document)
+    .bind(at.millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn edition_exists(store: &Store, version: &EditionVersion) -> Result<bool, StoreError> {
+    Ok(
+        sqlx::query("SELECT version FROM editions WHERE version = $1")
+            .bind(version.as_str())
+            .fetch_optional(store.pool())
+            .await?
+            .is_some(),
+    )
+}
+
+pub async fn all_editions(store: &Store) -> Result<Vec<PolicyEdition>, StoreError> {
+    sqlx::query("SELECT document FROM editions ORDER BY created_at, version, language")
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            let text: String = row.try_get("document")?;
+            serde_json::from_str(&text)
+                .map_err(|e| StoreError::Corrupt(format!("edition document: {e}")))
+        })
+        .collect()
+}
+
+// ---- consent state ----
+
+pub struct Choice {
+    pub granted: bool,
+    pub changed_at: Timestamp,
+}
+
+pub async fn choices(
+    store: &Store,
+    subject: &str,
+) -> Result<BTreeMap<PurposeId, Choice>, StoreError> {
+    let rows =
+        sqlx::query("SELECT purpose, granted, changed_at FROM consent_state WHERE subject = $1")
+            .bind(subject)
+            .fetch_all(store.pool())
+            .await?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let purpose: String = row.try_get("purpose")?;
+        // A purpose removed from the catalog since no longer applies; it stays in the ledger.
+        let Ok(id) = PurposeId::parse(&purpose) else {
+            continue;
+        };
+        out.insert(
+            id,
+            Choice {
+                granted: row.try_get::<i64, _>("granted")? == 1,
+                changed_at: Timestamp(row.try_get("changed_at")?),
+            },
+        );
+    }
+    Ok(out)
+}
+
+pub async fn set_choice(
+    tx: &mut Tx,
+    subject: &str,
+    purpose: PurposeId,
+    granted: bool,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO consent_state (subject, purpose, granted, changed_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (subject, purpose) DO UPDATE SET granted = excluded.granted, changed_at = excluded.changed_at",
+    )
+    .bind(subject)
+    .bind(purpose.as_str())
+    .bind(i64::from(granted))
+    .bind(at.millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+// ---- acceptance of editions and activity (1.6) ----
+
+pub struct StoredAcceptance {
+    pub edition: EditionVersion,
+    pub method: AcceptanceMethod,
+    pub at: Timestamp,
+}
+
+pub async fn acceptance(
+    store: &Store,
+    subject: &str,
+) -> Result<Option<StoredAcceptance>, StoreError> {
+    let Some(row) = sqlx::query("SELECT edition, method, at FROM acceptances WHERE subject = $1")
+        .bind(subject)
+        .fetch_optional(store.pool())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let edition: String = row.try_get("edition")?;
+    let method: String = row.try_get("method")?;
+    Ok(Some(StoredAcceptance {
+        edition: EditionVersion::parse(&edition).ok_or_else(|| corrupt("edition", &edition))?,
+        method: match method.as_str() {
+            "button" => AcceptanceMethod::Button,
+            "deemed_by_continued_use" => AcceptanceMethod::DeemedByContinuedUse,
+            other => return Err(corrupt("acceptance method", other)),
+        },
+        at: Timestamp(row.try_get("at")?),
+    }))
+}
+
+pub fn method_name(method: AcceptanceMethod) -> &'static str {
+    match method {
+        AcceptanceMethod::Button => "button",
+        AcceptanceMethod::DeemedByContinuedUse => "deemed_by_continued_use",
+    }
+}
+
+pub async fn set_acceptance(
+    tx: &mut Tx,
+    subject: &str,
+    edition: &EditionVersion,
+    method: AcceptanceMethod,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO acceptances (subject, edition, method, at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (subject) DO UPDATE SET edition = excluded.edition, method = excluded.method, at = excluded.at",
+    )
+    .bind(subject)
+    .bind(edition.as_str())
+    .bind(method_name(method))
+    .bind(at.millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn last_seen(store: &Store, subject: &str) -> Result<Option<Timestamp>, StoreError> {
+    Ok(
+        sqlx::query("SELECT last_seen FROM activity WHERE subject = $1")
+            .bind(subject)
+            .fetch_optional(store.pool())
+            .await?
+            .map(|row| row.try_get::<i64, _>("last_seen").map(Timestamp))
+            .transpose()?,
+    )
+}
+
+pub async fn touch(tx: &mut Tx, subject: &str, at: Timestamp) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO activity (subject, last_seen) VALUES ($1, $2)
+         ON CONFLICT (subject) DO UPDATE SET last_seen = excluded.last_seen",
+    )
+    .bind(subject)
+    .bind(at.millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+// ---- events (idempotency index) ----
+
+/// Records the event id; `false` if it was stored before (a replay).
+pub async fn claim_event(tx: &mut Tx, event_id: &str, subject: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("INSERT INTO events (event_id, subject, seq) VALUES ($1, $2, 0) ON CONFLICT (event_id) DO NOTHING")
+        .bind(event_id)
+        .bind(subject)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_event_seq(tx: &mut Tx, event_id: &str, seq: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE events SET seq = $1 WHERE event_id = $2")
+        .bind(seq)
+        .bind(event_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+// ---- devices linked to users ----
+
+/// Links a device to a user; `true` the first time.
+pub async fn link_device(
+    tx: &mut Tx,
+    device: &str,
+    user_id: &str,
+    at: Timestamp,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("INSERT INTO device_links (device, user_id, linked_at) VALUES ($1, $2, $3) ON CONFLICT (device) DO NOTHING")
+        .bind(device)
+        .bind(user_id)
+        .bind(at.millis())
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn linked_devices(store: &Store, user_id: &str) -> Result<Vec<String>, StoreError> {
+    sqlx::query("SELECT device FROM device_links WHERE user_id = $1 ORDER BY linked_at")
+        .bind(user_id)
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get("device")?))
+        .collect()
+}
+
+// ---- what is held about a user (2.3) ----
+
+pub struct HeldValue {
+    pub value: String,
+    pub source: DataSource,
+    pub since: Timestamp,
+}
+
+pub fn source_name(source: DataSource) -> &'static str {
+    match source {
+        DataSource::User => "user",
+        DataSource::Company => "company",
+        DataSource::ThirdParty => "third_party",
+        DataSource::OpenSource => "open_source",
+    }
+}
+
+fn parse_source(name: &str) -> Result<DataSource, StoreError> {
+    Ok(match name {
+        "user" => DataSource::User,
+        "company" => DataSource::Company,
+        "third_party" => DataSource::ThirdParty,
+        "open_source" => DataSource::OpenSource,
+        other => return Err(corrupt("data source", other)),
+    })
+}
+
+pub async fn upsert_held(
+    tx: &mut Tx,
+    user_id: &str,
+    category: DataCategoryId,
+    held: &HeldValue,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO subject_data (user_id, category, value, source, since, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (user_id, category) DO UPDATE SET value = excluded.value, source = excluded.source, updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(category.as_str())
+    .bind(&held.value)
+    .bind(source_name(held.source))
+    .bind(held.since.millis())
+    .bind(at.millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn held(
+    store: &Store,
+    user_id: &str,
+) -> Result<BTreeMap<DataCategoryId, HeldValue>, StoreError> {
+    let rows =
+        sqlx::query("SELECT category, value, source, since FROM subject_data WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(store.pool())
+            .await?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let category: String = row.try_get("category")?;
+        let id =
+            DataCategoryId::parse(&category).map_err(|_| corrupt("data category", &category))?;
+        let source: String = row.try_get("source")?;
+        out.insert(
+            id,
+            HeldValue {
+                value: row.try_get("value")?,
+                source: parse_source(&source)?,
+                since: Timestamp(row.try_get("since")?),
+            },
+        );
+    }
+    Ok(out)
+}
+
+// ---- withdrawals (2.6) and staff audit (3.5) ----
+
+pub async fn insert_withdrawal(
+    tx: &mut Tx,
+    id: &str,
+    subject: &str,
+    at: Timestamp,
+    lang: Lang,
+    purposes: &[PurposeId],
+    application: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO withdrawals (id, subject, at, language, purposes, application) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id)
+        .bind(subject)
+        .bind(at.millis())
+        .bind(lang.code())
+        .bind(serde_json::to_string(purposes).expect("ids serialise"))
+        .bind(application)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub struct AuditEntry<'a> {
+    pub staff: &'a str,
+    pub role: &'a str,
+    pub subject: &'a str,
+    pub action: &'a str,
+    pub reason: &'a str,
+    pub at: Timestamp,
+}
+
+pub async fn insert_audit(tx: &mut Tx, entry: AuditEntry<'_>) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO audit_log (id, staff, role, subject, action, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(entry.staff)
+        .bind(entry.role)
+        .bind(entry.subject)
+        .bind(entry.action)
+        .bind(entry.reason)
+        .bind(entry.at.millis())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn audit_of(store: &Store, subject: &str) -> Result<Vec<serde_json::Value>, StoreError> {
+    sqlx::query(
+        "SELECT staff, role, action, reason, at FROM audit_log WHERE subject = $1 ORDER BY at",
+    )
+    .bind(subject)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(serde_json::json!({
+            "staff": row.try_get::<String, _>("staff")?,
+            "role": row.try_get::<String, _>("role")?,
+            "action": row.try_get::<String, _>("action")?,
+            "reason": row.try_get::<String, _>("reason")?,
+            "at": Timestamp(row.try_get("at")?),
+        }))
+    })
+    .collect()
+}
