@@ -63,8 +63,11 @@ pub async fn update(
         language_shown: body.lang,
         at: now,
     };
-    // Answering the banner of the edition in force accepts it by button (1.6).
-    let accepts_current = body.policy_version == current;
+    // Answering the banner of the edition in force accepts it by button (1.6), once.
+    let already_accepted = records::acceptance(&app.store, &key)
+        .await?
+        .is_some_and(|a| a.edition == current);
+    let accepts_current = body.policy_version == current && !already_accepted;
     let store = app.store.clone();
     let record = receipt.clone();
     app.store

@@ -1,0 +1,134 @@
+use crate::both_databases;
+use crate::helpers::*;
+use serde_json::json;
+
+async fn malformed_bodies_get_a_json_error_naming_the_problem(app: TestApp) {
+    let token = user_token("u-bad");
+    let raw = |body: &'static str| {
+        app.put("/v1/consents")
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let syntax = error_of(raw("{\"policy_version\": ").await.unwrap(), 400).await;
+    assert_eq!(syntax["error"], "invalid_json");
+    let wrong_type = error_of(
+        raw(r#"{"policy_version":"2026-11","lang":"kk","choices":{"surveys":"yes"}}"#)
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert!(
+        wrong_type["message"].as_str().unwrap().contains("choices"),
+        "{wrong_type}"
+    );
+    let unknown_field = error_of(
+        raw(r#"{"policy_version":"2026-11","lang":"kk","choices":{"surveys":true},"admin":true}"#)
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert!(unknown_field["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown field `admin`"));
+    let not_json = app
+        .put("/v1/consents")
+        .bearer_auth(&token)
+        .body("surveys=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(not_json, 415).await["error"], "not_json");
+    let huge = format!(
+        r#"{{"events":[{}]}}"#,
+        vec![r#"{"id":"x","kind":"banner_shown","at":"2026-11-25T10:00:00.000Z"}"#; 2000].join(",")
+    );
+    let too_large = app
+        .post("/v1/events")
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(too_large, 413).await["error"], "too_large");
+    let bad_time =
+        json!({ "events": [{ "id": new_device(), "kind": "banner_shown", "at": "yesterday" }] });
+    let response = app
+        .post("/v1/events")
+        .bearer_auth(&token)
+        .json(&bad_time)
+        .send()
+        .await
+        .unwrap();
+    assert!(error_of(response, 422).await["message"]
+        .as_str()
+        .unwrap()
+        .contains("yesterday"));
+    assert!(
+        app.ledger_of("u-bad").await.is_empty(),
+        "nothing was stored"
+    );
+}
+
+async fn bad_device_ids_and_overlong_text_are_refused(app: TestApp) {
+    let response = app
+        .get("/v1/consents")
+        .header("X-Consent-Device", "1234")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(response, 400).await["error"], "bad_device_id");
+    let long = "x".repeat(2001);
+    let items = json!({ "items": [
+        { "category": "email", "value": "ok@mail.kz", "source": "user" },
+        { "category": "full_name", "value": long, "source": "user" }
+    ] });
+    let response = app
+        .put("/v1/admin/subjects/u-long/data")
+        .bearer_auth(service_token())
+        .json(&items)
+        .send()
+        .await
+        .unwrap();
+    assert!(error_of(response, 422).await["message"]
+        .as_str()
+        .unwrap()
+        .contains("items[1].value"));
+    let report: serde_json::Value = app
+        .get("/v1/me/data")
+        .bearer_auth(user_token("u-long"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let email = report["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "email")
+        .unwrap();
+    assert_eq!(email["held"], false, "not even the valid item was stored");
+    let long_reason = format!(
+        "/v1/admin/subjects/u-long/records?reason={}",
+        "y".repeat(2001)
+    );
+    let response = app
+        .get(&long_reason)
+        .bearer_auth(staff_token("s", consent_server::auth::StaffRole::Support))
+        .send()
+        .await
+        .unwrap();
+    error_of(response, 422).await;
+}
+
+both_databases!(
+    malformed_bodies_get_a_json_error_naming_the_problem,
+    bad_device_ids_and_overlong_text_are_refused
+);

@@ -1,0 +1,102 @@
+use crate::both_databases;
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+async fn a_replayed_event_is_accepted_and_stored_once(app: TestApp) {
+    let token = user_token("u-events");
+    let batch = json!({ "events": [event("banner_shown"), event("choices_opened"), event("choices_saved")] });
+    for expected_stored in [3, 0] {
+        let response = app
+            .post("/v1/events")
+            .bearer_auth(&token)
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body, json!({ "received": 3, "stored": expected_stored }));
+    }
+    let twice_in_one = json!({ "events": [batch["events"][0].clone(), event("policy_opened"), event("policy_opened")] });
+    let body: Value = app
+        .post("/v1/events")
+        .bearer_auth(&token)
+        .json(&twice_in_one)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["stored"], 2);
+    let events = app
+        .ledger_of("u-events")
+        .await
+        .into_iter()
+        .filter(|e| e["kind"] == "event")
+        .count();
+    assert_eq!(events, 5);
+}
+
+async fn a_batch_with_one_bad_event_stores_none_of_it(app: TestApp) {
+    let token = user_token("u-batch");
+    let mut bad = event("accept_all");
+    bad["id"] = json!("not-a-uuid");
+    let batch = json!({ "events": [event("banner_shown"), bad] });
+    let error = error_of(
+        app.post("/v1/events")
+            .bearer_auth(&token)
+            .json(&batch)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert!(error["message"].as_str().unwrap().contains("events[1].id"));
+    let unknown_kind = json!({ "events": [event("banner_shown"), { "id": new_device(), "kind": "exploded", "at": "2026-11-25T10:00:00.000Z" }] });
+    error_of(
+        app.post("/v1/events")
+            .bearer_auth(&token)
+            .json(&unknown_kind)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    let too_many: Vec<Value> = (0..101).map(|_| event("banner_shown")).collect();
+    let error = error_of(
+        app.post("/v1/events")
+            .bearer_auth(&token)
+            .json(&json!({ "events": too_many }))
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert!(error["message"].as_str().unwrap().contains("at most 100"));
+    assert!(app.ledger_of("u-batch").await.is_empty());
+}
+
+async fn anonymous_events_are_kept_against_the_device(app: TestApp) {
+    let device = new_device();
+    let batch = json!({ "events": [event("banner_shown"), event("refuse_optional")] });
+    let response = app
+        .post("/v1/events")
+        .header("X-Consent-Device", &device)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.json::<Value>().await.unwrap()["stored"], 2);
+    let no_subject = app.post("/v1/events").json(&batch).send().await.unwrap();
+    assert_eq!(error_of(no_subject, 400).await["error"], "no_subject");
+}
+
+both_databases!(
+    a_replayed_event_is_accepted_and_stored_once,
+    a_batch_with_one_bad_event_stores_none_of_it,
+    anonymous_events_are_kept_against_the_device,
+);

@@ -1,0 +1,256 @@
+//! Starts the real server on a random port with a fresh database: an SQLite file, or a new
+//! PostgreSQL database on 127.0.0.1:5432 when one is reachable.
+
+use consent_server::auth::{self, Keys, Secret, StaffRole};
+use consent_server::{Application, Settings};
+use reqwest::{Client, RequestBuilder, Response};
+use serde_json::{json, Value};
+
+pub const USER_SECRET: &str = "test-user-secret-0123456789abcdef0123456789";
+pub const SERVICE_SECRET: &str = "test-service-secret-0123456789abcdef01234567";
+pub const STAFF_SECRET: &str = "test-staff-secret-0123456789abcdef0123456789";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub database_url: String,
+    pub http: Client,
+}
+
+fn admin_postgres_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+async fn fresh_postgres() -> Option<String> {
+    use sqlx::Connection;
+    let admin = admin_postgres_url();
+    let mut conn = match sqlx::PgConnection::connect(&admin).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            eprintln!("SKIPPED: PostgreSQL tests need a server at {admin}: {e}");
+            return None;
+        }
+    };
+    drop_databases_of_earlier_runs(&mut conn).await;
+    let name = format!("consent_t_{}", uuid::Uuid::new_v4().simple());
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create a test database");
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(&admin)
+        .to_owned();
+    Some(format!("{base}/{name}"))
+}
+
+/// Once per test run: the databases earlier runs left behind go.
+async fn drop_databases_of_earlier_runs(conn: &mut sqlx::PgConnection) {
+    static ONCE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    ONCE.get_or_init(|| async {
+        let names: Vec<(String,)> =
+            sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'consent\\_t\\_%'")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap_or_default();
+        for (name,) in names {
+            let _ = sqlx::Executor::execute(
+                &mut *conn,
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+            )
+            .await;
+        }
+    })
+    .await;
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(path) = self.database_url.strip_prefix("sqlite://") {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
+            }
+        }
+    }
+}
+
+pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    let database_url = match db {
+        Db::Sqlite => {
+            let path = std::env::temp_dir()
+                .join(format!("consent-test-{}.db", uuid::Uuid::new_v4().simple()));
+            format!("sqlite://{}", path.display())
+        }
+        Db::Postgres => fresh_postgres().await?,
+    };
+    let settings = Settings {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database_url: database_url.clone(),
+        keys: Keys {
+            user: Secret::new(USER_SECRET.as_bytes()),
+            service: Some(Secret::new(SERVICE_SECRET.as_bytes())),
+            staff: Some(Secret::new(STAFF_SECRET.as_bytes())),
+        },
+        allowed_origins: vec!["https://dosmart.kz".into()],
+        demo: false,
+        static_dir: None,
+    };
+    let app = Application::build(settings)
+        .await
+        .expect("the server starts");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped());
+    Some(TestApp {
+        base,
+        database_url,
+        http: Client::new(),
+    })
+}
+
+pub fn user_token(user: &str) -> String {
+    auth::issue(
+        &Secret::new(USER_SECRET.as_bytes()),
+        auth::USER_AUDIENCE,
+        user,
+        None,
+        600,
+    )
+}
+
+pub fn service_token() -> String {
+    auth::issue(
+        &Secret::new(SERVICE_SECRET.as_bytes()),
+        auth::SERVICE_AUDIENCE,
+        "crm",
+        None,
+        600,
+    )
+}
+
+pub fn staff_token(who: &str, role: StaffRole) -> String {
+    auth::issue(
+        &Secret::new(STAFF_SECRET.as_bytes()),
+        auth::STAFF_AUDIENCE,
+        who,
+        Some(role),
+        600,
+    )
+}
+
+pub fn new_device() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub fn event(kind: &str) -> Value {
+    json!({ "id": uuid::Uuid::new_v4().to_string(), "kind": kind, "at": "2026-11-25T10:00:00.000Z" })
+}
+
+impl TestApp {
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.http.get(format!("{}{path}", self.base))
+    }
+
+    pub fn put(&self, path: &str) -> RequestBuilder {
+        self.http.put(format!("{}{path}", self.base))
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.http.post(format!("{}{path}", self.base))
+    }
+
+    pub async fn put_consents(&self, token: &str, choices: Value) -> Response {
+        self.put("/v1/consents")
+            .bearer_auth(token)
+            .json(&json!({ "policy_version": "2026-11", "lang": "kk", "choices": choices }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn consents(&self, token: &str) -> Value {
+        let response = self
+            .get("/v1/consents")
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// The user's ledger as staff see it (audited), to check what was or was not written.
+    pub async fn ledger_of(&self, user: &str) -> Vec<Value> {
+        let response = self
+            .get(&format!(
+                "/v1/admin/subjects/{user}/records?reason=integration%20test%20check"
+            ))
+            .bearer_auth(staff_token("auditor", StaffRole::PrivacyOfficer))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["records"]["consent_history"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Runs SQL straight on the database, as someone with access to it could.
+    pub async fn sql(&self, statement: &str) -> Result<(), sqlx::Error> {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url).await?;
+        sqlx::raw_sql(statement).execute(&mut conn).await?;
+        Ok(())
+    }
+}
+
+pub fn granted(state: &Value, purpose: &str) -> bool {
+    state["purposes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["purpose"] == purpose)
+        .unwrap_or_else(|| panic!("{purpose} in state"))["granted"]
+        .as_bool()
+        .unwrap()
+}
+
+pub async fn error_of(response: Response, status: u16) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let body: Value = response.json().await.expect("errors are JSON");
+    assert!(
+        body["error"].is_string() && body["message"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+/// Runs one test body against SQLite and against PostgreSQL.
+#[macro_export]
+macro_rules! both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                let app = $crate::helpers::spawn_app($crate::helpers::Db::Sqlite).await.unwrap();
+                super::$name(app).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Db::Postgres).await {
+                    super::$name(app).await;
+                }
+            })*
+        }
+    };
+}

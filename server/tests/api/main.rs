@@ -1,0 +1,12 @@
+//! The server over HTTP, every endpoint, against SQLite and PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod bad_input;
+mod consents;
+mod events;
+mod ledger;
+mod my_data;
+mod policy;
+mod withdrawals;

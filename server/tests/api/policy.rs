@@ -1,0 +1,294 @@
+use crate::both_databases;
+use crate::helpers::*;
+use consent_server::auth::StaffRole;
+use serde_json::{json, Value};
+
+async fn policy_is_served_in_each_language_with_its_dates(app: TestApp) {
+    for (asked, served, title) in [
+        ("kk", "kk", "Құпиялылық саясаты"),
+        ("ru", "ru", "Политика конфиденциальности"),
+        ("en", "ru", "Политика конфиденциальности"),
+    ] {
+        let response = app
+            .get(&format!("/v1/policy?lang={asked}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-language"], served);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["edition"]["title"], title);
+        assert_eq!(body["language"], served);
+        assert_eq!(body["requested_language"], asked);
+        assert_eq!(body["published"], "2026-11-01");
+        assert_eq!(
+            body["deemed_accepted_from"], "2026-11-08",
+            "publication + 7 calendar days (1.6)"
+        );
+        assert_eq!(body["edition"]["sections"].as_array().unwrap().len(), 6);
+    }
+    let old = app.get("/v1/policy/2026-11?lang=ru").send().await.unwrap();
+    assert_eq!(old.status(), 200);
+    error_of(app.get("/v1/policy/1999-01").send().await.unwrap(), 404).await;
+    let bad = error_of(app.get("/v1/policy?lang=de").send().await.unwrap(), 422).await;
+    assert_eq!(bad["error"], "unknown_language");
+}
+
+async fn catalogs_list_purposes_with_clause_anchors_and_categories(app: TestApp) {
+    let purposes: Value = app
+        .get("/v1/purposes?lang=en")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let contests = purposes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "contests_publicity")
+        .unwrap();
+    assert_eq!(contests["necessary"], false);
+    assert_eq!(contests["default_granted"], false);
+    assert!(contests["summary"].as_str().unwrap().contains("any media"));
+    assert_eq!(
+        contests["clauses"],
+        json!([{ "reference": "2.2.5", "anchor": "c2-2-5" }])
+    );
+    let kk: Value = app
+        .get("/v1/purposes?lang=kk")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ads = kk
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "personalised_ads")
+        .unwrap();
+    assert_eq!(
+        ads["clauses"].as_array().unwrap().len(),
+        2,
+        "kk 2.2.9 and 2.2.10"
+    );
+    let categories: Value = app
+        .get("/v1/data-categories?lang=ru")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let categories = categories.as_array().unwrap();
+    assert_eq!(categories.len(), 14);
+    let face = categories.iter().find(|c| c["id"] == "face_image").unwrap();
+    assert_eq!(face["sensitivity"], "sensitive");
+    assert_eq!(face["name"], "Изображение лица");
+}
+
+fn edition_source(lang: &str, version: &str, published: &str) -> String {
+    let title = if lang == "kk" {
+        "Құпиялылық саясаты"
+    } else {
+        "Политика конфиденциальности"
+    };
+    format!("---\nedition: \"{version}\"\npublished: {published}\nlanguage: {lang}\n---\n\n# {title}\n\n## 1. ONE\n\n1.1. Text of {lang}.\n")
+}
+
+pub async fn publish(app: &TestApp, version: &str, published: &str) -> reqwest::Response {
+    app.post("/v1/admin/editions")
+        .bearer_auth(staff_token("editor", StaffRole::PolicyEditor))
+        .json(&json!({ "sources": { "kk": edition_source("kk", version, published), "ru": edition_source("ru", version, published) } }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_new_edition_makes_acceptance_out_of_date_until_accepted_by_button(app: TestApp) {
+    let token = user_token("u-edition");
+    assert_eq!(
+        app.put_consents(&token, json!({ "surveys": true }))
+            .await
+            .status(),
+        200
+    );
+    let state = app.consents(&token).await;
+    assert_eq!(state["current_accepted"], true);
+    assert_eq!(state["accepted"]["method"], "button");
+
+    let today = consent_core::Timestamp(chrono_free_now())
+        .date()
+        .to_string();
+    assert_eq!(publish(&app, "2026-12", &today).await.status(), 201);
+    let policy: Value = app
+        .get("/v1/policy?lang=kk")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(policy["version"], "2026-12");
+
+    let state = app.consents(&token).await;
+    assert_eq!(state["current_edition"], "2026-12");
+    assert_eq!(
+        state["current_accepted"], false,
+        "published today: not deemed before 7 days"
+    );
+    assert_eq!(state["accepted"]["edition"], "2026-11");
+
+    let accept = json!({ "events": [{ "id": uuid::Uuid::new_v4().to_string(), "kind": "policy_accepted_by_button", "at": "2026-12-02T10:00:00.000Z", "edition": "2026-12" }] });
+    let response = app
+        .post("/v1/events")
+        .bearer_auth(&token)
+        .json(&accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let state = app.consents(&token).await;
+    assert_eq!(state["current_accepted"], true);
+    assert_eq!(state["accepted"]["method"], "button");
+    assert!(granted(&state, "surveys"), "choices survive a new edition");
+}
+
+fn chrono_free_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+async fn continued_use_seven_days_after_publication_counts_as_acceptance(app: TestApp) {
+    let token = user_token("u-deemed");
+    assert_eq!(
+        app.put_consents(&token, json!({ "promotion": false }))
+            .await
+            .status(),
+        200
+    );
+    let eight_days_ago = consent_core::Timestamp(chrono_free_now() - 8 * 86_400_000)
+        .date()
+        .to_string();
+    assert_eq!(
+        publish(&app, "2026-10b", &eight_days_ago).await.status(),
+        201
+    );
+    let state = app.consents(&token).await;
+    assert_eq!(state["current_edition"], "2026-10b");
+    assert_eq!(state["current_accepted"], true);
+    assert_eq!(state["accepted"]["method"], "deemed_by_continued_use");
+    let kinds: Vec<Value> = app
+        .ledger_of("u-deemed")
+        .await
+        .iter()
+        .map(|e| e["kind"].clone())
+        .collect();
+    assert!(kinds.contains(&json!("edition_accepted")));
+}
+
+async fn only_policy_editors_publish_and_only_valid_editions(app: TestApp) {
+    let as_support = app
+        .post("/v1/admin/editions")
+        .bearer_auth(staff_token("s", StaffRole::Support))
+        .json(&json!({ "sources": {} }))
+        .send()
+        .await
+        .unwrap();
+    error_of(as_support, 403).await;
+    let as_user = app
+        .post("/v1/admin/editions")
+        .bearer_auth(user_token("u"))
+        .json(&json!({ "sources": {} }))
+        .send()
+        .await
+        .unwrap();
+    error_of(as_user, 401).await;
+    let missing_ru = app
+        .post("/v1/admin/editions")
+        .bearer_auth(staff_token("e", StaffRole::PolicyEditor))
+        .json(&json!({ "sources": { "kk": edition_source("kk", "x-1", "2026-01-01") } }))
+        .send()
+        .await
+        .unwrap();
+    assert!(error_of(missing_ru, 422).await["message"]
+        .as_str()
+        .unwrap()
+        .contains("ru"));
+    let broken = app
+        .post("/v1/admin/editions")
+        .bearer_auth(staff_token("e", StaffRole::PolicyEditor))
+        .json(&json!({ "sources": { "kk": "no front matter", "ru": edition_source("ru", "x-1", "2026-01-01") } }))
+        .send()
+        .await
+        .unwrap();
+    assert!(error_of(broken, 422).await["message"]
+        .as_str()
+        .unwrap()
+        .contains("line 1"));
+    error_of(publish(&app, "2026-11", "2026-11-01").await, 422).await;
+    let current: Value = app
+        .get("/v1/policy")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current["version"], "2026-11", "nothing was published");
+}
+
+async fn openapi_lists_every_endpoint(app: TestApp) {
+    let doc: Value = app
+        .get("/v1/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/v1/policy",
+        "/v1/policy/{version}",
+        "/v1/purposes",
+        "/v1/data-categories",
+        "/v1/consents",
+        "/v1/events",
+        "/v1/withdrawals",
+        "/v1/me/data",
+        "/v1/me/export",
+        "/v1/admin/subjects/{user}/data",
+        "/v1/admin/subjects/{user}/records",
+        "/v1/admin/subjects/{user}/verify",
+        "/v1/admin/editions",
+        "/healthz",
+    ] {
+        assert!(paths.contains_key(path), "{path} missing from OpenAPI");
+    }
+    assert!(doc["components"]["schemas"]["ConsentUpdate"].is_object());
+    assert_eq!(
+        app.get("/healthz")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ok"
+    );
+}
+
+both_databases!(
+    policy_is_served_in_each_language_with_its_dates,
+    catalogs_list_purposes_with_clause_anchors_and_categories,
+    a_new_edition_makes_acceptance_out_of_date_until_accepted_by_button,
+    continued_use_seven_days_after_publication_counts_as_acceptance,
+    only_policy_editors_publish_and_only_valid_editions,
+    openapi_lists_every_endpoint,
+);
