@@ -372,6 +372,13 @@ fn preview(line: &str) -> String {
     line.chars().take(40).collect()
 }
 
+/// The anchor the parser gives to a clause reference as the catalogs write it (`2.2.5` → item
+/// 5 of clause 2.2 → `c2-2-5`; `4.2` → `c4-2`): lets the widget link to a clause before it has
+/// loaded the text. [`PolicyEdition::resolve`] is the authority; a test keeps the two equal.
+pub fn anchor_for(reference: &str) -> String {
+    format!("c{}", reference.replace('.', "-"))
+}
+
 /// The editions shipped with this build, newest last. The server may publish more at run time.
 pub fn editions() -> Vec<PolicyEdition> {
     const SOURCES: &[&str] = &[

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every test: the workspace's Rust tests (SQLite, and PostgreSQL when one is reachable), the
+# release build of the widget with its size, the widget's tests in headless Chromium, and the
+# end-to-end tests of widget + server in headless Chromium.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+"$root/scripts/setup.sh"
+export PATH="$HOME/.cargo/bin:$root/.tools/node_modules/.bin:$PATH"
+export CHROMEDRIVER=/usr/bin/chromedriver
+
+step() { printf '\n== test: %s\n' "$*"; }
+started=$SECONDS
+
+step "cargo test (shared crate and server; server tests against SQLite and PostgreSQL)"
+cargo test --workspace --exclude consent-widget
+
+step "release build of the widget (trunk build --release --offline)"
+trunk build --release --offline
+"$root/scripts/size.sh"
+
+step "widget tests in headless Chromium (wasm-bindgen-test)"
+cargo test -p consent-widget --target wasm32-unknown-unknown --test widget
+
+step "end-to-end: widget + server on SQLite in headless Chromium"
+cargo build -p consent-server
+(cd tests/e2e && npm test)
+
+printf '\n== test: all passed in %ss\n' "$((SECONDS - started))"

@@ -1,0 +1,388 @@
+//! The root: the widget's state (a reducer in a context) and the actions every part uses.
+
+use consent_core::api::{ConsentState, ConsentUpdate, EventKind, WrittenApplication};
+use consent_core::{catalog, EditionVersion, Lang, PurposeId};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use yew::prelude::*;
+
+use crate::api;
+use crate::banner::Banner;
+use crate::choices::ChoicesDialog;
+use crate::config::WidgetConfig;
+use crate::i18n::texts;
+use crate::language;
+use crate::my_data::MyDataDialog;
+use crate::outbox::{self, EventDetail, Outbox};
+use crate::policy::PolicyDialog;
+use crate::storage;
+use crate::update_notice::UpdateNotice;
+use crate::withdrawal::{ApplicationDialog, WithdrawDialog};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum View {
+    None,
+    Choices,
+    Policy { anchor: Option<String> },
+    Withdraw(PurposeId),
+    Application(WrittenApplication),
+    MyData,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    Saved,
+    SavedOffline,
+    Failed(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    pub lang: Lang,
+    /// The server's view of the user; `None` until it answered.
+    pub state: Option<ConsentState>,
+    /// The first answer (or failure) has come: until then nothing is shown, so nothing flickers.
+    pub loaded: bool,
+    /// The switches as the user set them in the choices dialog.
+    pub draft: BTreeMap<PurposeId, bool>,
+    pub view: View,
+    pub notice: Option<Notice>,
+    /// The browser sends Global Privacy Control: promotion and targeting stay refused.
+    pub gpc: bool,
+    /// Answered while the server could not be reached; the choices wait in the outbox.
+    pub answered_offline: bool,
+}
+
+pub enum Action {
+    Loaded(Option<ConsentState>),
+    SetLang(Lang),
+    Open(View),
+    Close,
+    Toggle(PurposeId, bool),
+    Saved(ConsentState),
+    SavedOffline,
+    Failed(String),
+}
+
+impl Reducible for Model {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Loaded(state) => {
+                next.loaded = true;
+                if let Some(state) = state {
+                    next.draft = draft_from(&state, next.gpc);
+                    next.state = Some(state);
+                }
+            }
+            Action::SetLang(lang) => next.lang = lang,
+            Action::Open(view) => {
+                if view == View::Choices {
+                    if let Some(state) = &next.state {
+                        next.draft = draft_from(state, next.gpc);
+                    }
+                }
+                next.view = view;
+                next.notice = None;
+            }
+            Action::Close => next.view = View::None,
+            Action::Toggle(purpose, on) => {
+                next.draft.insert(purpose, on);
+            }
+            Action::Saved(state) => {
+                next.draft = draft_from(&state, next.gpc);
+                next.state = Some(state);
+                next.answered_offline = false;
+                next.notice = Some(Notice::Saved);
+                next.view = View::None;
+            }
+            Action::SavedOffline => {
+                next.answered_offline = true;
+                next.notice = Some(Notice::SavedOffline);
+                next.view = View::None;
+            }
+            Action::Failed(message) => next.notice = Some(Notice::Failed(message)),
+        }
+        Rc::new(next)
+    }
+}
+
+/// The switches a user starts from: what they chose before, else every consent purpose off.
+fn draft_from(state: &ConsentState, gpc: bool) -> BTreeMap<PurposeId, bool> {
+    catalog()
+        .consent_purposes()
+        .map(|p| (p.id, state.granted(p.id) && !(gpc && refused_by_gpc(p.id))))
+        .collect()
+}
+
+/// Global Privacy Control is a refusal of promotion and targeting.
+pub fn refused_by_gpc(purpose: PurposeId) -> bool {
+    matches!(purpose.as_str(), "promotion" | "personalised_ads")
+}
+
+fn gpc_enabled() -> bool {
+    js_sys::Reflect::get(
+        &gloo_utils::window().navigator(),
+        &"globalPrivacyControl".into(),
+    )
+    .ok()
+    .and_then(|v| v.as_bool())
+    .unwrap_or(false)
+}
+
+impl Model {
+    pub fn banner_visible(&self) -> bool {
+        self.loaded && !self.answered_offline && !self.state.as_ref().is_some_and(|s| s.answered)
+    }
+
+    /// An edition newer than the one the user accepted is in force (1.5–1.6).
+    pub fn update_pending(&self) -> bool {
+        self.state
+            .as_ref()
+            .is_some_and(|s| s.answered && s.accepted.is_some() && !s.current_accepted)
+    }
+
+    pub fn edition(&self) -> Option<EditionVersion> {
+        self.state
+            .as_ref()
+            .map(|s| s.current_edition.clone())
+            .or_else(|| storage::get("edition").and_then(|v| EditionVersion::parse(&v)))
+    }
+}
+
+/// What every part of the widget reads and acts through.
+#[derive(Clone, PartialEq)]
+pub struct Widget {
+    pub model: UseReducerHandle<Model>,
+}
+
+impl Widget {
+    pub fn lang(&self) -> Lang {
+        self.model.lang
+    }
+
+    pub fn open(&self, view: View) {
+        let kind = match &view {
+            View::Choices => Some(EventKind::ChoicesOpened),
+            View::Policy { .. } => Some(EventKind::PolicyOpened),
+            View::Withdraw(_) => Some(EventKind::WithdrawalStarted),
+            View::MyData => Some(EventKind::MyDataOpened),
+            View::None | View::Application(_) => None,
+        };
+        if let Some(kind) = kind {
+            outbox::record(kind, self.lang());
+        }
+        self.model.dispatch(Action::Open(view));
+    }
+
+    pub fn close(&self) {
+        outbox::record(EventKind::DialogClosed, self.lang());
+        self.model.dispatch(Action::Close);
+    }
+
+    pub fn set_lang(&self, lang: Lang) {
+        storage::set("lang", lang.code());
+        outbox::record(EventKind::LanguageChanged, lang);
+        self.model.dispatch(Action::SetLang(lang));
+    }
+
+    pub fn toggle(&self, purpose: PurposeId, on: bool) {
+        self.model.dispatch(Action::Toggle(purpose, on));
+    }
+
+    pub fn accept_all(&self) {
+        let gpc = self.model.gpc;
+        let choices = catalog()
+            .consent_purposes()
+            .map(|p| (p.id, !(gpc && refused_by_gpc(p.id))))
+            .collect();
+        self.save(EventKind::AcceptAll, choices);
+    }
+
+    pub fn refuse_optional(&self) {
+        let choices = catalog()
+            .consent_purposes()
+            .map(|p| (p.id, false))
+            .collect();
+        self.save(EventKind::RefuseOptional, choices);
+    }
+
+    pub fn save_draft(&self) {
+        self.save(EventKind::ChoicesSaved, self.model.draft.clone());
+    }
+
+    /// Sends the choices; if the server cannot be reached they wait in the outbox and the
+    /// user is told so. A refusal by the server keeps the dialog and its switches as they are.
+    fn save(&self, kind: EventKind, choices: BTreeMap<PurposeId, bool>) {
+        let lang = self.lang();
+        outbox::record(kind, lang);
+        let Some(policy_version) = self.model.edition() else {
+            self.model
+                .dispatch(Action::Failed(texts(lang).load_failed.into()));
+            return;
+        };
+        let update = ConsentUpdate {
+            policy_version,
+            lang,
+            choices,
+        };
+        let model = self.model.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match api::put_consents(&update).await {
+                Ok(saved) => model.dispatch(Action::Saved(saved.state)),
+                Err(e) if e.is_worth_retrying() => {
+                    outbox::queue_choices(update);
+                    model.dispatch(Action::SavedOffline);
+                }
+                Err(e) => model.dispatch(Action::Failed(e.message())),
+            }
+        });
+    }
+
+    pub fn accept_edition(&self) {
+        let Some(edition) = self.model.edition() else {
+            return;
+        };
+        outbox::record_event(outbox::event(
+            EventKind::PolicyAcceptedByButton,
+            EventDetail {
+                purpose: None,
+                lang: Some(self.lang()),
+                edition: Some(edition.clone()),
+            },
+        ));
+        // Shown as accepted at once; the event reaches the server through the outbox.
+        if let Some(mut state) = self.model.state.clone() {
+            state.current_accepted = true;
+            self.model.dispatch(Action::Loaded(Some(state)));
+        }
+    }
+
+    pub fn withdrawn(&self, state: ConsentState, application: WrittenApplication) {
+        self.model.dispatch(Action::Saved(state));
+        self.model
+            .dispatch(Action::Open(View::Application(application)));
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    pub config: WidgetConfig,
+}
+
+#[function_component]
+pub fn App(props: &AppProps) -> Html {
+    let config = props.config.clone();
+    let model = use_reducer(|| Model {
+        lang: language::choose(
+            config.explicit_lang,
+            storage::get("lang").as_deref(),
+            &language::browser_languages(),
+        ),
+        state: None,
+        loaded: false,
+        draft: BTreeMap::new(),
+        view: View::None,
+        notice: None,
+        gpc: gpc_enabled(),
+        answered_offline: Outbox::load().pending_choices.is_some(),
+    });
+    let widget = Widget {
+        model: model.clone(),
+    };
+
+    {
+        let model = model.clone();
+        use_effect_with((), move |_| {
+            let delivered = model.clone();
+            outbox::on_choices_delivered(move |state| delivered.dispatch(Action::Saved(state)));
+            wasm_bindgen_futures::spawn_local(load(model, config));
+        });
+    }
+    {
+        let lang = model.lang;
+        use_effect_with(
+            (model.banner_visible(), model.gpc),
+            move |(visible, gpc)| {
+                if *visible {
+                    outbox::record(EventKind::BannerShown, lang);
+                    if *gpc {
+                        outbox::record(EventKind::GpcHonoured, lang);
+                    }
+                }
+            },
+        );
+    }
+
+    let lang = model.lang;
+    html! {
+        <ContextProvider<Widget> context={widget}>
+            <div class="dc-root" lang={lang.code()}>
+                if model.banner_visible() { <Banner /> }
+                if model.update_pending() && model.view == View::None { <UpdateNotice /> }
+                <NoticeLine />
+                { dialog_for(&model.view) }
+                <SettingsButton />
+            </div>
+        </ContextProvider<Widget>>
+    }
+}
+
+fn dialog_for(view: &View) -> Html {
+    match view {
+        View::None => html! {},
+        View::Choices => html! { <ChoicesDialog /> },
+        View::Policy { anchor } => html! { <PolicyDialog anchor={anchor.clone()} /> },
+        View::Withdraw(purpose) => html! { <WithdrawDialog purpose={*purpose} /> },
+        View::Application(application) => {
+            html! { <ApplicationDialog application={application.clone()} /> }
+        }
+        View::MyData => html! { <MyDataDialog /> },
+    }
+}
+
+async fn load(model: UseReducerHandle<Model>, config: WidgetConfig) {
+    if let (Some(url), false) = (&config.token_url, api::signed_in()) {
+        if let Ok(token) = api::demo_token(url).await {
+            api::set_token(Some(token));
+        }
+    }
+    match api::consents().await {
+        Ok(state) => {
+            storage::set("edition", state.current_edition.as_str());
+            model.dispatch(Action::Loaded(Some(state)));
+        }
+        // Offline on arrival: the banner still shows unless the user answered before.
+        Err(_) => model.dispatch(Action::Loaded(None)),
+    }
+}
+
+/// After saving: a short, polite line for screen readers and eyes.
+#[function_component]
+fn NoticeLine() -> Html {
+    let widget = use_context::<Widget>().expect("inside the widget");
+    let t = texts(widget.lang());
+    let text = match &widget.model.notice {
+        Some(Notice::Saved) => t.saved.to_owned(),
+        Some(Notice::SavedOffline) => t.saved_offline.to_owned(),
+        Some(Notice::Failed(message)) => format!("{}: {message}", t.error_prefix),
+        None => String::new(),
+    };
+    let class = classes!("dc-notice", text.is_empty().then_some("dc-hidden"));
+    html! { <div class={class} role="status" aria-live="polite">{ text }</div> }
+}
+
+/// Always there once answered: reopens the choices (consent must be as easy to change as to give).
+#[function_component]
+fn SettingsButton() -> Html {
+    let widget = use_context::<Widget>().expect("inside the widget");
+    // Stays while a dialog is open (under the backdrop) so focus can return to it on close.
+    if widget.model.banner_visible() {
+        return html! {};
+    }
+    let t = texts(widget.lang());
+    let onclick = Callback::from(move |_| widget.open(View::Choices));
+    html! { <button type="button" class="dc-fab" {onclick}>{ t.settings }</button> }
+}

@@ -1,0 +1,117 @@
+//! What is held about the signed-in user (the server's `/v1/me/data`): by category, masked,
+//! with source, purposes, recipients, where and how long; the consent history; the export.
+
+use consent_core::api::{EventKind, MyData};
+use consent_core::catalog;
+use yew::prelude::*;
+
+use crate::api;
+use crate::app::Widget;
+use crate::dialog::Dialog;
+use crate::i18n::{recipient_name, source_name, texts};
+use crate::outbox;
+use crate::withdrawal::save_file;
+
+#[derive(Clone, PartialEq)]
+enum Loading {
+    Waiting,
+    Loaded(std::rc::Rc<MyData>),
+    Failed(String),
+}
+
+#[function_component]
+pub fn MyDataDialog() -> Html {
+    let widget = use_context::<Widget>().expect("inside the widget");
+    let lang = widget.lang();
+    let t = texts(lang);
+    let loading = use_state(|| Loading::Waiting);
+    let signed_in = api::signed_in();
+    {
+        let loading = loading.clone();
+        use_effect_with(lang, move |lang| {
+            let lang = *lang;
+            if signed_in {
+                wasm_bindgen_futures::spawn_local(async move {
+                    loading.set(match api::my_data(lang).await {
+                        Ok(data) => Loading::Loaded(std::rc::Rc::new(data)),
+                        Err(e) => Loading::Failed(e.message()),
+                    });
+                });
+            }
+        });
+    }
+    let on_close = {
+        let widget = widget.clone();
+        Callback::from(move |_| widget.close())
+    };
+    let body = match (&*loading, signed_in) {
+        (_, false) => html! { <p>{ t.sign_in_to_see }</p> },
+        (Loading::Waiting, true) => html! { <p role="status">{ t.loading }</p> },
+        (Loading::Failed(message), true) => {
+            html! { <p class="dc-error" role="alert">{ format!("{}: {message}", t.error_prefix) }</p> }
+        }
+        (Loading::Loaded(data), true) => render(data, lang),
+    };
+    html! {
+        <Dialog title={t.my_data_title} close_label={t.close} {on_close} class="dc-my-data">
+            { body }
+        </Dialog>
+    }
+}
+
+fn render(data: &MyData, lang: consent_core::Lang) -> Html {
+    let t = texts(lang);
+    let export = {
+        Callback::from(move |_: MouseEvent| {
+            outbox::record(EventKind::ExportDownloaded, lang);
+            wasm_bindgen_futures::spawn_local(async {
+                if let Ok(json) = api::export().await {
+                    save_file("dosmart-my-data.json", &json, "application/json");
+                }
+            });
+        })
+    };
+    let purpose_titles = |ids: &[consent_core::PurposeId]| {
+        ids.iter()
+            .map(|id| catalog().purpose_by_id(*id).title.get(lang))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    html! {
+        <>
+            <dl class="dc-facts">
+                <dt>{ t.stored_where }</dt><dd>{ &data.storage_location }</dd>
+                <dt>{ t.kept_how_long }</dt><dd>{ &data.retention }</dd>
+            </dl>
+            <ul class="dc-categories">
+                { for data.categories.iter().map(|c| html! {
+                    <li class={classes!("dc-category", (!c.held).then_some("dc-not-held"))}>
+                        <h3>{ &c.name }</h3>
+                        if c.held {
+                            <p class="dc-value">{ c.value.clone().unwrap_or_default() }</p>
+                            <p>{ format!("{}: {}", t.source, c.source.map(|s| source_name(lang, s)).unwrap_or("—")) }</p>
+                            <p>{ format!("{}: {}", t.used_for, purpose_titles(&c.purposes)) }</p>
+                            if !c.recipients.is_empty() {
+                                <p>{ format!("{}: {}", t.recipients, c.recipients.iter().map(|r| recipient_name(lang, *r)).collect::<Vec<_>>().join(", ")) }</p>
+                            }
+                        } else {
+                            <p>{ t.not_held }</p>
+                        }
+                    </li>
+                }) }
+            </ul>
+            <h3>{ t.history }</h3>
+            <ol class="dc-history">
+                { for data.consent_history.iter().rev().take(50).map(|e| html! {
+                    <li>
+                        <time datetime={e.at.to_string()}>{ e.at.to_string().replace('T', " ").trim_end_matches('Z').to_owned() }</time>
+                        { format!(" · {} · {}", e.kind, e.ip.clone().unwrap_or_default()) }
+                    </li>
+                }) }
+            </ol>
+            <div class="dc-actions">
+                <button type="button" class="dc-button" onclick={export}>{ t.download_export }</button>
+            </div>
+        </>
+    }
+}

@@ -1,0 +1,56 @@
+//! localStorage under one prefix. Storage can be missing or full (private modes, quotas): the
+//! widget then still works, it only forgets sooner.
+
+const PREFIX: &str = "dosmart-consent:";
+
+fn local() -> Option<web_sys::Storage> {
+    gloo_utils::window().local_storage().ok().flatten()
+}
+
+pub fn get(key: &str) -> Option<String> {
+    local()?.get_item(&format!("{PREFIX}{key}")).ok().flatten()
+}
+
+pub fn set(key: &str, value: &str) -> bool {
+    local().is_some_and(|s| s.set_item(&format!("{PREFIX}{key}"), value).is_ok())
+}
+
+pub fn remove(key: &str) {
+    if let Some(s) = local() {
+        let _ = s.remove_item(&format!("{PREFIX}{key}"));
+    }
+}
+
+pub fn get_json<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
+    serde_json::from_str(&get(key)?).ok()
+}
+
+pub fn set_json<T: serde::Serialize>(key: &str, value: &T) -> bool {
+    set(
+        key,
+        &serde_json::to_string(value).expect("widget state serialises"),
+    )
+}
+
+/// The anonymous id of this browser, made once: choices of a visitor who is not signed in are
+/// kept against it.
+pub fn device_id() -> String {
+    if let Some(id) = get("device") {
+        return id;
+    }
+    let id = random_uuid();
+    set("device", &id);
+    id
+}
+
+pub fn random_uuid() -> String {
+    gloo_utils::window()
+        .crypto()
+        .map(|c| c.random_uuid())
+        .unwrap_or_else(|_| {
+            format!(
+                "00000000-0000-4000-8000-{:012x}",
+                (js_sys::Math::random() * 1e14) as u64
+            )
+        })
+}

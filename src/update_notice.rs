@@ -1,0 +1,46 @@
+//! A new edition is in force (1.5): accept it by button, or know from which date continued use
+//! counts as acceptance (1.6: publication + 7 calendar days).
+
+use yew::prelude::*;
+
+use crate::app::{View, Widget};
+use crate::i18n::texts;
+
+#[function_component]
+pub fn UpdateNotice() -> Html {
+    let widget = use_context::<Widget>().expect("inside the widget");
+    let t = texts(widget.lang());
+    let title_id = use_memo((), |_| crate::dialog::unique_id("update"));
+    {
+        let lang = widget.lang();
+        use_effect_with((), move |_| {
+            crate::outbox::record(consent_core::api::EventKind::UpdateNoticeShown, lang)
+        });
+    }
+    let Some(state) = widget.model.state.clone() else {
+        return html! {};
+    };
+    let body = t
+        .update_body
+        .replace("{date}", &state.deemed_accepted_from.to_string());
+    let accept = {
+        let widget = widget.clone();
+        Callback::from(move |_: MouseEvent| widget.accept_edition())
+    };
+    let read = {
+        let widget = widget.clone();
+        Callback::from(move |_: MouseEvent| widget.open(View::Policy { anchor: None }))
+    };
+    html! {
+        <section class="dc-banner dc-update" role="region" aria-labelledby={(*title_id).clone()}>
+            <div class="dc-banner-text">
+                <h2 id={(*title_id).clone()} class="dc-banner-title">{ t.update_title }</h2>
+                <p>{ body }</p>
+            </div>
+            <div class="dc-actions">
+                <button type="button" class="dc-button dc-primary" onclick={accept}>{ t.accept }</button>
+                <button type="button" class="dc-button" onclick={read}>{ t.read_new_text }</button>
+            </div>
+        </section>
+    }
+}

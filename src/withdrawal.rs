@@ -1,0 +1,163 @@
+//! Withdrawal of consent (2.6): confirm, knowing the consequences; the server records it; the
+//! written application comes back to be copied, downloaded or printed, signed and sent.
+
+use consent_core::api::{EventKind, WithdrawalRequest, WrittenApplication};
+use consent_core::{catalog, PurposeId};
+use wasm_bindgen::{JsCast, JsValue};
+use yew::prelude::*;
+
+use crate::api;
+use crate::app::Widget;
+use crate::dialog::Dialog;
+use crate::i18n::texts;
+use crate::outbox;
+
+#[derive(Properties, PartialEq)]
+pub struct WithdrawProps {
+    pub purpose: PurposeId,
+}
+
+#[function_component]
+pub fn WithdrawDialog(props: &WithdrawProps) -> Html {
+    let widget = use_context::<Widget>().expect("inside the widget");
+    let lang = widget.lang();
+    let t = texts(lang);
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let purpose = catalog().purpose_by_id(props.purpose);
+    let on_close = {
+        let widget = widget.clone();
+        Callback::from(move |_| widget.close())
+    };
+    let confirm = {
+        let (widget, error, busy, id) =
+            (widget.clone(), error.clone(), busy.clone(), props.purpose);
+        Callback::from(move |_: MouseEvent| {
+            let (widget, error, busy) = (widget.clone(), error.clone(), busy.clone());
+            busy.set(true);
+            outbox::record(EventKind::WithdrawalRequested, lang);
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::withdraw(&WithdrawalRequest {
+                    purposes: vec![id],
+                    lang,
+                })
+                .await
+                {
+                    Ok(recorded) => widget.withdrawn(recorded.state, recorded.application),
+                    Err(e) => {
+                        busy.set(false);
+                        error.set(Some(e.message()));
+                    }
+                }
+            });
+        })
+    };
+    let cancel = {
+        let widget = widget.clone();
+        Callback::from(move |_: MouseEvent| widget.close())
+    };
+    html! {
+        <Dialog title={t.withdraw_title} close_label={t.close} {on_close}>
+            <p>{ t.withdraw_body.replace("{purpose}", purpose.title.get(lang)) }</p>
+            if let Some(message) = &*error {
+                <p class="dc-error" role="alert">{ format!("{}: {message}", t.error_prefix) }</p>
+            }
+            <div class="dc-actions">
+                <button type="button" class="dc-button dc-primary" onclick={confirm} disabled={*busy}>{ t.withdraw_confirm }</button>
+                <button type="button" class="dc-button" onclick={cancel}>{ t.cancel }</button>
+            </div>
+        </Dialog>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ApplicationProps {
+    pub application: WrittenApplication,
+}
+
+#[function_component]
+pub fn ApplicationDialog(props: &ApplicationProps) -> Html {
+    let widget = use_context::<Widget>().expect("inside the widget");
+    let t = texts(widget.lang());
+    let copied = use_state(|| false);
+    let application = props.application.clone();
+    let on_close = {
+        let widget = widget.clone();
+        Callback::from(move |_| widget.close())
+    };
+    let copy = {
+        let (text, copied) = (application.text.clone(), copied.clone());
+        Callback::from(move |_: MouseEvent| {
+            let promise = gloo_utils::window()
+                .navigator()
+                .clipboard()
+                .write_text(&text);
+            let copied = copied.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
+                    copied.set(true);
+                }
+            });
+        })
+    };
+    let download = {
+        let application = application.clone();
+        Callback::from(move |_: MouseEvent| {
+            save_file(
+                &application.filename,
+                &application.text,
+                "text/plain;charset=utf-8",
+            )
+        })
+    };
+    let print = Callback::from(|_: MouseEvent| print_application());
+    html! {
+        <Dialog title={t.application_title} close_label={t.close} {on_close} class="dc-application-dialog">
+            <p>{ t.application_intro }</p>
+            <pre class="dc-application" lang={application.language.code()} tabindex="0">{ &application.text }</pre>
+            <div class="dc-actions">
+                <button type="button" class="dc-button" onclick={copy}>{ if *copied { t.copied } else { t.copy } }</button>
+                <button type="button" class="dc-button" onclick={download}>{ t.download }</button>
+                <button type="button" class="dc-button" onclick={print}>{ t.print }</button>
+            </div>
+        </Dialog>
+    }
+}
+
+/// Offers `text` as a file download.
+pub fn save_file(filename: &str, text: &str, mime: &str) {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let document = gloo_utils::document();
+    if let Ok(link) = document
+        .create_element("a")
+        .map(|a| a.unchecked_into::<web_sys::HtmlAnchorElement>())
+    {
+        link.set_href(&url);
+        link.set_download(filename);
+        let _ = document.body().map(|b| b.append_child(&link));
+        link.click();
+        link.remove();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Prints only the application: the print stylesheet hides everything else while
+/// `dc-printing` is on the root element.
+fn print_application() {
+    let root = gloo_utils::document().document_element();
+    if let Some(root) = &root {
+        let _ = root.class_list().add_1("dc-printing");
+    }
+    let _ = gloo_utils::window().print();
+    if let Some(root) = &root {
+        let _ = root.class_list().remove_1("dc-printing");
+    }
+}

@@ -1,0 +1,124 @@
+// Starts the real consent server (SQLite, demo mode serving the release build of the widget)
+// and real headless Chromium.
+import { spawn, execFileSync } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const secrets = {
+  CONSENT_JWT_SECRET: 'e2e-user-secret-0123456789abcdef0123456789',
+  CONSENT_STAFF_SECRET: 'e2e-staff-secret-0123456789abcdef012345678',
+  CONSENT_SERVICE_SECRET: 'e2e-service-secret-0123456789abcdef0123456',
+};
+
+export async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'consent-e2e-'));
+  const child = spawn(join(repo, 'target/debug/consent-server'), [
+    '--demo', '--bind', '127.0.0.1:0', '--database', `sqlite://${join(dir, 'consent.db')}`,
+    '--static-dir', join(repo, 'dist'),
+  ], { env: { ...process.env, ...secrets, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const base = await new Promise((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const found = out.match(/open (http:\/\/\S+?)\/\s/);
+      if (found) ok(found[1]);
+    });
+    child.on('exit', (code) => fail(new Error(`server exited ${code}: ${out}`)));
+  });
+  return {
+    base,
+    stop() { child.kill(); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+const b64url = (s) => Buffer.from(s).toString('base64url');
+
+function jwt(secret, claims) {
+  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = b64url(JSON.stringify({ exp: Math.floor(Date.now() / 1000) + 600, ...claims }));
+  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+export const staffToken = (role) =>
+  jwt(secrets.CONSENT_STAFF_SECRET, { sub: 'e2e-staff', aud: 'dosmart-consent-staff', role });
+export const userToken = (sub) => jwt(secrets.CONSENT_JWT_SECRET, { sub, aud: 'dosmart-consent' });
+
+export async function api(server, path, { token, method = 'GET', body } = {}) {
+  const response = await fetch(server.base + path, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/// What the server holds for the demo user: their consent state and their ledger (audited read).
+export const consentsOf = (server, user = 'demo-user') => api(server, '/v1/consents', { token: userToken(user) });
+export async function ledgerOf(server, user = 'demo-user') {
+  const body = await api(server, `/v1/admin/subjects/${user}/records?reason=e2e%20check`, { token: staffToken('privacy_officer') });
+  return body.records.consent_history;
+}
+export const eventsIn = (ledger) => ledger.filter((e) => e.kind === 'event').map((e) => e.detail);
+
+/// Publishes a new edition of the policy (both languages), as a policy editor would.
+export async function publishEdition(server, version, published) {
+  const sources = {};
+  for (const lang of ['kk', 'ru']) {
+    sources[lang] = readFileSync(join(repo, `policy/editions/2026-11/${lang}.md`), 'utf8')
+      .replace(/^edition: .*$/m, `edition: "${version}"`)
+      .replace(/^published: .*$/m, `published: ${published}`);
+  }
+  return api(server, '/v1/admin/editions', { method: 'POST', token: staffToken('policy_editor'), body: { sources } });
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export const phone = { width: 360, height: 740 };
+export const desktop = { width: 1280, height: 800 };
+
+export async function openPage(browser, server, { locale = 'kk-KZ', colorScheme = 'light', viewport = desktop, path = '/' } = {}) {
+  const context = await browser.newContext({ locale, colorScheme, viewport });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(server.base + path);
+  return { context, page };
+}
+
+/// Waits until the widget has delivered everything it queued.
+export async function outboxEmpty(page, timeout = 15000) {
+  await page.waitForFunction(() => localStorage.getItem('dosmart-consent:outbox') === null, null, { timeout });
+}
+
+export async function axe(page, selector) {
+  await page.addScriptTag({ path: join(repo, 'tests/e2e/node_modules/axe-core/axe.min.js') });
+  const result = await page.evaluate(async (sel) => {
+    const r = await window.axe.run(document.querySelector(sel), {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    });
+    return r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  }, selector);
+  return result;
+}
+
+export async function screenshot(page, name) {
+  const dir = process.env.SCREENSHOTS || join(repo, 'target/screenshots');
+  execFileSync('mkdir', ['-p', dir]);
+  await page.screenshot({ path: join(dir, `${name}.png`) });
+}
+
+export { randomUUID };

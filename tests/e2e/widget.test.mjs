@@ -1,0 +1,233 @@
+// The widget as users meet it: real headless Chromium, the real server on SQLite.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, launch, openPage, outboxEmpty, consentsOf, ledgerOf, eventsIn, publishEdition, axe, screenshot,
+  phone, desktop,
+} from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser.close(); });
+
+async function withServer(body) {
+  const server = await startServer();
+  try { await body(server); } finally { server.stop(); }
+}
+
+const banner = (page) => page.getByRole('region').filter({ has: page.getByRole('button') }).first();
+const granted = (state, purpose) => state.purposes.find((p) => p.purpose === purpose).granted;
+
+test('each browser language gets the banner in it, with the right lang attribute', () => withServer(async (server) => {
+  for (const [locale, lang, title, accept] of [
+    ['kk-KZ', 'kk', 'Біз сіздің деректеріңізді қалай пайдаланамыз', 'Барлығын қабылдау'],
+    ['ru-RU', 'ru', 'Как мы используем ваши данные', 'Принять все'],
+    ['en-US', 'en', 'How we use your data', 'Accept all'],
+  ]) {
+    const { context, page } = await openPage(browser, server, { locale });
+    const region = banner(page);
+    await region.waitFor();
+    assert.equal(await region.getByRole('heading').innerText(), title);
+    await region.getByRole('button', { name: accept }).waitFor();
+    assert.equal(await page.locator('.dc-root').getAttribute('lang'), lang);
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  }
+}));
+
+test('the language switcher changes the widget at once and is remembered', () => withServer(async (server) => {
+  const { context, page } = await openPage(browser, server, { locale: 'kk-KZ' });
+  await banner(page).getByRole('button', { name: 'Русский' }).click();
+  await page.getByRole('button', { name: 'Принять все' }).waitFor();
+  assert.equal(await page.locator('.dc-root').getAttribute('lang'), 'ru');
+  await page.reload();
+  await page.getByRole('button', { name: 'Принять все' }).waitFor();
+  await context.close();
+}));
+
+test('choose, switch on contests and publicity only, save: the server has exactly that, events once', () => withServer(async (server) => {
+  const { context, page } = await openPage(browser, server, { locale: 'en-US' });
+  await banner(page).getByRole('button', { name: 'Choose' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Consent settings' });
+  await dialog.waitFor();
+  const contests = dialog.getByRole('switch', { name: 'Contests and publicity' });
+  assert.equal(await contests.getAttribute('aria-checked'), 'false', 'nothing is pre-ticked');
+  await contests.click();
+  assert.equal(await contests.getAttribute('aria-checked'), 'true');
+  assert.equal(await dialog.getByRole('switch', { name: 'Providing the service' }).isDisabled(), true, 'necessary is locked');
+  await dialog.getByText('Your name, photo or video may be published in any media.').waitFor();
+  await dialog.getByRole('button', { name: 'Save choices' }).click();
+  await page.getByRole('status').filter({ hasText: 'Your choices are saved.' }).waitFor();
+  await outboxEmpty(page);
+
+  const state = await consentsOf(server);
+  const on = state.purposes.filter((p) => !p.necessary && p.granted).map((p) => p.purpose);
+  assert.deepEqual(on, ['contests_publicity']);
+  assert.equal(state.accepted.method, 'button');
+
+  const events = eventsIn(await ledgerOf(server));
+  const kinds = events.map((e) => e.kind);
+  for (const kind of ['banner_shown', 'choices_opened', 'choices_saved']) {
+    assert.equal(kinds.filter((k) => k === kind).length, 1, `${kind} once: ${kinds}`);
+  }
+  assert.equal(new Set(events.map((e) => e.id)).size, events.length, 'no event twice');
+  await page.reload();
+  await page.getByRole('button', { name: 'Privacy settings' }).waitFor();
+  assert.equal(await banner(page).count(), 0, 'the banner does not come back once answered');
+  await context.close();
+}));
+
+test('offline: the answer waits, then is delivered exactly once when the network returns', () => withServer(async (server) => {
+  const { context, page } = await openPage(browser, server, { locale: 'ru-RU' });
+  await banner(page).waitFor();
+  await outboxEmpty(page);
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Принять все' }).click();
+  await page.getByRole('status').filter({ hasText: 'Нет связи' }).waitFor();
+  const waiting = await page.evaluate(() => JSON.parse(localStorage.getItem('dosmart-consent:outbox')));
+  assert.equal(waiting.pending_choices.choices.contests_publicity, true);
+  assert.equal((await consentsOf(server)).answered, false, 'nothing reached the server yet');
+
+  await context.setOffline(false);
+  await outboxEmpty(page, 20000);
+  const state = await consentsOf(server);
+  assert.equal(state.answered, true);
+  assert.equal(granted(state, 'research'), true);
+  const ledger = await ledgerOf(server);
+  assert.equal(ledger.filter((e) => e.kind === 'choices').length, 1, 'delivered exactly once');
+  assert.equal(eventsIn(ledger).filter((e) => e.kind === 'accept_all').length, 1);
+  await context.close();
+}));
+
+test('a keyboard-only user opens the choices, changes one, saves, and closes the dialog', () => withServer(async (server) => {
+  const { context, page } = await openPage(browser, server, { locale: 'en-US' });
+  await banner(page).waitFor();
+  const focused = () => page.evaluate(() => {
+    const el = document.activeElement;
+    return `${el.getAttribute('role') || el.tagName}:${el.getAttribute('aria-labelledby') ? document.getElementById(el.getAttribute('aria-labelledby')).innerText : el.innerText}`;
+  });
+  const tabTo = async (wanted) => {
+    for (let i = 0; i < 60; i++) {
+      if ((await focused()) === wanted) return;
+      await page.keyboard.press('Tab');
+    }
+    assert.fail(`never reached ${wanted}, at ${await focused()}`);
+  };
+  await tabTo('BUTTON:Choose');
+  await page.keyboard.press('Enter');
+  await page.getByRole('dialog').waitFor();
+  await tabTo('switch:Surveys');
+  await page.keyboard.press('Space');
+  await tabTo('BUTTON:Save choices');
+  await page.keyboard.press('Enter');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  await outboxEmpty(page);
+  assert.equal(granted(await consentsOf(server), 'surveys'), true);
+
+  // Reopen from the settings button, close with Esc: focus goes back to the button.
+  await tabTo('BUTTON:Privacy settings');
+  await page.keyboard.press('Enter');
+  await page.getByRole('dialog').waitFor();
+  const inside = await page.evaluate(() => document.activeElement.closest('[role=dialog]') !== null);
+  assert.ok(inside, 'focus moves into the dialog');
+  for (let i = 0; i < 40; i++) await page.keyboard.press('Tab');
+  assert.ok(await page.evaluate(() => document.activeElement.closest('[role=dialog]') !== null), 'focus stays trapped');
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  assert.equal(await focused(), 'BUTTON:Privacy settings', 'focus is restored');
+  await context.close();
+}));
+
+test('axe-core finds no violations in the banner, choices, policy and my data (light and dark)', () => withServer(async (server) => {
+  for (const colorScheme of ['light', 'dark']) {
+    const { context, page } = await openPage(browser, server, { locale: 'kk-KZ', colorScheme });
+    await banner(page).waitFor();
+    assert.deepEqual(await axe(page, '.dc-root'), [], `banner (${colorScheme})`);
+    await banner(page).getByRole('button', { name: 'Таңдау' }).click();
+    await page.getByRole('dialog').waitFor();
+    assert.deepEqual(await axe(page, '.dc-root'), [], `choices (${colorScheme})`);
+    await page.getByRole('dialog').getByRole('button', { name: 'Тармақ 2.2.5' }).click();
+    await page.getByRole('dialog').getByText('ЖАЛПЫ ЕРЕЖЕЛЕР').first().waitFor();
+    assert.deepEqual(await axe(page, '.dc-root'), [], `policy (${colorScheme})`);
+    await page.keyboard.press('Escape');
+    await banner(page).getByRole('button', { name: 'Таңдау' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Менің деректерім' }).click();
+    await page.getByRole('dialog').getByText('Бет кескіні').waitFor();
+    assert.deepEqual(await axe(page, '.dc-root'), [], `my data (${colorScheme})`);
+    await context.close();
+  }
+}));
+
+test('the policy opens at the clause a purpose cites, in the published language', () => withServer(async (server) => {
+  const { context, page } = await openPage(browser, server, { locale: 'en-US' });
+  await banner(page).getByRole('button', { name: 'Choose' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Clause 2.2.5' }).click();
+  const item = page.locator('#dc-c2-2-5');
+  await item.waitFor();
+  assert.match(await item.innerText(), /^5\) участия в акциях, конкурсах/);
+  assert.equal(await page.locator('article.dc-policy-text').getAttribute('lang'), 'ru', 'legal text is marked Russian');
+  await page.getByText('The policy is published in Kazakh and Russian only').waitFor();
+  assert.ok(await item.evaluate((el) => el === document.activeElement), 'the cited item has focus');
+  await context.close();
+}));
+
+test('a new edition: the notice names the date, Accept is recorded as acceptance by button', () => withServer(async (server) => {
+  const { context, page } = await openPage(browser, server, { locale: 'ru-RU' });
+  await banner(page).getByRole('button', { name: 'Отказаться от необязательных' }).click();
+  await page.getByRole('status').filter({ hasText: 'сохранён' }).waitFor();
+  const today = new Date().toISOString().slice(0, 10);
+  const published = await publishEdition(server, '2026-12', today);
+  await page.reload();
+  const notice = page.getByRole('region', { name: 'Новая редакция Политики конфиденциальности' });
+  await notice.waitFor();
+  assert.ok((await notice.innerText()).includes(published.deemed_accepted_from), 'names publication + 7 days');
+  assert.equal((await consentsOf(server)).current_accepted, false);
+  await notice.getByRole('button', { name: 'Принять' }).click();
+  await notice.waitFor({ state: 'detached' });
+  await outboxEmpty(page);
+  const state = await consentsOf(server);
+  assert.equal(state.current_accepted, true);
+  assert.deepEqual([state.accepted.edition, state.accepted.method], ['2026-12', 'button']);
+  await context.close();
+}));
+
+test('withdrawal: confirm the consequences, get the written application', () => withServer(async (server) => {
+  const { context, page } = await openPage(browser, server, { locale: 'ru-RU' });
+  await banner(page).getByRole('button', { name: 'Принять все' }).click();
+  await page.getByRole('button', { name: 'Настройки конфиденциальности' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.locator('li', { hasText: 'Конкурсы и публикация' }).getByRole('button', { name: 'Отозвать согласие' }).click();
+  await page.getByRole('dialog', { name: 'Отзыв согласия' }).getByText('приостановление или прекращение').waitFor();
+  await page.getByRole('button', { name: 'Отозвать', exact: true }).click();
+  const application = page.locator('pre.dc-application');
+  await application.waitFor();
+  const text = await application.innerText();
+  assert.ok(text.includes('Айгерім Сәрсенқызы Ахметова'), 'filled in with the user name');
+  assert.ok(text.includes('Конкурсы и публикация (п. 2.2.5)'));
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Скачать (.txt)' }).click();
+  assert.match((await download).suggestedFilename(), /^withdrawal-\d{4}-\d{2}-\d{2}\.txt$/);
+  assert.equal(granted(await consentsOf(server), 'contests_publicity'), false);
+  await context.close();
+}));
+
+test('screenshots for the README: phone and desktop, kk/ru/en, light and dark', () => withServer(async (server) => {
+  const shots = [
+    ['banner-desktop-kk-light', 'kk-KZ', 'light', desktop, null],
+    ['banner-phone-ru-dark', 'ru-RU', 'dark', phone, null],
+    ['choices-phone-en-light', 'en-US', 'light', phone, 'Choose'],
+    ['choices-desktop-kk-dark', 'kk-KZ', 'dark', desktop, 'Таңдау'],
+  ];
+  for (const [name, locale, colorScheme, viewport, open] of shots) {
+    const { context, page } = await openPage(browser, server, { locale, colorScheme, viewport });
+    await banner(page).waitFor();
+    if (open) {
+      await banner(page).getByRole('button', { name: open }).click();
+      await page.getByRole('dialog').waitFor();
+    }
+    const scrolled = await page.evaluate(() => document.scrollingElement.scrollHeight > window.innerHeight ? 0 : 0);
+    assert.equal(scrolled, 0);
+    await screenshot(page, name);
+    await context.close();
+  }
+}));

@@ -1,0 +1,157 @@
+//! The widget in headless Chromium (`wasm-bindgen-test`): language choice, the outbox that never
+//! loses an event, and the banner of a visitor who arrives offline.
+#![cfg(target_arch = "wasm32")]
+
+use consent_core::api::EventKind;
+use consent_core::Lang;
+use consent_widget::app::{App, AppProps};
+use consent_widget::config::WidgetConfig;
+use consent_widget::language::choose;
+use consent_widget::outbox::{self, backoff_ms, EventDetail, Outbox};
+use consent_widget::storage;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn langs(tags: &[&str]) -> Vec<String> {
+    tags.iter().map(|t| t.to_string()).collect()
+}
+
+#[wasm_bindgen_test]
+fn explicit_language_beats_saved_beats_browser_beats_kazakh() {
+    assert_eq!(
+        choose(Some(Lang::En), Some("ru"), &langs(&["kk-KZ"])),
+        Lang::En
+    );
+    assert_eq!(choose(None, Some("ru"), &langs(&["kk-KZ"])), Lang::Ru);
+    assert_eq!(
+        choose(None, None, &langs(&["de-DE", "ru-RU", "kk"])),
+        Lang::Ru
+    );
+    assert_eq!(choose(None, Some("xx"), &langs(&["en-GB"])), Lang::En);
+    assert_eq!(choose(None, None, &langs(&["de", "fr"])), Lang::Kk);
+}
+
+#[wasm_bindgen_test]
+fn queued_events_survive_in_local_storage_until_acknowledged() {
+    storage::remove("outbox");
+    let first = outbox::event(
+        EventKind::BannerShown,
+        EventDetail {
+            purpose: None,
+            lang: Some(Lang::Kk),
+            edition: None,
+        },
+    );
+    let second = outbox::event(
+        EventKind::AcceptAll,
+        EventDetail {
+            purpose: None,
+            lang: Some(Lang::Kk),
+            edition: None,
+        },
+    );
+    assert_ne!(first.id, second.id, "every event has its own UUID");
+    let mut queued = Outbox::load();
+    queued.events.extend([first.clone(), second.clone()]);
+    queued.save();
+
+    // What a reloaded page sees.
+    let reloaded = Outbox::load();
+    assert_eq!(reloaded.next_batch(), vec![first.clone(), second.clone()]);
+    let mut after = reloaded;
+    after.acknowledge(&[first]);
+    after.save();
+    assert_eq!(Outbox::load().events, vec![second.clone()]);
+    let mut empty = Outbox::load();
+    empty.acknowledge(&[second]);
+    empty.save();
+    assert!(storage::get("outbox").is_none(), "nothing left behind");
+}
+
+#[wasm_bindgen_test]
+fn retries_back_off_up_to_a_minute() {
+    assert_eq!(backoff_ms(0), 1_000);
+    assert_eq!(backoff_ms(1), 2_000);
+    assert_eq!(backoff_ms(3), 8_000);
+    assert_eq!(backoff_ms(20), 60_000);
+}
+
+async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+fn button(root: &web_sys::Element, text: &str) -> web_sys::HtmlElement {
+    let buttons = root.query_selector_all("button").unwrap();
+    (0..buttons.length())
+        .filter_map(|i| buttons.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+        .find(|b| b.text_content().unwrap_or_default().trim() == text)
+        .unwrap_or_else(|| panic!("a button `{text}`"))
+}
+
+/// Arriving with no network: the banner still asks, in the chosen language, and an answer waits
+/// in the outbox with the edition last seen.
+#[wasm_bindgen_test]
+async fn an_offline_visitor_sees_the_banner_and_their_answer_waits() {
+    storage::remove("outbox");
+    storage::remove("lang");
+    storage::set("edition", "2026-11");
+    let root = gloo_utils::document().create_element("div").unwrap();
+    gloo_utils::document()
+        .body()
+        .unwrap()
+        .append_child(&root)
+        .unwrap();
+    let config = WidgetConfig {
+        api_base: "http://127.0.0.1:9".into(), // nothing listens: refused at once
+        explicit_lang: Some(Lang::Ru),
+        token: None,
+        token_url: None,
+    };
+    consent_widget::api_configure_for_tests(&config);
+    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { config }).render();
+    sleep(1500).await;
+
+    let banner = root
+        .query_selector("section[role=region]")
+        .unwrap()
+        .expect("the banner is shown");
+    assert!(banner
+        .text_content()
+        .unwrap()
+        .contains("Как мы используем ваши данные"));
+    assert_eq!(
+        root.query_selector(".dc-root")
+            .unwrap()
+            .unwrap()
+            .get_attribute("lang")
+            .as_deref(),
+        Some("ru")
+    );
+
+    button(&root, "Отказаться от необязательных").click();
+    sleep(1000).await;
+    let waiting = Outbox::load()
+        .pending_choices
+        .expect("the answer waits for the network");
+    assert_eq!(waiting.policy_version.as_str(), "2026-11");
+    assert!(
+        waiting.choices.values().all(|granted| !granted),
+        "every optional purpose refused"
+    );
+    assert!(
+        root.text_content().unwrap().contains("Нет связи"),
+        "the user is told it will be sent"
+    );
+    assert!(
+        root.query_selector("section[role=region]")
+            .unwrap()
+            .is_none(),
+        "the banner does not return"
+    );
+    assert!(Outbox::load()
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::RefuseOptional));
+}
