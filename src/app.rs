@@ -10,6 +10,7 @@ use crate::api;
 use crate::banner::Banner;
 use crate::choices::ChoicesDialog;
 use crate::config::WidgetConfig;
+use crate::embed::{self, Command, HostState};
 use crate::i18n::texts;
 use crate::language;
 use crate::my_data::MyDataDialog;
@@ -51,10 +52,15 @@ pub struct Model {
     pub gpc: bool,
     /// Answered while the server could not be reached; the choices wait in the outbox.
     pub answered_offline: bool,
+    /// The page asked for the banner (`DosmartConsent.showBanner()`), answered or not.
+    pub banner_forced: bool,
+    /// Full screen in the app's webview: no banner, the choices are the page.
+    pub in_app: bool,
 }
 
 pub enum Action {
     Loaded(Option<ConsentState>),
+    ShowBanner,
     SetLang(Lang),
     Open(View),
     Close,
@@ -78,6 +84,7 @@ impl Reducible for Model {
                 }
             }
             Action::SetLang(lang) => next.lang = lang,
+            Action::ShowBanner => next.banner_forced = true,
             Action::Open(view) => {
                 if view == View::Choices {
                     if let Some(state) = &next.state {
@@ -90,18 +97,30 @@ impl Reducible for Model {
             Action::Close => next.view = View::None,
             Action::Toggle(purpose, on) => {
                 next.draft.insert(purpose, on);
+                // "Saved" spoke of the switches as they were.
+                next.notice = None;
             }
             Action::Saved(state) => {
                 next.draft = draft_from(&state, next.gpc);
                 next.state = Some(state);
                 next.answered_offline = false;
+                next.banner_forced = false;
                 next.notice = Some(Notice::Saved);
-                next.view = View::None;
+                next.view = if next.in_app {
+                    View::Choices
+                } else {
+                    View::None
+                };
             }
             Action::SavedOffline => {
                 next.answered_offline = true;
+                next.banner_forced = false;
                 next.notice = Some(Notice::SavedOffline);
-                next.view = View::None;
+                next.view = if next.in_app {
+                    View::Choices
+                } else {
+                    View::None
+                };
             }
             Action::Failed(message) => next.notice = Some(Notice::Failed(message)),
         }
@@ -133,8 +152,12 @@ fn gpc_enabled() -> bool {
 }
 
 impl Model {
+    pub fn answered(&self) -> bool {
+        self.answered_offline || self.state.as_ref().is_some_and(|s| s.answered)
+    }
+
     pub fn banner_visible(&self) -> bool {
-        self.loaded && !self.answered_offline && !self.state.as_ref().is_some_and(|s| s.answered)
+        self.loaded && !self.in_app && (self.banner_forced || !self.answered())
     }
 
     /// An edition newer than the one the user accepted is in force (1.5–1.6).
@@ -179,7 +202,22 @@ impl Widget {
 
     pub fn close(&self) {
         outbox::record(EventKind::DialogClosed, self.lang());
+        if self.model.in_app && matches!(self.model.view, View::Choices) {
+            // In the app, closing the choices closes the screen: the native side does that.
+            embed::notify("close", &serde_json::json!({}));
+            return;
+        }
         self.model.dispatch(Action::Close);
+    }
+
+    fn run(&self, command: Command) {
+        match command {
+            Command::ShowBanner => self.model.dispatch(Action::ShowBanner),
+            Command::OpenChoices => self.open(View::Choices),
+            Command::OpenPolicy(anchor) => self.open(View::Policy { anchor }),
+            Command::SetLanguage(lang) => self.set_lang(lang),
+            Command::Close => self.model.dispatch(Action::Close),
+        }
     }
 
     pub fn set_lang(&self, lang: Lang) {
@@ -284,22 +322,39 @@ pub fn App(props: &AppProps) -> Html {
         state: None,
         loaded: false,
         draft: BTreeMap::new(),
-        view: View::None,
         notice: None,
         gpc: gpc_enabled(),
         answered_offline: Outbox::load().pending_choices.is_some(),
+        banner_forced: false,
+        in_app: config.in_app,
+        view: if config.in_app {
+            View::Choices
+        } else {
+            View::None
+        },
     });
     let widget = Widget {
         model: model.clone(),
     };
 
     {
-        let model = model.clone();
+        let (model, widget) = (model.clone(), widget.clone());
         use_effect_with((), move |_| {
             let delivered = model.clone();
             outbox::on_choices_delivered(move |state| delivered.dispatch(Action::Saved(state)));
+            embed::on_command(move |command| widget.run(command));
             wasm_bindgen_futures::spawn_local(load(model, config));
         });
+    }
+    {
+        // Every change of consent reaches the page: gated scripts, Consent Mode, the app.
+        let host = HostState::of(
+            model.state.as_ref(),
+            model.answered(),
+            model.gpc,
+            model.lang,
+        );
+        use_effect_with(host, |host| embed::notify("change", host));
     }
     {
         let lang = model.lang;
@@ -319,7 +374,7 @@ pub fn App(props: &AppProps) -> Html {
     let lang = model.lang;
     html! {
         <ContextProvider<Widget> context={widget}>
-            <div class="dc-root" lang={lang.code()}>
+            <div class={classes!("dc-root", model.in_app.then_some("dc-inapp"))} lang={lang.code()}>
                 if model.banner_visible() { <Banner /> }
                 if model.update_pending() && model.view == View::None { <UpdateNotice /> }
                 <NoticeLine />

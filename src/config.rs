@@ -17,6 +17,8 @@ pub struct WidgetConfig {
     pub token: Option<String>,
     /// Demo only: where to fetch a token for the sample user.
     pub token_url: Option<String>,
+    /// Full screen in the mobile app's webview: the choices, no banner.
+    pub in_app: bool,
 }
 
 pub fn mount_point() -> Element {
@@ -72,6 +74,7 @@ impl WidgetConfig {
                 .and_then(|code| Lang::parse(&code).ok()),
             token: from_global("token"),
             token_url: attr("data-token-url"),
+            in_app: false,
         }
     }
 }

@@ -45,7 +45,7 @@ fn focusables(panel: &HtmlElement) -> Vec<HtmlElement> {
 }
 
 fn active_element() -> Option<HtmlElement> {
-    gloo_utils::document().active_element()?.dyn_into().ok()
+    crate::embed::active_element()?.dyn_into().ok()
 }
 
 #[function_component]

@@ -8,6 +8,7 @@ mod banner;
 mod choices;
 pub mod config;
 mod dialog;
+pub mod embed;
 pub mod i18n;
 pub mod language;
 mod my_data;
@@ -17,12 +18,19 @@ pub mod storage;
 mod update_notice;
 mod withdrawal;
 
-use wasm_bindgen::prelude::*;
-
-/// Mounts the widget in the host's container (`#dosmart-consent`, made if missing).
+/// Mounts the widget in the page's container (`#dosmart-consent`, made if missing), unless
+/// `consent.js` loaded it to mount in a shadow root of its own.
 pub fn start() {
-    let config = config::WidgetConfig::from_page();
-    let root = config::mount_point();
+    let embedded = js_sys::Reflect::get(&gloo_utils::window(), &"__dosmartConsentEmbed".into())
+        .map(|v| v.is_truthy())
+        .unwrap_or(false);
+    if !embedded {
+        start_in(config::mount_point(), config::WidgetConfig::from_page());
+    }
+}
+
+pub fn start_in(root: web_sys::Element, config: config::WidgetConfig) {
+    embed::set_root(root.clone());
     api::configure(&config);
     outbox::start_background_delivery();
     yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { config }).render();
@@ -31,10 +39,4 @@ pub fn start() {
 /// Points the API client at a server, as [`start`] does from the page's configuration.
 pub fn api_configure_for_tests(config: &config::WidgetConfig) {
     api::configure(config);
-}
-
-/// The entry point when loaded as a module by the host page.
-#[wasm_bindgen(js_name = startConsentWidget)]
-pub fn start_from_js() {
-    start();
 }

@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::app::Widget;
+use crate::banner::LanguageSwitcher;
 use crate::dialog::Dialog;
 use crate::i18n::texts;
 
@@ -81,13 +82,14 @@ pub fn PolicyDialog(props: &PolicyProps) -> Html {
     };
     html! {
         <Dialog title={t.policy_title} close_label={t.close} {on_close} class="dc-policy">
+            <LanguageSwitcher />
             { body }
         </Dialog>
     }
 }
 
 fn scroll_to(anchor: &str) {
-    if let Some(element) = gloo_utils::document().get_element_by_id(&element_id(anchor)) {
+    if let Some(element) = crate::embed::find(&element_id(anchor)) {
         element.scroll_into_view();
         if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
             let _ = element.focus();

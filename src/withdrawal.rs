@@ -110,7 +110,10 @@ pub fn ApplicationDialog(props: &ApplicationProps) -> Html {
             )
         })
     };
-    let print = Callback::from(|_: MouseEvent| print_application());
+    let print = {
+        let application = application.clone();
+        Callback::from(move |_: MouseEvent| print_application(&application))
+    };
     html! {
         <Dialog title={t.application_title} close_label={t.close} {on_close} class="dc-application-dialog">
             <p>{ t.application_intro }</p>
@@ -149,15 +152,24 @@ pub fn save_file(filename: &str, text: &str, mime: &str) {
     let _ = web_sys::Url::revoke_object_url(&url);
 }
 
-/// Prints only the application: the print stylesheet hides everything else while
-/// `dc-printing` is on the root element.
-fn print_application() {
-    let root = gloo_utils::document().document_element();
-    if let Some(root) = &root {
-        let _ = root.class_list().add_1("dc-printing");
+/// Prints only the application, from a window of its own: the host page's print styles (and
+/// our shadow root) stay out of it.
+fn print_application(application: &WrittenApplication) {
+    let Ok(Some(window)) = gloo_utils::window().open_with_url_and_target("", "_blank") else {
+        return;
+    };
+    let Some(document) = window.document() else {
+        return;
+    };
+    let Ok(pre) = document.create_element("pre") else {
+        return;
+    };
+    pre.set_text_content(Some(&application.text));
+    let _ = pre.set_attribute("lang", application.language.code());
+    let _ = pre.set_attribute("style", "white-space:pre-wrap;font:14px/1.5 serif");
+    if let Some(body) = document.body() {
+        let _ = body.append_child(&pre);
     }
-    let _ = gloo_utils::window().print();
-    if let Some(root) = &root {
-        let _ = root.class_list().remove_1("dc-printing");
-    }
+    document.set_title(&application.filename);
+    let _ = window.print();
 }

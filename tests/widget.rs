@@ -108,6 +108,7 @@ async fn an_offline_visitor_sees_the_banner_and_their_answer_waits() {
         explicit_lang: Some(Lang::Ru),
         token: None,
         token_url: None,
+        in_app: false,
     };
     consent_widget::api_configure_for_tests(&config);
     yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { config }).render();

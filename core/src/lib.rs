@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod date;
 pub mod lang;
 pub mod policy;
+pub mod signals;
 
 pub use catalog::{
     catalog, Catalog, DataCategory, DataCategoryId, LegalBasis, Masking, Purpose, PurposeId,

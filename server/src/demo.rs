@@ -65,7 +65,13 @@ pub async fn seed(app: &AppState) -> Result<(), StoreError> {
 }
 
 pub fn routes(static_dir: Option<PathBuf>) -> Router<AppState> {
-    let router = Router::new().route("/demo/token", get(demo_token));
+    let router = Router::new()
+        .route("/demo/token", get(demo_token))
+        // The demo storefront, which embeds the widget with its one script tag.
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::temporary("/shop.html") }),
+        );
     match static_dir {
         Some(dir) => router.fallback_service(ServeDir::new(dir)),
         None => router,

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -104,14 +105,16 @@ export async function outboxEmpty(page, timeout = 15000) {
   await page.waitForFunction(() => localStorage.getItem('dosmart-consent:outbox') === null, null, { timeout });
 }
 
-export async function axe(page, selector) {
+/// axe-core's WCAG 2.x A/AA violations inside the widget (in its shadow root).
+export async function axe(page) {
   await page.addScriptTag({ path: join(repo, 'tests/e2e/node_modules/axe-core/axe.min.js') });
-  const result = await page.evaluate(async (sel) => {
-    const r = await window.axe.run(document.querySelector(sel), {
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run({ include: [{ fromShadowDom: ['#dosmart-consent-host', '.dc-root'] }] }, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
     });
+    if (r.passes.length === 0) throw new Error('axe checked nothing: the widget was not found');
     return r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  }, selector);
+  });
   return result;
 }
 
@@ -122,3 +125,20 @@ export async function screenshot(page, name) {
 }
 
 export { randomUUID };
+
+/// One headless Chromium for the test file; `withServer` gives each test a server and database
+/// of its own.
+export function useBrowser() {
+  const shared = {};
+  before(async () => { shared.browser = await launch(); });
+  after(async () => { await shared.browser.close(); });
+  return shared;
+}
+
+export async function withServer(body) {
+  const server = await startServer();
+  try { await body(server); } finally { server.stop(); }
+}
+
+/// The banner (or update notice): the region with the widget's buttons.
+export const banner = (page) => page.getByRole('region').filter({ has: page.getByRole('button') }).first();

@@ -1,21 +1,12 @@
 // The widget as users meet it: real headless Chromium, the real server on SQLite.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launch, openPage, outboxEmpty, consentsOf, ledgerOf, eventsIn, publishEdition, axe, screenshot,
+  useBrowser, withServer, banner, openPage, outboxEmpty, consentsOf, ledgerOf, eventsIn, publishEdition, axe, screenshot,
   phone, desktop,
 } from './helpers.mjs';
 
-let browser;
-before(async () => { browser = await launch(); });
-after(async () => { await browser.close(); });
-
-async function withServer(body) {
-  const server = await startServer();
-  try { await body(server); } finally { server.stop(); }
-}
-
-const banner = (page) => page.getByRole('region').filter({ has: page.getByRole('button') }).first();
+const shared = useBrowser();
 const granted = (state, purpose) => state.purposes.find((p) => p.purpose === purpose).granted;
 
 test('each browser language gets the banner in it, with the right lang attribute', () => withServer(async (server) => {
@@ -24,7 +15,7 @@ test('each browser language gets the banner in it, with the right lang attribute
     ['ru-RU', 'ru', 'Как мы используем ваши данные', 'Принять все'],
     ['en-US', 'en', 'How we use your data', 'Accept all'],
   ]) {
-    const { context, page } = await openPage(browser, server, { locale });
+    const { context, page } = await openPage(shared.browser, server, { locale });
     const region = banner(page);
     await region.waitFor();
     assert.equal(await region.getByRole('heading').innerText(), title);
@@ -36,7 +27,7 @@ test('each browser language gets the banner in it, with the right lang attribute
 }));
 
 test('the language switcher changes the widget at once and is remembered', () => withServer(async (server) => {
-  const { context, page } = await openPage(browser, server, { locale: 'kk-KZ' });
+  const { context, page } = await openPage(shared.browser, server, { locale: 'kk-KZ' });
   await banner(page).getByRole('button', { name: 'Русский' }).click();
   await page.getByRole('button', { name: 'Принять все' }).waitFor();
   assert.equal(await page.locator('.dc-root').getAttribute('lang'), 'ru');
@@ -46,7 +37,7 @@ test('the language switcher changes the widget at once and is remembered', () =>
 }));
 
 test('choose, switch on contests and publicity only, save: the server has exactly that, events once', () => withServer(async (server) => {
-  const { context, page } = await openPage(browser, server, { locale: 'en-US' });
+  const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
   await banner(page).getByRole('button', { name: 'Choose' }).click();
   const dialog = page.getByRole('dialog', { name: 'Consent settings' });
   await dialog.waitFor();
@@ -78,7 +69,7 @@ test('choose, switch on contests and publicity only, save: the server has exactl
 }));
 
 test('offline: the answer waits, then is delivered exactly once when the network returns', () => withServer(async (server) => {
-  const { context, page } = await openPage(browser, server, { locale: 'ru-RU' });
+  const { context, page } = await openPage(shared.browser, server, { locale: 'ru-RU' });
   await banner(page).waitFor();
   await outboxEmpty(page);
   await context.setOffline(true);
@@ -100,11 +91,18 @@ test('offline: the answer waits, then is delivered exactly once when the network
 }));
 
 test('a keyboard-only user opens the choices, changes one, saves, and closes the dialog', () => withServer(async (server) => {
-  const { context, page } = await openPage(browser, server, { locale: 'en-US' });
+  const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
   await banner(page).waitFor();
   const focused = () => page.evaluate(() => {
-    const el = document.activeElement;
-    return `${el.getAttribute('role') || el.tagName}:${el.getAttribute('aria-labelledby') ? document.getElementById(el.getAttribute('aria-labelledby')).innerText : el.innerText}`;
+    let el = document.activeElement;
+    while (el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+    const label = el.getAttribute('aria-labelledby');
+    return `${el.getAttribute('role') || el.tagName}:${label ? el.getRootNode().getElementById(label).innerText : el.innerText}`;
+  });
+  const inDialog = () => page.evaluate(() => {
+    let el = document.activeElement;
+    while (el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+    return el.closest('[role=dialog]') !== null;
   });
   const tabTo = async (wanted) => {
     for (let i = 0; i < 60; i++) {
@@ -128,10 +126,9 @@ test('a keyboard-only user opens the choices, changes one, saves, and closes the
   await tabTo('BUTTON:Privacy settings');
   await page.keyboard.press('Enter');
   await page.getByRole('dialog').waitFor();
-  const inside = await page.evaluate(() => document.activeElement.closest('[role=dialog]') !== null);
-  assert.ok(inside, 'focus moves into the dialog');
+  assert.ok(await inDialog(), 'focus moves into the dialog');
   for (let i = 0; i < 40; i++) await page.keyboard.press('Tab');
-  assert.ok(await page.evaluate(() => document.activeElement.closest('[role=dialog]') !== null), 'focus stays trapped');
+  assert.ok(await inDialog(), 'focus stays trapped');
   await page.keyboard.press('Escape');
   await page.getByRole('dialog').waitFor({ state: 'detached' });
   assert.equal(await focused(), 'BUTTON:Privacy settings', 'focus is restored');
@@ -140,26 +137,26 @@ test('a keyboard-only user opens the choices, changes one, saves, and closes the
 
 test('axe-core finds no violations in the banner, choices, policy and my data (light and dark)', () => withServer(async (server) => {
   for (const colorScheme of ['light', 'dark']) {
-    const { context, page } = await openPage(browser, server, { locale: 'kk-KZ', colorScheme });
+    const { context, page } = await openPage(shared.browser, server, { locale: 'kk-KZ', colorScheme });
     await banner(page).waitFor();
-    assert.deepEqual(await axe(page, '.dc-root'), [], `banner (${colorScheme})`);
+    assert.deepEqual(await axe(page), [], `banner (${colorScheme})`);
     await banner(page).getByRole('button', { name: 'Таңдау' }).click();
     await page.getByRole('dialog').waitFor();
-    assert.deepEqual(await axe(page, '.dc-root'), [], `choices (${colorScheme})`);
+    assert.deepEqual(await axe(page), [], `choices (${colorScheme})`);
     await page.getByRole('dialog').getByRole('button', { name: 'Тармақ 2.2.5' }).click();
     await page.getByRole('dialog').getByText('ЖАЛПЫ ЕРЕЖЕЛЕР').first().waitFor();
-    assert.deepEqual(await axe(page, '.dc-root'), [], `policy (${colorScheme})`);
+    assert.deepEqual(await axe(page), [], `policy (${colorScheme})`);
     await page.keyboard.press('Escape');
     await banner(page).getByRole('button', { name: 'Таңдау' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Менің деректерім' }).click();
     await page.getByRole('dialog').getByText('Бет кескіні').waitFor();
-    assert.deepEqual(await axe(page, '.dc-root'), [], `my data (${colorScheme})`);
+    assert.deepEqual(await axe(page), [], `my data (${colorScheme})`);
     await context.close();
   }
 }));
 
 test('the policy opens at the clause a purpose cites, in the published language', () => withServer(async (server) => {
-  const { context, page } = await openPage(browser, server, { locale: 'en-US' });
+  const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
   await banner(page).getByRole('button', { name: 'Choose' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Clause 2.2.5' }).click();
   const item = page.locator('#dc-c2-2-5');
@@ -167,12 +164,12 @@ test('the policy opens at the clause a purpose cites, in the published language'
   assert.match(await item.innerText(), /^5\) участия в акциях, конкурсах/);
   assert.equal(await page.locator('article.dc-policy-text').getAttribute('lang'), 'ru', 'legal text is marked Russian');
   await page.getByText('The policy is published in Kazakh and Russian only').waitFor();
-  assert.ok(await item.evaluate((el) => el === document.activeElement), 'the cited item has focus');
+  assert.ok(await item.evaluate((el) => el === el.getRootNode().activeElement), 'the cited item has focus');
   await context.close();
 }));
 
 test('a new edition: the notice names the date, Accept is recorded as acceptance by button', () => withServer(async (server) => {
-  const { context, page } = await openPage(browser, server, { locale: 'ru-RU' });
+  const { context, page } = await openPage(shared.browser, server, { locale: 'ru-RU' });
   await banner(page).getByRole('button', { name: 'Отказаться от необязательных' }).click();
   await page.getByRole('status').filter({ hasText: 'сохранён' }).waitFor();
   const today = new Date().toISOString().slice(0, 10);
@@ -192,7 +189,7 @@ test('a new edition: the notice names the date, Accept is recorded as acceptance
 }));
 
 test('withdrawal: confirm the consequences, get the written application', () => withServer(async (server) => {
-  const { context, page } = await openPage(browser, server, { locale: 'ru-RU' });
+  const { context, page } = await openPage(shared.browser, server, { locale: 'ru-RU' });
   await banner(page).getByRole('button', { name: 'Принять все' }).click();
   await page.getByRole('button', { name: 'Настройки конфиденциальности' }).click();
   const dialog = page.getByRole('dialog');
@@ -219,7 +216,7 @@ test('screenshots for the README: phone and desktop, kk/ru/en, light and dark', 
     ['choices-desktop-kk-dark', 'kk-KZ', 'dark', desktop, 'Таңдау'],
   ];
   for (const [name, locale, colorScheme, viewport, open] of shots) {
-    const { context, page } = await openPage(browser, server, { locale, colorScheme, viewport });
+    const { context, page } = await openPage(shared.browser, server, { locale, colorScheme, viewport });
     await banner(page).waitFor();
     if (open) {
       await banner(page).getByRole('button', { name: open }).click();
@@ -228,6 +225,27 @@ test('screenshots for the README: phone and desktop, kk/ru/en, light and dark', 
     const scrolled = await page.evaluate(() => document.scrollingElement.scrollHeight > window.innerHeight ? 0 : 0);
     assert.equal(scrolled, 0);
     await screenshot(page, name);
+    await context.close();
+  }
+}));
+
+test('usable at 320 px wide and at 200 % zoom: nothing overflows, every action is reachable', () => withServer(async (server) => {
+  // 200 % zoom of a 1280 × 800 window is a 640 × 400 CSS-pixel viewport.
+  for (const viewport of [{ width: 320, height: 640 }, { width: 640, height: 400 }]) {
+    const { context, page } = await openPage(shared.browser, server, { locale: 'ru-RU', viewport });
+    await banner(page).waitFor();
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.equal(await overflow(), 0, `banner at ${viewport.width}px`);
+    for (const name of ['Принять все', 'Отказаться от необязательных', 'Выбрать']) {
+      const button = banner(page).getByRole('button', { name });
+      await button.scrollIntoViewIfNeeded();
+      assert.ok(await button.isVisible(), `${name} at ${viewport.width}px`);
+    }
+    await banner(page).getByRole('button', { name: 'Выбрать' }).click();
+    const save = page.getByRole('button', { name: 'Сохранить выбор' });
+    await save.scrollIntoViewIfNeeded();
+    assert.ok(await save.isVisible());
+    assert.equal(await overflow(), 0, `choices at ${viewport.width}px`);
     await context.close();
   }
 }));

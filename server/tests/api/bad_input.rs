@@ -58,17 +58,8 @@ async fn malformed_bodies_get_a_json_error_naming_the_problem(app: TestApp) {
     assert_eq!(error_of(too_large, 413).await["error"], "too_large");
     let bad_time =
         json!({ "events": [{ "id": new_device(), "kind": "banner_shown", "at": "yesterday" }] });
-    let response = app
-        .post("/v1/events")
-        .bearer_auth(&token)
-        .json(&bad_time)
-        .send()
-        .await
-        .unwrap();
-    assert!(error_of(response, 422).await["message"]
-        .as_str()
-        .unwrap()
-        .contains("yesterday"));
+    let response = app.post_events(&token, &bad_time).await;
+    assert!(message_of(response, 422).await.contains("yesterday"));
     assert!(
         app.ledger_of("u-bad").await.is_empty(),
         "nothing was stored"
@@ -88,26 +79,9 @@ async fn bad_device_ids_and_overlong_text_are_refused(app: TestApp) {
         { "category": "email", "value": "ok@mail.kz", "source": "user" },
         { "category": "full_name", "value": long, "source": "user" }
     ] });
-    let response = app
-        .put("/v1/admin/subjects/u-long/data")
-        .bearer_auth(service_token())
-        .json(&items)
-        .send()
-        .await
-        .unwrap();
-    assert!(error_of(response, 422).await["message"]
-        .as_str()
-        .unwrap()
-        .contains("items[1].value"));
-    let report: serde_json::Value = app
-        .get("/v1/me/data")
-        .bearer_auth(user_token("u-long"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let response = app.upsert_data("u-long", &items).await;
+    assert!(message_of(response, 422).await.contains("items[1].value"));
+    let report: serde_json::Value = app.get_json("/v1/me/data", user_token("u-long")).await;
     let email = report["categories"]
         .as_array()
         .unwrap()

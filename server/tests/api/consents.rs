@@ -75,9 +75,8 @@ async fn unknown_purposes_editions_and_languages_are_refused(app: TestApp) {
         send(json!({ "policy_version": "2026-11", "lang": "kk", "choices": { "spam": true } }))
             .await
             .unwrap();
-    assert!(error_of(unknown_purpose, 422).await["message"]
-        .as_str()
-        .unwrap()
+    assert!(message_of(unknown_purpose, 422)
+        .await
         .contains("unknown purpose `spam`"));
     let unknown_edition =
         send(json!({ "policy_version": "1999-01", "lang": "kk", "choices": { "surveys": true } }))
@@ -91,10 +90,7 @@ async fn unknown_purposes_editions_and_languages_are_refused(app: TestApp) {
         send(json!({ "policy_version": "2026-11", "lang": "de", "choices": { "surveys": true } }))
             .await
             .unwrap();
-    assert!(error_of(unknown_lang, 422).await["message"]
-        .as_str()
-        .unwrap()
-        .contains("lang"));
+    assert!(message_of(unknown_lang, 422).await.contains("lang"));
     let nothing = send(json!({ "policy_version": "2026-11", "lang": "kk", "choices": {} }))
         .await
         .unwrap();
@@ -146,15 +142,7 @@ async fn users_never_see_or_change_each_others_records(app: TestApp) {
     let bobs = app.consents(&bob).await;
     assert!(!granted(&bobs, "research") && !granted(&bobs, "cross_border"));
     assert_eq!(bobs["answered"], false);
-    let bob_data: Value = app
-        .get("/v1/me/data")
-        .bearer_auth(&bob)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let bob_data: Value = app.get_json("/v1/me/data", &bob).await;
     assert_eq!(bob_data["subject"], "user:bob");
     assert!(bob_data["consent_history"].as_array().unwrap().is_empty());
     let alices = app.consents(&alice).await;

@@ -6,25 +6,15 @@ async fn a_replayed_event_is_accepted_and_stored_once(app: TestApp) {
     let token = user_token("u-events");
     let batch = json!({ "events": [event("banner_shown"), event("choices_opened"), event("choices_saved")] });
     for expected_stored in [3, 0] {
-        let response = app
-            .post("/v1/events")
-            .bearer_auth(&token)
-            .json(&batch)
-            .send()
-            .await
-            .unwrap();
+        let response = app.post_events(&token, &batch).await;
         assert_eq!(response.status(), 200);
         let body: Value = response.json().await.unwrap();
         assert_eq!(body, json!({ "received": 3, "stored": expected_stored }));
     }
     let twice_in_one = json!({ "events": [batch["events"][0].clone(), event("policy_opened"), event("policy_opened")] });
     let body: Value = app
-        .post("/v1/events")
-        .bearer_auth(&token)
-        .json(&twice_in_one)
-        .send()
+        .post_events(&token, &twice_in_one)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -43,28 +33,10 @@ async fn a_batch_with_one_bad_event_stores_none_of_it(app: TestApp) {
     let mut bad = event("accept_all");
     bad["id"] = json!("not-a-uuid");
     let batch = json!({ "events": [event("banner_shown"), bad] });
-    let error = error_of(
-        app.post("/v1/events")
-            .bearer_auth(&token)
-            .json(&batch)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let error = error_of(app.post_events(&token, &batch).await, 422).await;
     assert!(error["message"].as_str().unwrap().contains("events[1].id"));
     let unknown_kind = json!({ "events": [event("banner_shown"), { "id": new_device(), "kind": "exploded", "at": "2026-11-25T10:00:00.000Z" }] });
-    error_of(
-        app.post("/v1/events")
-            .bearer_auth(&token)
-            .json(&unknown_kind)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    error_of(app.post_events(&token, &unknown_kind).await, 422).await;
     let too_many: Vec<Value> = (0..101).map(|_| event("banner_shown")).collect();
     let error = error_of(
         app.post("/v1/events")

@@ -164,6 +164,44 @@ impl TestApp {
         self.http.post(format!("{}{path}", self.base))
     }
 
+    /// A GET that must succeed, as JSON.
+    pub async fn get_json(&self, path: &str, token: impl AsRef<str>) -> Value {
+        let response = self
+            .get(path)
+            .bearer_auth(token.as_ref())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    /// A GET anyone may make, as JSON.
+    pub async fn public_json(&self, path: &str) -> Value {
+        let response = self.get(path).send().await.unwrap();
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    pub async fn post_events(&self, token: &str, batch: &Value) -> Response {
+        self.post("/v1/events")
+            .bearer_auth(token)
+            .json(batch)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The company's systems upsert what they hold about `user`.
+    pub async fn upsert_data(&self, user: &str, body: &Value) -> Response {
+        self.put(&format!("/v1/admin/subjects/{user}/data"))
+            .bearer_auth(service_token())
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn put_consents(&self, token: &str, choices: Value) -> Response {
         self.put("/v1/consents")
             .bearer_auth(token)
@@ -231,6 +269,14 @@ pub async fn error_of(response: Response, status: u16) -> Value {
         "{body}"
     );
     body
+}
+
+/// The error message of a response that must have failed with `status`.
+pub async fn message_of(response: Response, status: u16) -> String {
+    error_of(response, status).await["message"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Runs one test body against SQLite and against PostgreSQL.

@@ -4,16 +4,11 @@ use consent_server::auth::StaffRole;
 use serde_json::{json, Value};
 
 async fn verify(app: &TestApp, user: &str) -> Value {
-    app.get(&format!(
-        "/v1/admin/subjects/{user}/verify?reason=periodic%20integrity%20check"
-    ))
-    .bearer_auth(staff_token("dpo", StaffRole::PrivacyOfficer))
-    .send()
+    app.get_json(
+        &format!("/v1/admin/subjects/{user}/verify?reason=periodic%20integrity%20check"),
+        staff_token("dpo", StaffRole::PrivacyOfficer),
+    )
     .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap()
 }
 
 async fn build_history(app: &TestApp, user: &str) {
@@ -31,16 +26,7 @@ async fn build_history(app: &TestApp, user: &str) {
         200
     );
     let batch = json!({ "events": [event("banner_shown"), event("choices_saved")] });
-    assert_eq!(
-        app.post("/v1/events")
-            .bearer_auth(&token)
-            .json(&batch)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.post_events(&token, &batch).await.status(), 200);
 }
 
 async fn the_ledger_refuses_updates_and_deletes(app: TestApp) {

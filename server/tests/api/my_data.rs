@@ -12,13 +12,7 @@ async fn seed(app: &TestApp, user: &str) {
         { "category": "face_image", "value": "face.jpg", "source": "third_party", "since": "2026-04-05T09:00:00.000Z" },
         { "category": "geolocation", "value": "Almaty", "source": "company" }
     ] });
-    let response = app
-        .put(&format!("/v1/admin/subjects/{user}/data"))
-        .bearer_auth(service_token())
-        .json(&items)
-        .send()
-        .await
-        .unwrap();
+    let response = app.upsert_data(user, &items).await;
     assert_eq!(response.status(), 200);
 }
 
@@ -40,15 +34,7 @@ async fn my_data_shows_each_category_masked_with_source_purposes_and_recipients(
             .status(),
         200
     );
-    let report: Value = app
-        .get("/v1/me/data?lang=en")
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report: Value = app.get_json("/v1/me/data?lang=en", &token).await;
 
     assert_eq!(category(&report, "phone")["value"], "+7 7•• ••• •• 78");
     assert_eq!(category(&report, "email")["value"], "a•••@mail.kz");
@@ -95,15 +81,7 @@ async fn my_data_shows_each_category_masked_with_source_purposes_and_recipients(
         choice["ip"], "127.0.0.1",
         "the consent history holds the IP address"
     );
-    let kk: Value = app
-        .get("/v1/me/data?lang=kk")
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let kk: Value = app.get_json("/v1/me/data?lang=kk", &token).await;
     assert_eq!(
         category(&kk, "identity_document")["value"],
         "2026-03-02 бастап сақталады"
@@ -154,26 +132,9 @@ async fn only_the_company_systems_upsert_held_data(app: TestApp) {
     error_of(as_user, 401).await;
     let unknown =
         json!({ "items": [{ "category": "shoe_size", "value": "42", "source": "user" }] });
-    let response = app
-        .put("/v1/admin/subjects/u-x/data")
-        .bearer_auth(service_token())
-        .json(&unknown)
-        .send()
-        .await
-        .unwrap();
-    assert!(error_of(response, 422).await["message"]
-        .as_str()
-        .unwrap()
-        .contains("shoe_size"));
-    let report: Value = app
-        .get("/v1/me/data")
-        .bearer_auth(user_token("u-x"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let response = app.upsert_data("u-x", &unknown).await;
+    assert!(message_of(response, 422).await.contains("shoe_size"));
+    let report: Value = app.get_json("/v1/me/data", user_token("u-x")).await;
     assert_eq!(category(&report, "phone")["held"], false);
 }
 

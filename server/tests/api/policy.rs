@@ -35,14 +35,7 @@ async fn policy_is_served_in_each_language_with_its_dates(app: TestApp) {
 }
 
 async fn catalogs_list_purposes_with_clause_anchors_and_categories(app: TestApp) {
-    let purposes: Value = app
-        .get("/v1/purposes?lang=en")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let purposes: Value = app.public_json("/v1/purposes?lang=en").await;
     let contests = purposes
         .as_array()
         .unwrap()
@@ -56,14 +49,7 @@ async fn catalogs_list_purposes_with_clause_anchors_and_categories(app: TestApp)
         contests["clauses"],
         json!([{ "reference": "2.2.5", "anchor": "c2-2-5" }])
     );
-    let kk: Value = app
-        .get("/v1/purposes?lang=kk")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let kk: Value = app.public_json("/v1/purposes?lang=kk").await;
     let ads = kk
         .as_array()
         .unwrap()
@@ -75,14 +61,7 @@ async fn catalogs_list_purposes_with_clause_anchors_and_categories(app: TestApp)
         2,
         "kk 2.2.9 and 2.2.10"
     );
-    let categories: Value = app
-        .get("/v1/data-categories?lang=ru")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let categories: Value = app.public_json("/v1/data-categories?lang=ru").await;
     let categories = categories.as_array().unwrap();
     assert_eq!(categories.len(), 14);
     let face = categories.iter().find(|c| c["id"] == "face_image").unwrap();
@@ -124,14 +103,7 @@ async fn a_new_edition_makes_acceptance_out_of_date_until_accepted_by_button(app
         .date()
         .to_string();
     assert_eq!(publish(&app, "2026-12", &today).await.status(), 201);
-    let policy: Value = app
-        .get("/v1/policy?lang=kk")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let policy: Value = app.public_json("/v1/policy?lang=kk").await;
     assert_eq!(policy["version"], "2026-12");
 
     let state = app.consents(&token).await;
@@ -143,13 +115,7 @@ async fn a_new_edition_makes_acceptance_out_of_date_until_accepted_by_button(app
     assert_eq!(state["accepted"]["edition"], "2026-11");
 
     let accept = json!({ "events": [{ "id": uuid::Uuid::new_v4().to_string(), "kind": "policy_accepted_by_button", "at": "2026-12-02T10:00:00.000Z", "edition": "2026-12" }] });
-    let response = app
-        .post("/v1/events")
-        .bearer_auth(&token)
-        .json(&accept)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_events(&token, &accept).await;
     assert_eq!(response.status(), 200);
     let state = app.consents(&token).await;
     assert_eq!(state["current_accepted"], true);
@@ -216,10 +182,7 @@ async fn only_policy_editors_publish_and_only_valid_editions(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert!(error_of(missing_ru, 422).await["message"]
-        .as_str()
-        .unwrap()
-        .contains("ru"));
+    assert!(message_of(missing_ru, 422).await.contains("ru"));
     let broken = app
         .post("/v1/admin/editions")
         .bearer_auth(staff_token("e", StaffRole::PolicyEditor))
@@ -227,31 +190,14 @@ async fn only_policy_editors_publish_and_only_valid_editions(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert!(error_of(broken, 422).await["message"]
-        .as_str()
-        .unwrap()
-        .contains("line 1"));
+    assert!(message_of(broken, 422).await.contains("line 1"));
     error_of(publish(&app, "2026-11", "2026-11-01").await, 422).await;
-    let current: Value = app
-        .get("/v1/policy")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let current: Value = app.public_json("/v1/policy").await;
     assert_eq!(current["version"], "2026-11", "nothing was published");
 }
 
 async fn openapi_lists_every_endpoint(app: TestApp) {
-    let doc: Value = app
-        .get("/v1/openapi.json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.public_json("/v1/openapi.json").await;
     let paths = doc["paths"].as_object().unwrap();
     for path in [
         "/v1/policy",

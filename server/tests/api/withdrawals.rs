@@ -4,12 +4,11 @@ use serde_json::{json, Value};
 
 async fn store_name(app: &TestApp, user: &str, name: &str) {
     let response = app
-        .put(&format!("/v1/admin/subjects/{user}/data"))
-        .bearer_auth(service_token())
-        .json(&json!({ "items": [{ "category": "full_name", "value": name, "source": "user" }] }))
-        .send()
-        .await
-        .unwrap();
+        .upsert_data(
+            user,
+            &json!({ "items": [{ "category": "full_name", "value": name, "source": "user" }] }),
+        )
+        .await;
     assert_eq!(response.status(), 200);
 }
 

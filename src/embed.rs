@@ -1,0 +1,166 @@
+//! The widget inside a page it does not control: mounted by `static/consent.js` in a shadow
+//! root, told what to do through `window.DosmartConsent`, and telling the page (and the native
+//! app, in a webview) every change of consent.
+
+use consent_core::api::ConsentState;
+use consent_core::signals::consent_mode;
+use consent_core::{catalog, EditionVersion, Lang};
+use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+
+/// What the host page can ask of the widget.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    ShowBanner,
+    OpenChoices,
+    OpenPolicy(Option<String>),
+    SetLanguage(Lang),
+    Close,
+}
+
+thread_local! {
+    static HOST: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
+    static ROOT: RefCell<Option<Element>> = const { RefCell::new(None) };
+    static HANDLER: RefCell<Option<Box<dyn Fn(Command)>>> = RefCell::new(None);
+    static EARLY: RefCell<Vec<Command>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The element the widget renders in: in a shadow root when embedded, where
+/// `document.getElementById` cannot see.
+pub fn set_root(root: Element) {
+    ROOT.with(|r| *r.borrow_mut() = Some(root));
+}
+
+pub fn find(id: &str) -> Option<Element> {
+    let in_root = ROOT.with(|r| {
+        r.borrow()
+            .as_ref()
+            .and_then(|root| root.query_selector(&format!("#{id}")).ok().flatten())
+    });
+    in_root.or_else(|| gloo_utils::document().get_element_by_id(id))
+}
+
+/// The focused element, looking through shadow roots.
+pub fn active_element() -> Option<Element> {
+    let mut active = gloo_utils::document().active_element()?;
+    while let Some(inner) = active.shadow_root().and_then(|s| s.active_element()) {
+        active = inner;
+    }
+    Some(active)
+}
+
+/// The App takes commands from here once it runs; earlier ones wait.
+pub fn on_command(handler: impl Fn(Command) + 'static) {
+    let early: Vec<Command> = EARLY.with(|e| e.borrow_mut().drain(..).collect());
+    for command in early {
+        handler(command);
+    }
+    HANDLER.with(|h| *h.borrow_mut() = Some(Box::new(handler)));
+}
+
+fn run(command: Command) {
+    let handled = HANDLER.with(|h| {
+        h.borrow()
+            .as_ref()
+            .map(|handler| handler(command.clone()))
+            .is_some()
+    });
+    if !handled {
+        EARLY.with(|e| e.borrow_mut().push(command));
+    }
+}
+
+/// The state the page sees: what `DosmartConsent.getState()` returns and the `dosmart:consent`
+/// event carries.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct HostState {
+    pub answered: bool,
+    pub edition: Option<EditionVersion>,
+    pub purposes: BTreeMap<&'static str, bool>,
+    pub consent_mode: BTreeMap<&'static str, &'static str>,
+    pub gpc: bool,
+    pub lang: Lang,
+}
+
+impl HostState {
+    pub fn of(state: Option<&ConsentState>, answered: bool, gpc: bool, lang: Lang) -> HostState {
+        let granted = |p| state.is_some_and(|s: &ConsentState| s.granted(p));
+        HostState {
+            answered,
+            edition: state.map(|s| s.current_edition.clone()),
+            purposes: catalog()
+                .purposes
+                .iter()
+                .map(|p| (p.id.as_str(), granted(p.id)))
+                .collect(),
+            consent_mode: consent_mode(granted),
+            gpc,
+            lang,
+        }
+    }
+}
+
+/// Tells the page (and through it the native app) that something happened.
+pub fn notify(kind: &str, payload: &impl Serialize) {
+    HOST.with(|h| {
+        if let Some(host) = h.borrow().as_ref() {
+            let json = serde_json::to_string(payload).expect("host payloads serialise");
+            let value = js_sys::JSON::parse(&json).unwrap_or(JsValue::NULL);
+            let _ = host.call2(&JsValue::NULL, &JsValue::from_str(kind), &value);
+        }
+    });
+}
+
+/// Called by `consent.js`: renders the widget in `element` (inside its shadow root).
+/// `config` has `api`, `lang`, `token`, `inApp`; `on_event(kind, payload)` hears the changes.
+#[wasm_bindgen(js_name = mountConsentWidget)]
+pub fn mount(element: Element, config: JsValue, on_event: js_sys::Function) {
+    HOST.with(|h| *h.borrow_mut() = Some(on_event));
+    set_root(element.clone());
+    let get = |key: &str| js_sys::Reflect::get(&config, &JsValue::from_str(key)).ok();
+    let text = |key: &str| {
+        get(key)
+            .and_then(|v| v.as_string())
+            .filter(|v| !v.is_empty())
+    };
+    let config = crate::config::WidgetConfig {
+        api_base: text("api").unwrap_or_default(),
+        explicit_lang: text("lang").and_then(|l| Lang::parse(&l).ok()),
+        token: text("token"),
+        token_url: text("tokenUrl"),
+        in_app: get("inApp").and_then(|v| v.as_bool()).unwrap_or(false),
+    };
+    crate::start_in(element, config);
+}
+
+/// `DosmartConsent.<name>(arg)`, forwarded by `consent.js`.
+#[wasm_bindgen(js_name = consentCommand)]
+pub fn command(name: &str, arg: JsValue) -> Result<(), JsValue> {
+    let text = arg.as_string();
+    let command = match name {
+        "showBanner" => Command::ShowBanner,
+        "openChoices" => Command::OpenChoices,
+        "openPolicy" => {
+            Command::OpenPolicy(text.map(|clause| consent_core::policy::anchor_for(&clause)))
+        }
+        "close" => Command::Close,
+        "setLanguage" => Command::SetLanguage(
+            Lang::parse(&text.unwrap_or_default())
+                .map_err(|e| JsValue::from_str(&e.to_string()))?,
+        ),
+        "setToken" => {
+            crate::api::set_token(text);
+            return Ok(());
+        }
+        other => {
+            return Err(JsValue::from_str(&format!(
+                "DosmartConsent has no `{other}`"
+            )))
+        }
+    };
+    run(command);
+    Ok(())
+}
