@@ -12,8 +12,8 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 step() { printf '\n== test: %s\n' "$*"; }
 started=$SECONDS
 
-step "cargo test (shared crate and server; server tests against SQLite and PostgreSQL)"
-cargo test --workspace --exclude consent-widget
+step "cargo test --workspace (shared crate; server against SQLite and PostgreSQL; the widget compiles natively, its tests run in wasm below)"
+cargo test --workspace
 
 step "release build of the widget (trunk build --release --offline)"
 trunk build --release --offline

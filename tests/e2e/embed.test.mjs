@@ -37,6 +37,42 @@ test('a gated script runs only after its purpose is granted, once, and not again
   await context.close();
 }));
 
+test('gated iframes load only with consent; after a withdrawal nothing more is activated', () => withServer(async (server) => {
+  const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
+  await banner(page).waitFor();
+  const addGated = () => page.evaluate(() => {
+    const frame = document.createElement('iframe');
+    frame.setAttribute('data-src', '/healthz');
+    frame.setAttribute('data-consent', 'research');
+    frame.className = 'gated-frame';
+    document.body.appendChild(frame);
+    const script = document.createElement('script');
+    script.type = 'text/plain';
+    script.setAttribute('data-consent', 'research');
+    script.text = 'window.__lateRuns = (window.__lateRuns || 0) + 1;';
+    document.body.appendChild(script);
+  });
+  await addGated();
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => document.querySelector('.gated-frame').getAttribute('src')), null, 'no load before consent');
+  await banner(page).getByRole('button', { name: 'Accept all' }).click();
+  await page.waitForFunction(() => document.querySelector('.gated-frame').getAttribute('src') === '/healthz');
+  assert.equal(await page.evaluate(() => window.__lateRuns), 1);
+
+  // Withdraw research (2.6): the API reports it, and what is added afterwards stays inert.
+  await page.getByRole('button', { name: 'Privacy settings' }).first().click();
+  await page.locator('li', { hasText: 'Research with partners' }).getByRole('button', { name: 'Withdraw consent' }).click();
+  await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+  await page.locator('pre.dc-application').waitFor();
+  await page.waitForFunction(() => window.DosmartConsent.getState().purposes.research === false);
+  await page.evaluate(() => { document.querySelectorAll('.gated-frame').forEach((f) => f.remove()); });
+  await addGated();
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => document.querySelector('.gated-frame').getAttribute('src')), null, 'not after withdrawal');
+  assert.equal(await page.evaluate(() => window.__lateRuns), 1, 'the late script did not run');
+  await context.close();
+}));
+
 test('consent default comes before any gated script, and an update follows each change in order', () => withServer(async (server) => {
   const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
   await banner(page).waitFor();

@@ -227,6 +227,11 @@ test('screenshots for the README: phone and desktop, kk/ru/en, light and dark', 
     await screenshot(page, name);
     await context.close();
   }
+  // The app's webview: full screen, phone, Kazakh, dark.
+  const { context, page } = await openPage(shared.browser, server, { locale: 'kk-KZ', colorScheme: 'dark', viewport: phone, path: '/app.html#lang=kk' });
+  await page.getByRole('dialog').waitFor();
+  await screenshot(page, 'in-app-phone-kk-dark');
+  await context.close();
 }));
 
 test('usable at 320 px wide and at 200 % zoom: nothing overflows, every action is reachable', () => withServer(async (server) => {
