@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
+use crate::slot::Slot;
+
 /// What the host page can ask of the widget.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -24,7 +26,7 @@ pub enum Command {
 thread_local! {
     static HOST: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
     static ROOT: RefCell<Option<Element>> = const { RefCell::new(None) };
-    static HANDLER: RefCell<Option<Box<dyn Fn(Command)>>> = RefCell::new(None);
+    static HANDLER: Slot<Command> = const { Slot::new() };
     static EARLY: RefCell<Vec<Command>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -58,18 +60,12 @@ pub fn on_command(handler: impl Fn(Command) + 'static) {
     for command in early {
         handler(command);
     }
-    HANDLER.with(|h| *h.borrow_mut() = Some(Box::new(handler)));
+    HANDLER.with(|h| h.set(handler));
 }
 
 fn run(command: Command) {
-    let handled = HANDLER.with(|h| {
-        h.borrow()
-            .as_ref()
-            .map(|handler| handler(command.clone()))
-            .is_some()
-    });
-    if !handled {
-        EARLY.with(|e| e.borrow_mut().push(command));
+    if let Err(early) = HANDLER.with(|h| h.call(command)) {
+        EARLY.with(|e| e.borrow_mut().push(early));
     }
 }
 

@@ -14,6 +14,7 @@ pub mod language;
 mod my_data;
 pub mod outbox;
 mod policy;
+mod slot;
 pub mod storage;
 mod update_notice;
 mod withdrawal;

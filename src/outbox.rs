@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 
 use crate::api::{self, ApiError};
+use crate::slot::Slot;
 use crate::storage;
 
 const KEY: &str = "outbox";
@@ -113,12 +114,12 @@ thread_local! {
     static FAILURES: Cell<u32> = const { Cell::new(0) };
     static DELIVERING: Cell<bool> = const { Cell::new(false) };
     static TIMER: RefCell<Option<Timeout>> = const { RefCell::new(None) };
-    static ON_CHOICES_DELIVERED: RefCell<Option<Box<dyn Fn(ConsentState)>>> = RefCell::new(None);
+    static ON_CHOICES_DELIVERED: Slot<ConsentState> = const { Slot::new() };
 }
 
 /// Told when queued choices reach the server, so the widget can show the saved state.
 pub fn on_choices_delivered(callback: impl Fn(ConsentState) + 'static) {
-    ON_CHOICES_DELIVERED.with(|c| *c.borrow_mut() = Some(Box::new(callback)));
+    ON_CHOICES_DELIVERED.with(|c| c.set(callback));
 }
 
 /// Delivers what the last page load left, and again whenever the browser comes back online.
@@ -163,11 +164,8 @@ async fn deliver_all() -> Result<(), ApiError> {
     if let Some(update) = Outbox::load().pending_choices {
         match api::put_consents(&update).await {
             Ok(saved) => {
-                ON_CHOICES_DELIVERED.with(|c| {
-                    if let Some(callback) = c.borrow().as_ref() {
-                        callback(saved.state)
-                    }
-                });
+                // Nobody listening (the page is closing) is fine: the server has them.
+                let _ = ON_CHOICES_DELIVERED.with(|c| c.call(saved.state));
                 clear_pending(&update);
             }
             Err(e) if e.is_worth_retrying() => return Err(e),

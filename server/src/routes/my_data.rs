@@ -45,7 +45,14 @@ pub async fn report(
     security(("user_token" = [])))]
 pub async fn export(State(app): State<AppState>, user: AuthenticatedUser) -> ApiResult<Response> {
     let report = data_held(&app, &user.id, Lang::En, false).await?;
-    let body = json!({ "export_of": report.subject, "data": report });
+    let key = user_key(&user.id);
+    let body = json!({
+        "export_of": report.subject,
+        "data": report,
+        "withdrawals": records::withdrawals_of(&app.store, &key).await?,
+        // Who of the staff looked at these records, when and why (3.5).
+        "staff_access": records::audit_of(&app.store, &key).await?,
+    });
     let filename = format!("dosmart-my-data-{}.json", crate::clock::now().date());
     Ok((
         [

@@ -339,6 +339,30 @@ pub async fn insert_withdrawal(
     Ok(())
 }
 
+/// The subject's withdrawals with their written applications, oldest first.
+pub async fn withdrawals_of(
+    store: &Store,
+    subject: &str,
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    sqlx::query("SELECT id, at, language, purposes, application FROM withdrawals WHERE subject = $1 ORDER BY at")
+        .bind(subject)
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            let purposes: String = row.try_get("purposes")?;
+            Ok(serde_json::json!({
+                "withdrawal_id": row.try_get::<String, _>("id")?,
+                "at": Timestamp(row.try_get("at")?),
+                "language": row.try_get::<String, _>("language")?,
+                "purposes": serde_json::from_str::<serde_json::Value>(&purposes)
+                    .map_err(|e| StoreError::Corrupt(format!("withdrawal purposes: {e}")))?,
+                "application": row.try_get::<String, _>("application")?,
+            }))
+        })
+        .collect()
+}
+
 pub struct AuditEntry<'a> {
     pub staff: &'a str,
     pub role: &'a str,

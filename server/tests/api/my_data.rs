@@ -90,6 +90,15 @@ async fn my_data_shows_each_category_masked_with_source_purposes_and_recipients(
 
 async fn the_export_is_unmasked_json_download_for_the_user_only(app: TestApp) {
     seed(&app, "u-export").await;
+    let withdrawal = app
+        .post("/v1/withdrawals")
+        .bearer_auth(user_token("u-export"))
+        .json(&json!({ "purposes": ["surveys"], "lang": "kk" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(withdrawal.status(), 200);
+    app.ledger_of("u-export").await; // a staff look, audited
     let response = app
         .get("/v1/me/export")
         .bearer_auth(user_token("u-export"))
@@ -110,6 +119,12 @@ async fn the_export_is_unmasked_json_download_for_the_user_only(app: TestApp) {
         category(&body["data"], "identity_document")["value"],
         "ID 045678912"
     );
+    assert_eq!(body["withdrawals"].as_array().unwrap().len(), 1);
+    assert!(body["withdrawals"][0]["application"]
+        .as_str()
+        .unwrap()
+        .contains("Айгерім Ахметова"));
+    assert_eq!(body["staff_access"][0]["reason"], "integration test check");
     error_of(app.get("/v1/me/export").send().await.unwrap(), 401).await;
     let device_only = app
         .get("/v1/me/data")
