@@ -100,19 +100,21 @@ pub fn record_event(event: UiEvent) {
     let mut outbox = Outbox::load();
     outbox.events.push(event);
     outbox.save();
-    deliver_soon(0);
+    deliver_when_due();
 }
 
 pub fn queue_choices(update: ConsentUpdate) {
     let mut outbox = Outbox::load();
     outbox.pending_choices = Some(update);
     outbox.save();
-    deliver_soon(backoff_ms(0));
+    deliver_when_due();
 }
 
 thread_local! {
     static FAILURES: Cell<u32> = const { Cell::new(0) };
     static DELIVERING: Cell<bool> = const { Cell::new(false) };
+    static AGAIN: Cell<bool> = const { Cell::new(false) };
+    static PLANNED: Cell<bool> = const { Cell::new(false) };
     static TIMER: RefCell<Option<Timeout>> = const { RefCell::new(None) };
     static ON_CHOICES_DELIVERED: Slot<ConsentState> = const { Slot::new() };
 }
@@ -132,9 +134,21 @@ pub fn start_background_delivery() {
     deliver_soon(0);
 }
 
+/// Now, unless deliveries are failing: then at the retry already planned, so that a burst of
+/// clicks during an outage does not become a burst of requests.
+fn deliver_when_due() {
+    let failing = FAILURES.with(Cell::get) > 0;
+    let planned = PLANNED.with(Cell::get);
+    if !(failing && planned) {
+        deliver_soon(0);
+    }
+}
+
 fn deliver_soon(delay_ms: u32) {
+    PLANNED.with(|p| p.set(true));
     TIMER.with(|t| {
         *t.borrow_mut() = Some(Timeout::new(delay_ms, || {
+            PLANNED.with(|p| p.set(false));
             wasm_bindgen_futures::spawn_local(deliver())
         }));
     });
@@ -142,9 +156,14 @@ fn deliver_soon(delay_ms: u32) {
 
 async fn deliver() {
     if DELIVERING.with(|d| d.replace(true)) {
+        // One delivery at a time; the running one goes round again for what came meanwhile.
+        AGAIN.with(|a| a.set(true));
         return;
     }
-    let result = deliver_all().await;
+    let mut result = deliver_all().await;
+    while result.is_ok() && AGAIN.with(|a| a.replace(false)) {
+        result = deliver_all().await;
+    }
     DELIVERING.with(|d| d.set(false));
     match result {
         Ok(()) => FAILURES.with(|f| f.set(0)),

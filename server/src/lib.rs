@@ -73,6 +73,7 @@ impl Application {
             keys: settings.keys.clone(),
             editions: Arc::new(RwLock::new(editions)),
         };
+        tokio::spawn(refresh_editions(state.clone()));
         let mut router = routes::api();
         if settings.demo {
             demo::seed(&state).await?;
@@ -113,6 +114,20 @@ impl Application {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
+    }
+}
+
+/// Editions published through another instance (several servers on one PostgreSQL) reach this
+/// one within this time.
+const EDITIONS_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn refresh_editions(state: AppState) {
+    loop {
+        tokio::time::sleep(EDITIONS_REFRESH).await;
+        match Editions::load(&state.store).await {
+            Ok(editions) => *state.editions.write().await = editions,
+            Err(e) => tracing::warn!(error = %e, "could not refresh the policy editions"),
+        }
     }
 }
 

@@ -254,3 +254,17 @@ test('usable at 320 px wide and at 200 % zoom: nothing overflows, every action i
     await context.close();
   }
 }));
+
+test('the accessibility check itself catches a violation (so a clean result means something)', () => withServer(async (server) => {
+  const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
+  await banner(page).waitFor();
+  await page.evaluate(() => {
+    const root = document.querySelector('#dosmart-consent-host').shadowRoot.querySelector('.dc-root');
+    const unlabelled = document.createElement('button');
+    unlabelled.className = 'planted';
+    root.appendChild(unlabelled);
+  });
+  const violations = await axe(page);
+  assert.ok(violations.some((v) => v.startsWith('button-name')), violations.join('\n'));
+  await context.close();
+}));
