@@ -204,7 +204,7 @@ impl Widget {
         outbox::record(EventKind::DialogClosed, self.lang());
         if self.model.in_app && matches!(self.model.view, View::Choices) {
             // In the app, closing the choices closes the screen: the native side does that.
-            embed::notify("close", &serde_json::json!({}));
+            embed::notify("close", &embed::Empty {});
             return;
         }
         self.model.dispatch(Action::Close);

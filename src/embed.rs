@@ -99,6 +99,10 @@ impl HostState {
     }
 }
 
+/// A payload with nothing to say (`{}`).
+#[derive(Serialize)]
+pub struct Empty {}
+
 /// Tells the page (and through it the native app) that something happened.
 pub fn notify(kind: &str, payload: &impl Serialize) {
     HOST.with(|h| {

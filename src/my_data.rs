@@ -12,11 +12,22 @@ use crate::i18n::{recipient_name, source_name, texts};
 use crate::outbox;
 use crate::withdrawal::save_file;
 
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 enum Loading {
     Waiting,
     Loaded(std::rc::Rc<MyData>),
     Failed(String),
+}
+
+impl PartialEq for Loading {
+    fn eq(&self, other: &Loading) -> bool {
+        match (self, other) {
+            (Loading::Waiting, Loading::Waiting) => true,
+            (Loading::Loaded(a), Loading::Loaded(b)) => std::rc::Rc::ptr_eq(a, b),
+            (Loading::Failed(a), Loading::Failed(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 #[function_component]

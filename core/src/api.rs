@@ -294,20 +294,22 @@ pub struct HeldCategory {
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LedgerEntry {
     pub seq: i64,
     pub at: Timestamp,
     pub kind: String,
+    /// The record's body as stored: kept as raw JSON so that reading it costs the widget no
+    /// JSON-tree code.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub detail: serde_json::Value,
+    pub detail: Box<serde_json::value::RawValue>,
     /// Personal data too: shown to the subject, never logged.
     pub ip: Option<String>,
     pub user_agent: Option<String>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MyData {
     pub subject: String,
     pub generated_at: Timestamp,

@@ -167,7 +167,7 @@ pub async fn entries(store: &Store, subject: &str) -> Result<Vec<LedgerEntry>, S
             Ok(LedgerEntry {
                 seq: r.seq,
                 at: Timestamp(r.at),
-                detail: serde_json::from_str(&r.body)
+                detail: serde_json::value::RawValue::from_string(r.body)
                     .map_err(|e| StoreError::Corrupt(format!("ledger body: {e}")))?,
                 kind: r.kind,
                 ip: r.ip,
