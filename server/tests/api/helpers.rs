@@ -183,6 +183,15 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    pub async fn withdraw(&self, token: &str, body: &Value) -> Response {
+        self.post("/v1/withdrawals")
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn post_events(&self, token: &str, batch: &Value) -> Response {
         self.post("/v1/events")
             .bearer_auth(token)

@@ -91,12 +91,11 @@ async fn my_data_shows_each_category_masked_with_source_purposes_and_recipients(
 async fn the_export_is_unmasked_json_download_for_the_user_only(app: TestApp) {
     seed(&app, "u-export").await;
     let withdrawal = app
-        .post("/v1/withdrawals")
-        .bearer_auth(user_token("u-export"))
-        .json(&json!({ "purposes": ["surveys"], "lang": "kk" }))
-        .send()
-        .await
-        .unwrap();
+        .withdraw(
+            &user_token("u-export"),
+            &json!({ "purposes": ["surveys"], "lang": "kk" }),
+        )
+        .await;
     assert_eq!(withdrawal.status(), 200);
     app.ledger_of("u-export").await; // a staff look, audited
     let response = app

@@ -26,12 +26,11 @@ async fn withdrawal_refuses_from_now_and_returns_the_signed_application_text(app
     );
 
     let response = app
-        .post("/v1/withdrawals")
-        .bearer_auth(&token)
-        .json(&json!({ "purposes": ["contests_publicity"], "lang": "ru" }))
-        .send()
-        .await
-        .unwrap();
+        .withdraw(
+            &token,
+            &json!({ "purposes": ["contests_publicity"], "lang": "ru" }),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     let text = body["application"]["text"].as_str().unwrap();
@@ -66,12 +65,11 @@ async fn kazakh_application_and_english_consequences(app: TestApp) {
     for (lang, application_lang, needle) in [("kk", "kk", "ӨТІНІШ"), ("en", "ru", "ЗАЯВЛЕНИЕ")]
     {
         let body: Value = app
-            .post("/v1/withdrawals")
-            .bearer_auth(&token)
-            .json(&json!({ "purposes": ["promotion", "promotion"], "lang": lang }))
-            .send()
+            .withdraw(
+                &token,
+                &json!({ "purposes": ["promotion", "promotion"], "lang": lang }),
+            )
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -87,12 +85,8 @@ async fn kazakh_application_and_english_consequences(app: TestApp) {
         );
     }
     let body: Value = app
-        .post("/v1/withdrawals")
-        .bearer_auth(&token)
-        .json(&json!({ "purposes": ["surveys"], "lang": "en" }))
-        .send()
+        .withdraw(&token, &json!({ "purposes": ["surveys"], "lang": "en" }))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -105,22 +99,17 @@ async fn kazakh_application_and_english_consequences(app: TestApp) {
 async fn necessary_purposes_cannot_be_withdrawn(app: TestApp) {
     let token = user_token("u-nec");
     let response = app
-        .post("/v1/withdrawals")
-        .bearer_auth(&token)
-        .json(&json!({ "purposes": ["promotion", "service"], "lang": "kk" }))
-        .send()
-        .await
-        .unwrap();
+        .withdraw(
+            &token,
+            &json!({ "purposes": ["promotion", "service"], "lang": "kk" }),
+        )
+        .await;
     let error = error_of(response, 422).await;
     assert_eq!(error["error"], "necessary_purpose");
     assert!(error["message"].as_str().unwrap().contains("2.7"));
     let empty = app
-        .post("/v1/withdrawals")
-        .bearer_auth(&token)
-        .json(&json!({ "purposes": [], "lang": "kk" }))
-        .send()
-        .await
-        .unwrap();
+        .withdraw(&token, &json!({ "purposes": [], "lang": "kk" }))
+        .await;
     error_of(empty, 422).await;
     assert!(app.ledger_of("u-nec").await.is_empty());
 }
