@@ -4,7 +4,6 @@
 use consent_core::Lang;
 
 pub struct Texts {
-    pub banner_label: &'static str,
     pub banner_title: &'static str,
     pub banner_body: &'static str,
     pub read_policy: &'static str,
@@ -71,7 +70,6 @@ pub fn texts(lang: Lang) -> &'static Texts {
 }
 
 static KK: Texts = Texts {
-    banner_label: "Дербес деректер туралы келісім",
     banner_title: "Біз сіздің деректеріңізді қалай пайдаланамыз",
     banner_body: "dosmart.kz қызмет көрсету үшін IP мекенжайын, cookies файлдарын, байланыс деректерін және тапсырыстар туралы мәліметтерді өңдейді. Жарнама, конкурстар, сауалнамалар мен зерттеулер үшін тек сіздің келісіміңізбен.",
     read_policy: "Құпиялылық саясаты",
@@ -130,7 +128,6 @@ static KK: Texts = Texts {
 };
 
 static RU: Texts = Texts {
-    banner_label: "Согласие на обработку персональных данных",
     banner_title: "Как мы используем ваши данные",
     banner_body: "Для работы сервиса dosmart.kz обрабатывает IP-адрес, cookies, контактные данные и сведения о заказах. Для рекламы, конкурсов, опросов и исследований — только с вашего согласия.",
     read_policy: "Политика конфиденциальности",
@@ -189,7 +186,6 @@ static RU: Texts = Texts {
 };
 
 static EN: Texts = Texts {
-    banner_label: "Consent to the processing of personal data",
     banner_title: "How we use your data",
     banner_body: "To run the service, dosmart.kz processes your IP address, cookies, contact details and orders. For advertising, contests, surveys and research, only with your consent.",
     read_policy: "Privacy policy",
