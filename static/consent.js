@@ -127,9 +127,10 @@
     if (w.ReactNativeWebView && typeof w.ReactNativeWebView.postMessage === 'function') w.ReactNativeWebView.postMessage(json);
   }
   if (inApp) {
-    window.addEventListener('message', function (e) {
-      if (e.source === window || e.source === null) api.receive(e.data); // React Native posts to window
-    });
+    // React Native's WebView posts to window on iOS and to document on Android.
+    var fromNative = function (e) { if (e.source === window || e.source === null) api.receive(e.data); };
+    window.addEventListener('message', fromNative);
+    document.addEventListener('message', fromNative);
   }
 
   function onEvent(kind, payload) {

@@ -226,6 +226,10 @@ test('in-app mode: each native bridge gets the documented messages; token refres
   const second = await consentsOf(server, 'app-user-2');
   assert.equal(second.purposes.find((p) => p.purpose === 'research').granted, true, 'the refreshed token was used');
 
+  // React Native on Android posts to document.
+  await page.evaluate(() => document.dispatchEvent(new MessageEvent('message', { data: JSON.stringify({ type: 'set_language', lang: 'ru' }) })));
+  await dialog.getByRole('button', { name: 'Сохранить выбор' }).waitFor();
+  await page.evaluate(() => window.DosmartConsent.receive({ type: 'set_language', lang: 'en' }));
   await dialog.getByRole('button', { name: 'Close' }).click();
   await page.waitForFunction(() => window.__native.ios.some((m) => m.type === 'close'));
   for (const kind of ['ios', 'android', 'rn']) assert.ok((await types(kind)).includes('close'), kind);
