@@ -48,76 +48,147 @@ pub async fn state(app: &AppState, subject: &str) -> ApiResult<ConsentState> {
     })
 }
 
-/// Everything a per-subject request does before its own work: notes the activity, links a
-/// signed-in user's earlier anonymous device, and applies 1.6: whoever accepted an earlier
-/// edition and goes on using the service 7 days after a new one is published has accepted it.
-pub async fn on_visit(app: &AppState, subject: &Subject, origin: &Origin) -> ApiResult<()> {
-    let key = subject.key();
-    let now = crate::clock::now();
-    let current = app.editions.read().await.current(now.date()).clone();
-    let accepted = records::acceptance(&app.store, &key).await?;
-    let deemed = accepted.as_ref().is_some_and(|a| {
-        a.edition != current.version && now.date() >= current.deemed_accepted_from()
-    });
-    let device_to_link = match subject {
-        Subject::User {
-            id,
-            device: Some(device),
-        } => Some((id.clone(), device.as_str().to_owned())),
-        _ => None,
-    };
-    let device_choices = match &device_to_link {
-        Some((_, device)) => records::choices(&app.store, &format!("device:{device}")).await?,
-        None => Default::default(),
-    };
-    let user_has_choices = !records::choices(&app.store, &key).await?.is_empty();
-    let (store, origin) = (app.store.clone(), origin.clone());
-    app.store
-        .write(move |tx| {
-            Box::pin(async move {
-                records::touch(tx, &key, now).await?;
-                if deemed {
-                    accept(
-                        &store,
-                        tx,
-                        &key,
-                        &current.version,
-                        AcceptanceMethod::DeemedByContinuedUse,
-                        now,
-                        &origin,
-                    )
-                    .await?;
-                }
-                if let Some((user, device)) = device_to_link {
-                    let first_link = records::link_device(tx, &device, &user, now).await?;
-                    // Choices made before signing in carry over, unless the account has its own.
-                    if first_link && !user_has_choices && !device_choices.is_empty() {
-                        let carried: Vec<(PurposeId, bool)> = device_choices
-                            .iter()
-                            .map(|(p, c)| (*p, c.granted))
-                            .collect();
-                        for (purpose, granted) in &carried {
-                            records::set_choice(tx, &key, *purpose, *granted, now).await?;
-                        }
-                        let body =
-                            json!({ "from_device": device, "choices": carried_map(&carried) });
-                        append(
-                            &store,
-                            tx,
-                            &key,
-                            "choices_carried_from_device",
-                            now,
-                            body,
-                            &origin,
-                        )
-                        .await?;
-                    }
-                }
-                Ok::<_, StoreError>(())
-            })
+/// What a per-subject request records besides its own work, in the same transaction: the
+/// activity; the link of a signed-in user's earlier anonymous device (and the choices made on
+/// it); and 1.6: whoever accepted an earlier edition and goes on using the service 7 days after
+/// a new one is published has accepted it.
+pub struct Visit {
+    key: String,
+    now: Timestamp,
+    origin: Origin,
+    /// The edition in force, and whether this visit is the continued use that accepts it.
+    current: EditionVersion,
+    deemed: bool,
+    accepted_before: Option<EditionVersion>,
+    link: Option<DeviceLink>,
+}
+
+/// A signed-in user's request that names the anonymous device they used before.
+struct DeviceLink {
+    user: String,
+    device: String,
+    /// The device's choices, when the account has none of its own.
+    carried: Vec<(PurposeId, bool)>,
+}
+
+impl Visit {
+    /// Reads what the visit needs; writes nothing.
+    pub async fn prepare(app: &AppState, subject: &Subject, origin: &Origin) -> ApiResult<Visit> {
+        let key = subject.key();
+        let now = crate::clock::now();
+        let current = app.editions.read().await.current(now.date()).clone();
+        let accepted_before = records::acceptance(&app.store, &key)
+            .await?
+            .map(|a| a.edition);
+        let deemed = accepted_before.as_ref().is_some_and(|edition| {
+            *edition != current.version && now.date() >= current.deemed_accepted_from()
+        });
+        let link = match subject {
+            Subject::User {
+                id,
+                device: Some(device),
+            } => {
+                let device = device.as_str().to_owned();
+                // Choices made before signing in carry over, unless the account has its own.
+                let carried = if records::choices(&app.store, &key).await?.is_empty() {
+                    records::choices(&app.store, &format!("device:{device}"))
+                        .await?
+                        .iter()
+                        .map(|(p, c)| (*p, c.granted))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                Some(DeviceLink {
+                    user: id.clone(),
+                    device,
+                    carried,
+                })
+            }
+            _ => None,
+        };
+        Ok(Visit {
+            key,
+            now,
+            origin: origin.clone(),
+            current: current.version,
+            deemed,
+            accepted_before,
+            link,
         })
-        .await?;
-    Ok(())
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    pub fn current_edition(&self) -> &EditionVersion {
+        &self.current
+    }
+
+    /// Whether the edition in force is accepted once this visit is recorded.
+    pub fn current_accepted(&self) -> bool {
+        self.deemed || self.accepted_before.as_ref() == Some(&self.current)
+    }
+
+    /// Records the visit in the caller's transaction.
+    pub async fn record(&self, store: &Store, tx: &mut Tx) -> Result<(), StoreError> {
+        let (key, now, origin) = (&self.key, self.now, &self.origin);
+        records::touch(tx, key, now).await?;
+        if self.deemed {
+            accept(
+                store,
+                tx,
+                key,
+                &self.current,
+                AcceptanceMethod::DeemedByContinuedUse,
+                now,
+                origin,
+            )
+            .await?;
+        }
+        if let Some(DeviceLink {
+            user,
+            device,
+            carried,
+        }) = &self.link
+        {
+            let first_link = records::link_device(tx, device, user, now).await?;
+            if first_link && !carried.is_empty() {
+                for (purpose, granted) in carried {
+                    records::set_choice(tx, key, *purpose, *granted, now).await?;
+                }
+                let body = json!({ "from_device": device, "choices": carried_map(carried) });
+                append(
+                    store,
+                    tx,
+                    key,
+                    "choices_carried_from_device",
+                    now,
+                    body,
+                    origin,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// For requests that only read: the visit is their one write.
+    pub async fn record_alone(self, store: &Store) -> Result<(), StoreError> {
+        let for_tx = store.clone();
+        store
+            .write(move |tx| Box::pin(async move { self.record(&for_tx, tx).await }))
+            .await
+    }
 }
 
 fn carried_map(choices: &[(PurposeId, bool)]) -> serde_json::Map<String, serde_json::Value> {

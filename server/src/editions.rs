@@ -67,11 +67,4 @@ impl Editions {
                 .find(|e| &e.version == version && e.language == l)
         })
     }
-
-    pub fn published(&self, version: &EditionVersion) -> Option<CalendarDate> {
-        self.all
-            .iter()
-            .find(|e| &e.version == version)
-            .map(|e| e.published)
-    }
 }

@@ -4,7 +4,7 @@ use consent_core::catalog;
 use serde_json::json;
 
 use crate::auth::Subject;
-use crate::consents::{accept, append, on_visit, state};
+use crate::consents::{accept, append, state, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::store::ledger::Origin;
@@ -20,7 +20,10 @@ pub async fn read(
     subject: Subject,
     origin: Origin,
 ) -> ApiResult<Json<ConsentState>> {
-    on_visit(&app, &subject, &origin).await?;
+    Visit::prepare(&app, &subject, &origin)
+        .await?
+        .record_alone(&app.store)
+        .await?;
     Ok(Json(state(&app, &subject.key()).await?))
 }
 
@@ -44,17 +47,11 @@ pub async fn update(
     {
         return Err(ApiError::NecessaryPurpose(*purpose));
     }
-    let current = {
-        let editions = app.editions.read().await;
-        if !editions.exists(&body.policy_version) {
-            return Err(ApiError::UnknownEdition(body.policy_version.to_string()));
-        }
-        editions.current(crate::clock::now().date()).version.clone()
-    };
-    on_visit(&app, &subject, &origin).await?;
-
-    let key = subject.key();
-    let now = crate::clock::now();
+    if !app.editions.read().await.exists(&body.policy_version) {
+        return Err(ApiError::UnknownEdition(body.policy_version.to_string()));
+    }
+    let visit = Visit::prepare(&app, &subject, &origin).await?;
+    let (key, now) = (visit.key().to_owned(), visit.now());
     let receipt = Receipt {
         receipt_id: uuid::Uuid::new_v4().to_string(),
         subject: key.clone(),
@@ -64,15 +61,15 @@ pub async fn update(
         at: now,
     };
     // Answering the banner of the edition in force accepts it by button (1.6), once.
-    let already_accepted = records::acceptance(&app.store, &key)
-        .await?
-        .is_some_and(|a| a.edition == current);
-    let accepts_current = body.policy_version == current && !already_accepted;
+    let accepts_current =
+        body.policy_version == *visit.current_edition() && !visit.current_accepted();
     let store = app.store.clone();
     let record = receipt.clone();
     app.store
         .write(move |tx| {
             Box::pin(async move {
+                visit.record(&store, tx).await?;
+                let origin = visit.origin();
                 for (purpose, granted) in &record.choices {
                     if !catalog().purpose_by_id(*purpose).is_necessary() {
                         records::set_choice(tx, &record.subject, *purpose, *granted, now).await?;
@@ -84,7 +81,7 @@ pub async fn update(
                     "policy_version": record.policy_version,
                     "language_shown": record.language_shown,
                 });
-                append(&store, tx, &record.subject, "choices", now, body, &origin).await?;
+                append(&store, tx, &record.subject, "choices", now, body, origin).await?;
                 if accepts_current {
                     accept(
                         &store,
@@ -93,7 +90,7 @@ pub async fn update(
                         &record.policy_version,
                         AcceptanceMethod::Button,
                         now,
-                        &origin,
+                        origin,
                     )
                     .await?;
                 }

@@ -4,7 +4,7 @@ use consent_core::api::{
 };
 
 use crate::auth::Subject;
-use crate::consents::{accept, append, on_visit};
+use crate::consents::{accept, append, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::store::ledger::Origin;
@@ -43,21 +43,21 @@ pub async fn record(
             }
         }
     }
-    on_visit(&app, &subject, &origin).await?;
-    let key = subject.key();
-    let now = crate::clock::now();
+    let visit = Visit::prepare(&app, &subject, &origin).await?;
     let store = app.store.clone();
     let stored = app
         .store
         .write(move |tx| {
             Box::pin(async move {
+                visit.record(&store, tx).await?;
+                let (key, now, origin) = (visit.key(), visit.now(), visit.origin());
                 let mut stored = 0;
                 for event in &batch.events {
-                    if !records::claim_event(tx, &event.id, &key).await? {
+                    if !records::claim_event(tx, &event.id, key).await? {
                         continue;
                     }
                     let body = serde_json::to_value(event).expect("an event serialises");
-                    let seq = append(&store, tx, &key, "event", now, body, &origin).await?;
+                    let seq = append(&store, tx, key, "event", now, body, origin).await?;
                     records::set_event_seq(tx, &event.id, seq).await?;
                     if let (EventKind::PolicyAcceptedByButton, Some(edition)) =
                         (event.kind, &event.edition)
@@ -65,11 +65,11 @@ pub async fn record(
                         accept(
                             &store,
                             tx,
-                            &key,
+                            key,
                             edition,
                             AcceptanceMethod::Button,
                             now,
-                            &origin,
+                            origin,
                         )
                         .await?;
                     }

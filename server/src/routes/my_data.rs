@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::LangQuery;
 use crate::auth::{user_key, AuthenticatedUser, Subject};
-use crate::consents::{on_visit, state};
+use crate::consents::{state, Visit};
 use crate::error::ApiResult;
 use crate::json::Json;
 use crate::store::ledger::{self, Origin};
@@ -27,15 +27,14 @@ pub async fn report(
     Query(q): Query<LangQuery>,
 ) -> ApiResult<Json<MyData>> {
     let lang = q.lang()?;
-    on_visit(
-        &app,
-        &Subject::User {
-            id: user.id.clone(),
-            device: None,
-        },
-        &origin,
-    )
-    .await?;
+    let subject = Subject::User {
+        id: user.id.clone(),
+        device: None,
+    };
+    Visit::prepare(&app, &subject, &origin)
+        .await?
+        .record_alone(&app.store)
+        .await?;
     Ok(Json(data_held(&app, &user.id, lang, true).await?))
 }
 

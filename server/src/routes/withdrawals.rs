@@ -4,7 +4,7 @@ use consent_core::{catalog, DataCategoryId};
 use serde_json::json;
 
 use crate::auth::Subject;
-use crate::consents::{append, on_visit, state};
+use crate::consents::{append, state, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::store::ledger::Origin;
@@ -36,10 +36,8 @@ pub async fn request(
     {
         return Err(ApiError::NecessaryPurpose(*necessary));
     }
-    on_visit(&app, &subject, &origin).await?;
-
-    let key = subject.key();
-    let now = crate::clock::now();
+    let visit = Visit::prepare(&app, &subject, &origin).await?;
+    let (key, now) = (visit.key().to_owned(), visit.now());
     let id = uuid::Uuid::new_v4().to_string();
     let language = texts::application_language(body.lang);
     let name = match &subject {
@@ -49,13 +47,6 @@ pub async fn request(
             .map(|held| held.value),
         Subject::Device(_) => None,
     };
-    let edition = app
-        .editions
-        .read()
-        .await
-        .current(now.date())
-        .version
-        .clone();
     let listed: Vec<ListedPurpose> = purposes
         .iter()
         .map(|p| {
@@ -71,7 +62,7 @@ pub async fn request(
         &ApplicationFields {
             name: name.as_deref(),
             subject: &key,
-            edition: edition.as_str(),
+            edition: visit.current_edition().as_str(),
             date: now.date(),
             reference: &id,
             purposes: &listed,
@@ -84,12 +75,13 @@ pub async fn request(
     app.store
         .write(move |tx| {
             Box::pin(async move {
+                visit.record(&store, tx).await?;
                 for purpose in &record_purposes {
                     records::set_choice(tx, &record_key, *purpose, false, now).await?;
                 }
                 records::insert_withdrawal(tx, &record_id, &record_key, now, language, &record_purposes, &record_text).await?;
                 let body = json!({ "withdrawal_id": record_id, "purposes": record_purposes, "language": language });
-                append(&store, tx, &record_key, "withdrawal", now, body, &origin).await?;
+                append(&store, tx, &record_key, "withdrawal", now, body, visit.origin()).await?;
                 Ok::<_, StoreError>(())
             })
         })

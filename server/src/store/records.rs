@@ -32,16 +32,6 @@ pub async fn insert_edition(
     Ok(())
 }
 
-pub async fn edition_exists(store: &Store, version: &EditionVersion) -> Result<bool, StoreError> {
-    Ok(
-        sqlx::query("SELECT version FROM editions WHERE version = $1")
-            .bind(version.as_str())
-            .fetch_optional(store.pool())
-            .await?
-            .is_some(),
-    )
-}
-
 pub async fn all_editions(store: &Store) -> Result<Vec<PolicyEdition>, StoreError> {
     sqlx::query("SELECT document FROM editions ORDER BY created_at, version, language")
         .fetch_all(store.pool())
