@@ -101,11 +101,21 @@ async fn send(builder: RequestBuilder, body: Option<String>) -> Result<Response,
     }
 }
 
-async fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    response
+/// Sends the request and reads the answer as `T`.
+async fn call<T: serde::de::DeserializeOwned>(
+    request: RequestBuilder,
+    body: Option<String>,
+) -> Result<T, ApiError> {
+    send(request, body)
+        .await?
         .json::<T>()
         .await
         .map_err(|e| ApiError::Unreadable(e.to_string()))
+}
+
+/// A request about this user or device: it carries who is asking.
+fn identified(method: fn(&str) -> RequestBuilder, path: &str) -> RequestBuilder {
+    with_identity(method(&url(path)))
 }
 
 fn body<T: serde::Serialize>(value: &T) -> Option<String> {
@@ -113,60 +123,36 @@ fn body<T: serde::Serialize>(value: &T) -> Option<String> {
 }
 
 pub async fn consents() -> Result<ConsentState, ApiError> {
-    json(send(with_identity(Request::get(&url("/v1/consents"))), None).await?).await
+    call(identified(Request::get, "/v1/consents"), None).await
 }
 
 pub async fn put_consents(update: &ConsentUpdate) -> Result<ConsentUpdated, ApiError> {
-    json(
-        send(
-            with_identity(Request::put(&url("/v1/consents"))),
-            body(update),
-        )
-        .await?,
-    )
-    .await
+    call(identified(Request::put, "/v1/consents"), body(update)).await
 }
 
 pub async fn post_events(batch: &EventBatch) -> Result<EventsAccepted, ApiError> {
-    json(
-        send(
-            with_identity(Request::post(&url("/v1/events"))),
-            body(batch),
-        )
-        .await?,
-    )
-    .await
+    call(identified(Request::post, "/v1/events"), body(batch)).await
 }
 
 pub async fn withdraw(request: &WithdrawalRequest) -> Result<WithdrawalRecorded, ApiError> {
-    json(
-        send(
-            with_identity(Request::post(&url("/v1/withdrawals"))),
-            body(request),
-        )
-        .await?,
-    )
-    .await
+    call(identified(Request::post, "/v1/withdrawals"), body(request)).await
 }
 
 pub async fn policy(lang: Lang) -> Result<PolicyResponse, ApiError> {
-    json(send(Request::get(&url(&format!("/v1/policy?lang={lang}"))), None).await?).await
+    call(Request::get(&url(&format!("/v1/policy?lang={lang}"))), None).await
 }
 
 pub async fn my_data(lang: Lang) -> Result<MyData, ApiError> {
-    json(
-        send(
-            with_identity(Request::get(&url(&format!("/v1/me/data?lang={lang}")))),
-            None,
-        )
-        .await?,
+    call(
+        identified(Request::get, &format!("/v1/me/data?lang={lang}")),
+        None,
     )
     .await
 }
 
 /// The full export, as the text of the JSON file.
 pub async fn export() -> Result<String, ApiError> {
-    send(with_identity(Request::get(&url("/v1/me/export"))), None)
+    send(identified(Request::get, "/v1/me/export"), None)
         .await?
         .text()
         .await
@@ -179,6 +165,6 @@ pub async fn demo_token(token_url: &str) -> Result<String, ApiError> {
     struct Token {
         token: String,
     }
-    let token: Token = json(send(Request::get(token_url), None).await?).await?;
+    let token: Token = call(Request::get(token_url), None).await?;
     Ok(token.token)
 }

@@ -29,18 +29,14 @@ pub fn consent_mode(granted: impl Fn(PurposeId) -> bool) -> BTreeMap<&'static st
         .collect()
 }
 
-/// Before the user has answered: every optional signal denied (`gtag('consent', 'default', …)`).
-pub fn consent_mode_default() -> BTreeMap<&'static str, &'static str> {
-    consent_mode(|_| false)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn default_denies_all_but_functionality_and_security() {
-        let d = consent_mode_default();
+        // Before the user has answered (the loader's `consent default`).
+        let d = consent_mode(|_| false);
         assert_eq!(d.len(), 7);
         assert_eq!(d["functionality_storage"], "granted");
         assert_eq!(d["security_storage"], "granted");

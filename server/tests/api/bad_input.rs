@@ -4,36 +4,25 @@ use serde_json::json;
 
 async fn malformed_bodies_get_a_json_error_naming_the_problem(app: TestApp) {
     let token = user_token("u-bad");
-    let raw = |body: &'static str| {
+    let put_json = async |body: &'static str| {
         app.put("/v1/consents")
             .bearer_auth(&token)
             .header("content-type", "application/json")
             .body(body)
             .send()
+            .await
+            .unwrap()
     };
-    let syntax = error_of(raw("{\"policy_version\": ").await.unwrap(), 400).await;
+    let syntax = error_of(put_json("{\"policy_version\": ").await, 400).await;
     assert_eq!(syntax["error"], "invalid_json");
-    let wrong_type = error_of(
-        raw(r#"{"policy_version":"2026-11","lang":"kk","choices":{"surveys":"yes"}}"#)
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
-    assert!(
-        wrong_type["message"].as_str().unwrap().contains("choices"),
-        "{wrong_type}"
+    let wrong_type =
+        put_json(r#"{"policy_version":"2026-11","lang":"kk","choices":{"surveys":"yes"}}"#);
+    assert!(message_of(wrong_type.await, 422).await.contains("choices"));
+    let unknown_field = put_json(
+        r#"{"policy_version":"2026-11","lang":"kk","choices":{"surveys":true},"admin":true}"#,
     );
-    let unknown_field = error_of(
-        raw(r#"{"policy_version":"2026-11","lang":"kk","choices":{"surveys":true},"admin":true}"#)
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
-    assert!(unknown_field["message"]
-        .as_str()
-        .unwrap()
+    assert!(message_of(unknown_field.await, 422)
+        .await
         .contains("unknown field `admin`"));
     let not_json = app
         .put("/v1/consents")
