@@ -13,6 +13,12 @@ pub const MAX_EVENTS_PER_BATCH: usize = 100;
 pub const MAX_TEXT_CHARS: usize = 2000;
 /// The header that carries the anonymous device id of a visitor who is not signed in.
 pub const DEVICE_HEADER: &str = "x-consent-device";
+/// The server's signature of the device id, issued with it: without it a device id is refused,
+/// so an id read out of one browser cannot be used from another account or browser.
+pub const DEVICE_PROOF_HEADER: &str = "x-consent-device-proof";
+/// A client-made id of one write (`PUT /v1/consents`, `POST /v1/withdrawals`): the same write
+/// sent again after a lost answer is stored once and answered as the first time.
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
 /// Every error the API answers: a stable code and a sentence for people.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -338,4 +344,8 @@ pub struct ChainReport {
     pub intact: bool,
     /// The sequence number of the first record whose hash does not match.
     pub first_broken: Option<i64>,
+    /// What is wrong, for people: a broken link, records missing against the latest signed
+    /// checkpoint, a current state the ledger does not explain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }

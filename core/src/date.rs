@@ -133,6 +133,10 @@ mod tests {
     }
 }
 
+/// Asia/Almaty's offset from UTC. Kazakhstan has kept one time zone, UTC+5, with no daylight
+/// saving time since 1 March 2024.
+pub const KAZAKHSTAN_UTC_OFFSET_MS: i64 = 5 * 3_600_000;
+
 /// An instant, in milliseconds since the Unix epoch; written as RFC 3339 UTC in the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
@@ -142,8 +146,15 @@ impl Timestamp {
         self.0
     }
 
-    pub fn date(self) -> CalendarDate {
+    /// The date in UTC: only for writing the timestamp itself.
+    pub fn utc_date(self) -> CalendarDate {
         CalendarDate::from_unix_seconds(self.0.div_euclid(1000))
+    }
+
+    /// The calendar date in Kazakhstan (Asia/Almaty, UTC+5 all year since 1 March 2024): the
+    /// date the policy's days are counted in (1.6), and the one shown to users.
+    pub fn kazakhstan_date(self) -> CalendarDate {
+        Timestamp(self.0 + KAZAKHSTAN_UTC_OFFSET_MS).utc_date()
     }
 
     /// Parses the form this type writes: `2026-11-25T14:00:00.123Z`.
@@ -166,7 +177,7 @@ impl fmt::Display for Timestamp {
         let ms_of_day = self.0.rem_euclid(86_400_000);
         let (h, m) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60);
         let (s, ms) = (ms_of_day / 1000 % 60, ms_of_day % 1000);
-        write!(f, "{}T{h:02}:{m:02}:{s:02}.{ms:03}Z", self.date())
+        write!(f, "{}T{h:02}:{m:02}:{s:02}.{ms:03}Z", self.utc_date())
     }
 }
 
@@ -201,5 +212,16 @@ mod timestamp_tests {
             Some(Timestamp(1_764_079_200_000))
         );
         assert!(Timestamp::parse("2025-11-25 14:00:00").is_none());
+    }
+
+    #[test]
+    fn the_kazakhstan_date_turns_at_almaty_midnight_not_utc_midnight() {
+        let almaty_midnight = Timestamp::parse("2026-11-30T19:00:00.000Z").unwrap();
+        assert_eq!(
+            Timestamp(almaty_midnight.0 - 1).kazakhstan_date().to_string(),
+            "2026-11-30"
+        );
+        assert_eq!(almaty_midnight.kazakhstan_date().to_string(), "2026-12-01");
+        assert_eq!(almaty_midnight.utc_date().to_string(), "2026-11-30");
     }
 }

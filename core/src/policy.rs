@@ -145,6 +145,12 @@ impl PolicyEdition {
         self.published.add_days(DEEMED_ACCEPTANCE_DAYS)
     }
 
+    /// Whether use of the service at `now` is the continued use that accepts this edition:
+    /// from the 7th calendar day after publication on, counted in Kazakhstan's time (1.6).
+    pub fn deemed_accepted_at(&self, now: crate::Timestamp) -> bool {
+        now.kazakhstan_date() >= self.deemed_accepted_from()
+    }
+
     /// Every word of the document in reading order, numbers as published included: what a reader
     /// sees, and what the fidelity test compares with the published text.
     pub fn words(&self) -> Vec<&str> {
@@ -389,6 +395,37 @@ pub fn editions() -> Vec<PolicyEdition> {
         .iter()
         .map(|source| PolicyEdition::parse(source).expect("shipped policy files parse"))
         .collect()
+}
+
+#[cfg(test)]
+mod deemed_acceptance_tests {
+    use crate::{CalendarDate, Timestamp};
+
+    fn published_on(date: &str) -> crate::PolicyEdition {
+        let mut edition = crate::editions().remove(0);
+        edition.published = CalendarDate::parse(date).unwrap();
+        edition
+    }
+
+    /// Almaty midnight starting `date` (UTC+5), plus `millis`.
+    fn almaty(date: &str, millis: i64) -> Timestamp {
+        let day = CalendarDate::parse(date).unwrap().unix_seconds() * 1000;
+        Timestamp(day - 5 * 3_600_000 + millis)
+    }
+
+    #[test]
+    fn continued_use_counts_from_the_seventh_calendar_day_in_almaty() {
+        let edition = published_on("2026-12-01");
+        let last_ms_of_day_6 = almaty("2026-12-08", -1);
+        assert_eq!(last_ms_of_day_6.kazakhstan_date().to_string(), "2026-12-07");
+        assert!(!edition.deemed_accepted_at(last_ms_of_day_6), "day 6: not yet");
+        assert!(edition.deemed_accepted_at(almaty("2026-12-08", 0)), "day 7 from its first moment");
+        assert!(edition.deemed_accepted_at(almaty("2026-12-09", 0)), "day 8");
+        // 20:00 UTC on 7 December is already 8 December in Almaty: day 7 there.
+        let utc_evening = Timestamp::parse("2026-12-07T20:00:00.000Z").unwrap();
+        assert_eq!(utc_evening.utc_date().to_string(), "2026-12-07");
+        assert!(edition.deemed_accepted_at(utc_evening));
+    }
 }
 
 #[cfg(test)]

@@ -29,10 +29,15 @@ async fn main() {
             user: Secret::new(SECRET.as_bytes()),
             service: None,
             staff: None,
+            server: std::sync::Arc::new(consent_server::seal::ServerKeys::from_secret(
+                SECRET.as_bytes(),
+            )),
         },
         allowed_origins: vec![],
         demo: false,
         static_dir: None,
+        retention: Default::default(),
+        checkpoint_every: None,
     })
     .await
     .expect("server starts");

@@ -5,11 +5,13 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use consent_core::api::DEVICE_HEADER;
+use consent_core::api::{DEVICE_HEADER, DEVICE_PROOF_HEADER};
+use std::sync::Arc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
+use crate::seal::ServerKeys;
 use crate::AppState;
 
 pub const USER_AUDIENCE: &str = "dosmart-consent";
@@ -33,12 +35,14 @@ impl Secret {
     }
 }
 
-/// The three token secrets; service and staff tokens are refused when theirs is not set.
+/// The three token secrets; service and staff tokens are refused when theirs is not set. And the
+/// server's own keys: the ledger chain, device proofs, checkpoints.
 #[derive(Clone)]
 pub struct Keys {
     pub user: Secret,
     pub service: Option<Secret>,
     pub staff: Option<Secret>,
+    pub server: Arc<ServerKeys>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -126,20 +130,38 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
         ))
 }
 
-fn device(headers: &HeaderMap) -> Result<Option<DeviceId>, ApiError> {
+/// The device the request names, if it proves the server issued that id: an id copied out of
+/// another browser is worth nothing without its proof.
+fn device(headers: &HeaderMap, keys: &ServerKeys) -> Result<Option<DeviceId>, ApiError> {
     let Some(value) = headers.get(DEVICE_HEADER) else {
         return Ok(None);
     };
     let text = value.to_str().map_err(|_| ApiError::BadDeviceId)?;
-    uuid::Uuid::try_parse(text)
-        .map(|u| Some(DeviceId(u.hyphenated().to_string())))
-        .map_err(|_| ApiError::BadDeviceId)
+    let id = uuid::Uuid::try_parse(text)
+        .map_err(|_| ApiError::BadDeviceId)?
+        .hyphenated()
+        .to_string();
+    let proof = headers
+        .get(DEVICE_PROOF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::DeviceNotProven)?;
+    if !keys.device_proof_is_valid(&id, proof) {
+        return Err(ApiError::DeviceNotProven);
+    }
+    Ok(Some(DeviceId(id)))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceId(String);
 
 impl DeviceId {
+    /// A new device's id, with the proof the widget keeps and sends with it.
+    pub fn issue(keys: &ServerKeys) -> (DeviceId, String) {
+        let id = uuid::Uuid::new_v4().hyphenated().to_string();
+        let proof = keys.device_proof(&id);
+        (DeviceId(id), proof)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -161,7 +183,7 @@ impl Subject {
     pub fn key(&self) -> String {
         match self {
             Subject::User { id, .. } => user_key(id),
-            Subject::Device(d) => format!("device:{}", d.0),
+            Subject::Device(d) => device_key(&d.0),
         }
     }
 }
@@ -170,11 +192,15 @@ pub fn user_key(id: &str) -> String {
     format!("user:{id}")
 }
 
+pub fn device_key(id: &str) -> String {
+    format!("device:{id}")
+}
+
 impl FromRequestParts<AppState> for Subject {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let device = device(&parts.headers)?;
+        let device = device(&parts.headers, &app.keys.server)?;
         match bearer(&parts.headers)? {
             Some(token) => {
                 let claims = verify(&app.keys.user, USER_AUDIENCE, token)?;

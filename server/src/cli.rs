@@ -6,8 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::auth::{self, Keys, Secret, StaffRole, MIN_SECRET_BYTES};
-use crate::store::{ledger, Store};
+use crate::seal::{ServerKeys, DEMO_SECRET};
+use crate::store::retention::{self, Retention};
+use crate::store::{checkpoint, ledger, Store};
 use crate::{Application, Settings};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -25,13 +29,27 @@ pub struct Cli {
 enum Command {
     /// Serve the API (the default).
     Serve(ServeArgs),
-    /// Check the hash chains of the ledger; names the first broken record of each subject.
+    /// Check the ledger: every chain (keyed with CONSENT_SERVER_SECRET), against the latest
+    /// signed checkpoint, and the current state against a replay. Names what is broken.
     Verify {
-        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://consent.db")]
-        database: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
         /// A user id; without it, every subject is checked.
         #[arg(long)]
         user: Option<String>,
+    },
+    /// Sign a checkpoint of every chain's head now (the server also makes one regularly).
+    Checkpoint {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Delete IP addresses and user agents past their retention period (2.5) now (the server
+    /// also does it daily).
+    Purge {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        #[command(flatten)]
+        retention: RetentionArgs,
     },
     /// Print a signed token for development: a user's, or staff's with --role.
     Token {
@@ -52,6 +70,35 @@ enum RoleArg {
 }
 
 #[derive(Args, Debug, Clone)]
+struct DatabaseArgs {
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://consent.db")]
+    database: String,
+    /// The database of `--demo`, keyed with the public demo secret.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+struct RetentionArgs {
+    /// Days a signed-in user's IP addresses and user agents are kept after their last activity:
+    /// the agreement's term plus 3 years (2.5).
+    #[arg(long, env = "CONSENT_RETAIN_USER_DAYS", default_value_t = Retention::default().user_days)]
+    retain_user_days: i64,
+    /// Days an anonymous device's IP addresses and user agents are kept after its last activity.
+    #[arg(long, env = "CONSENT_RETAIN_DEVICE_DAYS", default_value_t = Retention::default().device_days)]
+    retain_device_days: i64,
+}
+
+impl RetentionArgs {
+    fn retention(self) -> Retention {
+        Retention {
+            user_days: self.retain_user_days,
+            device_days: self.retain_device_days,
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
 struct ServeArgs {
     #[arg(long, env = "CONSENT_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
@@ -66,6 +113,11 @@ struct ServeArgs {
     /// Where the built widget is (trunk's output).
     #[arg(long, default_value = "dist")]
     static_dir: PathBuf,
+    #[command(flatten)]
+    retention: RetentionArgs,
+    /// Minutes between signed checkpoints of the ledger (0: only `consent-server checkpoint`).
+    #[arg(long, env = "CONSENT_CHECKPOINT_MINUTES", default_value_t = 60)]
+    checkpoint_minutes: u64,
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -78,7 +130,9 @@ pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
-        Some(Command::Verify { database, user }) => verify(&database, user).await,
+        Some(Command::Verify { db, user }) => verify(&db, user).await,
+        Some(Command::Checkpoint { db }) => make_checkpoint(&db).await,
+        Some(Command::Purge { db, retention }) => purge(&db, retention.retention()).await,
         Some(Command::Token {
             user,
             role,
@@ -109,9 +163,31 @@ fn random_secret() -> Secret {
     Secret::new(bytes.as_bytes())
 }
 
+/// `CONSENT_SERVER_SECRET` keys the ledger, proves device ids and signs checkpoints; `--demo`
+/// uses a public one of its own.
+fn server_keys(demo: bool) -> Result<Arc<ServerKeys>, String> {
+    const NAME: &str = "CONSENT_SERVER_SECRET";
+    match (std::env::var(NAME), demo) {
+        (Ok(_), true) => Err(format!("refusing to start: --demo keys its ledger with a public secret; unset {NAME}")),
+        (Ok(value), false) if value.len() >= MIN_SECRET_BYTES => Ok(Arc::new(ServerKeys::from_secret(value.as_bytes()))),
+        (Ok(_), false) => Err(format!("{NAME} must be at least {MIN_SECRET_BYTES} bytes")),
+        (Err(_), true) => Ok(Arc::new(ServerKeys::from_secret(DEMO_SECRET))),
+        (Err(_), false) => Err(format!(
+            "set {NAME} (at least {MIN_SECRET_BYTES} bytes): it keys the ledger's chain, proves device ids and signs checkpoints; \
+             keep it outside the database"
+        )),
+    }
+}
+
 fn keys(demo: bool) -> Result<Keys, String> {
     let user = match (secret_from_env("CONSENT_JWT_SECRET")?, demo) {
-        (Some(secret), _) => secret,
+        // The demo page hands a token to anyone who asks: never one that real sites accept.
+        (Some(_), true) => {
+            return Err("refusing to start: --demo hands out user tokens to anyone, so it must not \
+                 know the real CONSENT_JWT_SECRET; unset it for the demo"
+                .into())
+        }
+        (Some(secret), false) => secret,
         // Demo tokens are issued by the demo page itself; nothing outside can forge them.
         (None, true) => random_secret(),
         (None, false) => {
@@ -126,6 +202,7 @@ fn keys(demo: bool) -> Result<Keys, String> {
         user,
         service: or_demo(secret_from_env("CONSENT_SERVICE_SECRET")?),
         staff: or_demo(secret_from_env("CONSENT_STAFF_SECRET")?),
+        server: server_keys(demo)?,
     })
 }
 
@@ -137,6 +214,9 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         allowed_origins: args.allow_origin,
         demo: args.demo,
         static_dir: Some(args.static_dir),
+        retention: args.retention.retention(),
+        checkpoint_every: (args.checkpoint_minutes > 0)
+            .then(|| std::time::Duration::from_secs(args.checkpoint_minutes * 60)),
     };
     let app = Application::build(settings)
         .await
@@ -150,25 +230,44 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn verify(database: &str, user: Option<String>) -> Result<ExitCode, String> {
-    let store = Store::connect(database).await.map_err(|e| e.to_string())?;
-    let subjects = match user {
-        Some(user) => vec![auth::user_key(&user)],
-        None => ledger::subjects(&store).await.map_err(|e| e.to_string())?,
+async fn open(db: &DatabaseArgs) -> Result<Store, String> {
+    Store::connect(&db.database, server_keys(db.demo)?)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn verify(db: &DatabaseArgs, user: Option<String>) -> Result<ExitCode, String> {
+    let store = open(db).await?;
+    let fail = |e: crate::store::StoreError| e.to_string();
+    let latest = match checkpoint::latest_authentic(&store).await.map_err(fail)? {
+        Ok(latest) => latest,
+        Err(problem) => {
+            println!("BROKEN  {problem}");
+            return Ok(ExitCode::from(2));
+        }
     };
+    let subjects: Vec<String> = match user {
+        Some(user) => vec![auth::user_key(&user)],
+        // A chain deleted whole is missing from the ledger but not from the checkpoint.
+        None => {
+            let mut all: BTreeSet<String> = ledger::subjects(&store).await.map_err(fail)?.into_iter().collect();
+            all.extend(latest.iter().flat_map(|c| c.heads.iter().map(|h| h.subject.clone())));
+            all.into_iter().collect()
+        }
+    };
+    match &latest {
+        Some(c) => println!("held to checkpoint {} of {} ({} chains)", c.id, c.at, c.heads.len()),
+        None => println!("no checkpoint yet: chains checked on their own"),
+    }
     let mut broken = 0;
     for subject in &subjects {
-        let report = ledger::verify(&store, subject)
-            .await
-            .map_err(|e| e.to_string())?;
-        match report.first_broken {
+        let head = latest.as_ref().and_then(|c| c.head_of(subject));
+        let report = ledger::verify(&store, subject, head).await.map_err(fail)?;
+        match report.problem {
             None => println!("ok      {subject}: {} records", report.records),
-            Some(seq) => {
+            Some(problem) => {
                 broken += 1;
-                println!(
-                    "BROKEN  {subject}: record {seq} of {} does not match its chain",
-                    report.records
-                );
+                println!("BROKEN  {subject}: {problem}");
             }
         }
     }
@@ -178,6 +277,26 @@ async fn verify(database: &str, user: Option<String>) -> Result<ExitCode, String
     } else {
         ExitCode::from(2)
     })
+}
+
+async fn make_checkpoint(db: &DatabaseArgs) -> Result<ExitCode, String> {
+    let store = open(db).await?;
+    let made = checkpoint::make(&store).await.map_err(|e| e.to_string())?;
+    let published = serde_json::to_string_pretty(&made.published(&store)).expect("serialises");
+    println!("{published}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn purge(db: &DatabaseArgs, retention: Retention) -> Result<ExitCode, String> {
+    let store = open(db).await?;
+    let purged = retention::purge(&store, retention, crate::clock::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "deleted the IP addresses and user agents of {} user records and {} device records",
+        purged.user_origins, purged.device_origins
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn token(user: &str, role: Option<RoleArg>, ttl_secs: i64) -> Result<ExitCode, String> {

@@ -1,22 +1,35 @@
 //! Consent decisions: reading a subject's state, changing it, and the acceptance of editions
-//! (1.5–1.6). Each change writes its ledger record and the current state in one transaction.
+//! (1.5–1.6). Each change writes its ledger record and the current state in one transaction,
+//! and everything a decision depends on is read inside that transaction, with the subject's
+//! chain locked: two requests at once cannot both decide the same thing.
 
 use consent_core::api::{Acceptance, AcceptanceMethod, ConsentState, PurposeState};
 use consent_core::{catalog, EditionVersion, PurposeId, Timestamp};
 use serde_json::json;
+use sqlx::AnyConnection;
 
-use crate::auth::Subject;
+use crate::auth::{device_key, Subject};
+use crate::editions::EditionsAt;
 use crate::error::ApiResult;
 use crate::store::ledger::{self, NewRecord, Origin};
 use crate::store::{records, Store, StoreError, Tx};
 use crate::AppState;
 
-/// The subject's state as of now.
+/// The subject's state as of now, outside any write.
 pub async fn state(app: &AppState, subject: &str) -> ApiResult<ConsentState> {
-    let today = crate::clock::now().date();
-    let current = app.editions.read().await.current(today).clone();
-    let choices = records::choices(&app.store, subject).await?;
-    let accepted = records::acceptance(&app.store, subject)
+    let editions = app.editions.read().await.at(crate::clock::now());
+    let mut conn = app.store.pool().acquire().await.map_err(StoreError::from)?;
+    Ok(state_in(&mut conn, &editions, subject).await?)
+}
+
+/// The subject's state as `conn` sees it: inside a write, with that write's changes.
+pub async fn state_in(
+    conn: &mut AnyConnection,
+    editions: &EditionsAt,
+    subject: &str,
+) -> Result<ConsentState, StoreError> {
+    let choices = records::choices(&mut *conn, subject).await?;
+    let accepted = records::acceptance(&mut *conn, subject)
         .await?
         .map(|a| Acceptance {
             edition: a.edition,
@@ -39,9 +52,9 @@ pub async fn state(app: &AppState, subject: &str) -> ApiResult<ConsentState> {
     Ok(ConsentState {
         current_accepted: accepted
             .as_ref()
-            .is_some_and(|a| a.edition == current.version),
-        current_edition: current.version.clone(),
-        deemed_accepted_from: current.deemed_accepted_from(),
+            .is_some_and(|a| a.edition == editions.current),
+        current_edition: editions.current.clone(),
+        deemed_accepted_from: editions.deemed_accepted_from,
         accepted,
         answered: !choices.is_empty(),
         purposes,
@@ -49,73 +62,37 @@ pub async fn state(app: &AppState, subject: &str) -> ApiResult<ConsentState> {
 }
 
 /// What a per-subject request records besides its own work, in the same transaction: the
-/// activity; the link of a signed-in user's earlier anonymous device (and the choices made on
-/// it); and 1.6: whoever accepted an earlier edition and goes on using the service 7 days after
-/// a new one is published has accepted it.
+/// activity; the link of a signed-in user's anonymous device (and the choices made on it); and
+/// 1.6: whoever accepted an earlier edition and goes on using the service 7 days after a new
+/// one is published has accepted it.
 pub struct Visit {
     key: String,
     now: Timestamp,
     origin: Origin,
-    /// The edition in force, and whether this visit is the continued use that accepts it.
-    current: EditionVersion,
-    deemed: bool,
-    accepted_before: Option<EditionVersion>,
-    link: Option<DeviceLink>,
-}
-
-/// A signed-in user's request that names the anonymous device they used before.
-struct DeviceLink {
-    user: String,
-    device: String,
-    /// The device's choices, when the account has none of its own.
-    carried: Vec<(PurposeId, bool)>,
+    editions: EditionsAt,
+    /// A signed-in user's request naming the anonymous device they used before (its proof
+    /// checked by the extractor).
+    link: Option<(String, String)>,
 }
 
 impl Visit {
-    /// Reads what the visit needs; writes nothing.
-    pub async fn prepare(app: &AppState, subject: &Subject, origin: &Origin) -> ApiResult<Visit> {
-        let key = subject.key();
+    /// Reads nothing from the database: every decision is taken in [`Visit::record`].
+    pub async fn prepare(app: &AppState, subject: &Subject, origin: &Origin) -> Visit {
         let now = crate::clock::now();
-        let current = app.editions.read().await.current(now.date()).clone();
-        let accepted_before = records::acceptance(&app.store, &key)
-            .await?
-            .map(|a| a.edition);
-        let deemed = accepted_before.as_ref().is_some_and(|edition| {
-            *edition != current.version && now.date() >= current.deemed_accepted_from()
-        });
         let link = match subject {
             Subject::User {
                 id,
                 device: Some(device),
-            } => {
-                let device = device.as_str().to_owned();
-                // Choices made before signing in carry over, unless the account has its own.
-                let carried = if records::choices(&app.store, &key).await?.is_empty() {
-                    records::choices(&app.store, &format!("device:{device}"))
-                        .await?
-                        .iter()
-                        .map(|(p, c)| (*p, c.granted))
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                Some(DeviceLink {
-                    user: id.clone(),
-                    device,
-                    carried,
-                })
-            }
+            } => Some((id.clone(), device.as_str().to_owned())),
             _ => None,
         };
-        Ok(Visit {
-            key,
+        Visit {
+            key: subject.key(),
             now,
             origin: origin.clone(),
-            current: current.version,
-            deemed,
-            accepted_before,
+            editions: app.editions.read().await.at(now),
             link,
-        })
+        }
     }
 
     pub fn key(&self) -> &str {
@@ -130,53 +107,27 @@ impl Visit {
         &self.origin
     }
 
-    pub fn current_edition(&self) -> &EditionVersion {
-        &self.current
+    pub fn editions(&self) -> &EditionsAt {
+        &self.editions
     }
 
-    /// Whether the edition in force is accepted once this visit is recorded.
-    pub fn current_accepted(&self) -> bool {
-        self.deemed || self.accepted_before.as_ref() == Some(&self.current)
-    }
-
-    /// Records the visit in the caller's transaction.
+    /// Records the visit in the caller's transaction, with the subject's chain locked first.
     pub async fn record(&self, store: &Store, tx: &mut Tx) -> Result<(), StoreError> {
-        let (key, now, origin) = (&self.key, self.now, &self.origin);
+        let (key, now, origin) = (self.key.as_str(), self.now, &self.origin);
+        Store::lock_subject(store.backend(), tx, key).await?;
         records::touch(tx, key, now).await?;
-        if self.deemed {
-            accept(
-                store,
-                tx,
-                key,
-                &self.current,
-                AcceptanceMethod::DeemedByContinuedUse,
-                now,
-                origin,
-            )
-            .await?;
+        let accepted_before = records::acceptance(&mut **tx, key).await?.map(|a| a.edition);
+        let deemed = self.editions.current_deemed_accepted
+            && accepted_before
+                .as_ref()
+                .is_some_and(|edition| *edition != self.editions.current);
+        if deemed {
+            let current = self.editions.current.clone();
+            accept(store, tx, key, &current, AcceptanceMethod::DeemedByContinuedUse, now, origin, &self.editions).await?;
         }
-        if let Some(DeviceLink {
-            user,
-            device,
-            carried,
-        }) = &self.link
-        {
-            let first_link = records::link_device(tx, device, user, now).await?;
-            if first_link && !carried.is_empty() {
-                for (purpose, granted) in carried {
-                    records::set_choice(tx, key, *purpose, *granted, now).await?;
-                }
-                let body = json!({ "from_device": device, "choices": carried_map(carried) });
-                append(
-                    store,
-                    tx,
-                    key,
-                    "choices_carried_from_device",
-                    now,
-                    body,
-                    origin,
-                )
-                .await?;
+        if let Some((user, device)) = &self.link {
+            if records::link_device(tx, device, user, now).await? {
+                carry_device_choices(store, tx, key, device, now, origin).await?;
             }
         }
         Ok(())
@@ -191,11 +142,39 @@ impl Visit {
     }
 }
 
-fn carried_map(choices: &[(PurposeId, bool)]) -> serde_json::Map<String, serde_json::Value> {
-    choices
+/// At the first sign-in from a device, what was chosen on it carries over to the account:
+/// purpose by purpose, and only where the account has not chosen since.
+async fn carry_device_choices(
+    store: &Store,
+    tx: &mut Tx,
+    account: &str,
+    device: &str,
+    now: Timestamp,
+    origin: &Origin,
+) -> Result<(), StoreError> {
+    let own = records::choices(&mut **tx, account).await?;
+    let carried: Vec<(PurposeId, bool)> = records::choices(&mut **tx, &device_key(device))
+        .await?
+        .into_iter()
+        .filter(|(purpose, on_device)| {
+            own.get(purpose)
+                .is_none_or(|mine| mine.changed_at < on_device.changed_at)
+        })
+        .map(|(purpose, choice)| (purpose, choice.granted))
+        .collect();
+    if carried.is_empty() {
+        return Ok(());
+    }
+    for (purpose, granted) in &carried {
+        records::set_choice(tx, account, *purpose, *granted, now).await?;
+    }
+    let choices: serde_json::Map<String, serde_json::Value> = carried
         .iter()
         .map(|(p, g)| (p.as_str().to_owned(), json!(g)))
-        .collect()
+        .collect();
+    let body = json!({ "from_device": device, "choices": choices });
+    append(store, tx, account, "choices_carried_from_device", now, body, Some(origin)).await?;
+    Ok(())
 }
 
 pub async fn append(
@@ -205,7 +184,7 @@ pub async fn append(
     kind: &str,
     at: Timestamp,
     body: serde_json::Value,
-    origin: &Origin,
+    origin: Option<&Origin>,
 ) -> Result<i64, StoreError> {
     ledger::append(
         store,
@@ -221,7 +200,9 @@ pub async fn append(
     .await
 }
 
-/// Records that the subject accepted an edition, in the ledger and the current state.
+/// Records that the subject accepted an edition, in the ledger and the current state: once,
+/// and never an older edition over a newer one. `false` when there was nothing to record.
+#[allow(clippy::too_many_arguments)]
 pub async fn accept(
     store: &Store,
     tx: &mut Tx,
@@ -230,9 +211,16 @@ pub async fn accept(
     method: AcceptanceMethod,
     at: Timestamp,
     origin: &Origin,
-) -> Result<(), StoreError> {
+    editions: &EditionsAt,
+) -> Result<bool, StoreError> {
+    Store::lock_subject(store.backend(), tx, subject).await?;
+    if let Some(before) = records::acceptance(&mut **tx, subject).await? {
+        if !editions.is_newer(edition, &before.edition) {
+            return Ok(false);
+        }
+    }
     records::set_acceptance(tx, subject, edition, method, at).await?;
     let body = json!({ "edition": edition, "method": records::method_name(method) });
-    append(store, tx, subject, "edition_accepted", at, body, origin).await?;
-    Ok(())
+    append(store, tx, subject, "edition_accepted", at, body, Some(origin)).await?;
+    Ok(true)
 }

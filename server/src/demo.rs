@@ -1,6 +1,7 @@
 //! `--demo`: a sample user with data on file, a page that signs them in, and the widget.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue};
 use axum::routing::get;
 use axum::Router;
 use consent_core::api::DataSource;
@@ -73,13 +74,38 @@ pub fn routes(static_dir: Option<PathBuf>) -> Router<AppState> {
             get(|| async { axum::response::Redirect::temporary("/shop.html") }),
         );
     match static_dir {
-        Some(dir) => router.fallback_service(ServeDir::new(dir)),
+        Some(dir) => router.fallback_service(ServeDir::new(dir)).layer(
+            axum::middleware::map_response(|uri: axum::http::Uri, mut response: axum::response::Response| async move {
+                // The in-app page runs only as the app's own top-level page, never framed by
+                // another site (clickjacking).
+                if uri.path() == "/app.html" {
+                    response.headers_mut().insert(
+                        header::CONTENT_SECURITY_POLICY,
+                        HeaderValue::from_static("frame-ancestors 'none'"),
+                    );
+                }
+                response
+            }),
+        ),
         None => router,
     }
 }
 
-/// Signs the demo page in as the sample user: what the real site does with its own login.
-async fn demo_token(State(app): State<AppState>) -> Json<serde_json::Value> {
-    let token = auth::issue(&app.keys.user, USER_AUDIENCE, DEMO_USER, None, 3600);
-    Json(serde_json::json!({ "token": token, "user": DEMO_USER }))
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    user: Option<String>,
+}
+
+/// Signs the demo page in as the sample user (or `?user=`): what the real site does with its
+/// own login. The demo's secret is random per start and never the real one (see `cli`).
+async fn demo_token(
+    State(app): State<AppState>,
+    Query(q): Query<TokenQuery>,
+) -> Json<serde_json::Value> {
+    let user = q
+        .user
+        .filter(|u| !u.is_empty() && u.len() <= 128 && !u.chars().any(char::is_control))
+        .unwrap_or_else(|| DEMO_USER.to_owned());
+    let token = auth::issue(&app.keys.user, USER_AUDIENCE, &user, None, 3600);
+    Json(serde_json::json!({ "token": token, "user": user }))
 }

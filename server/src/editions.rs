@@ -1,7 +1,8 @@
 //! The editions of the policy the server knows: those shipped in the build and those staff
 //! published since, kept in the database and cached here.
 
-use consent_core::{CalendarDate, EditionVersion, Lang, PolicyEdition};
+use consent_core::{CalendarDate, EditionVersion, Lang, PolicyEdition, Timestamp};
+use std::collections::BTreeMap;
 
 use crate::store::{records, Store, StoreError};
 
@@ -59,6 +60,21 @@ impl Editions {
             .expect("at least the shipped edition exists")
     }
 
+    /// What a request needs to know of the editions at `now`, without holding the lock.
+    pub fn at(&self, now: Timestamp) -> EditionsAt {
+        let current = self.current(now.kazakhstan_date());
+        EditionsAt {
+            current: current.version.clone(),
+            deemed_accepted_from: current.deemed_accepted_from(),
+            current_deemed_accepted: current.deemed_accepted_at(now),
+            published: self
+                .all
+                .iter()
+                .map(|e| (e.version.clone(), e.published))
+                .collect(),
+        }
+    }
+
     /// An edition in the requested language, or in its published fallback.
     pub fn get(&self, version: &EditionVersion, lang: Lang) -> Option<&PolicyEdition> {
         lang.legal_fallbacks().into_iter().find_map(|l| {
@@ -66,5 +82,27 @@ impl Editions {
                 .iter()
                 .find(|e| &e.version == version && e.language == l)
         })
+    }
+}
+
+/// The editions as one request sees them.
+#[derive(Debug, Clone)]
+pub struct EditionsAt {
+    pub current: EditionVersion,
+    pub deemed_accepted_from: CalendarDate,
+    /// Continued use now accepts the current edition (1.6).
+    pub current_deemed_accepted: bool,
+    published: BTreeMap<EditionVersion, CalendarDate>,
+}
+
+impl EditionsAt {
+    /// Whether `candidate` was published after `than`: an acceptance of an older edition never
+    /// replaces that of a newer one.
+    pub fn is_newer(&self, candidate: &EditionVersion, than: &EditionVersion) -> bool {
+        match (self.published.get(candidate), self.published.get(than)) {
+            (Some(c), Some(t)) => c > t,
+            (Some(_), None) => true,
+            _ => false,
+        }
     }
 }

@@ -17,6 +17,12 @@ pub enum ApiError {
     NoSubject,
     #[error("`X-Consent-Device` must be a UUID")]
     BadDeviceId,
+    #[error("this device id comes without a valid `X-Consent-Device-Proof`: use the id and proof the server issued (GET /v1/consents without a device issues a new one)")]
+    DeviceNotProven,
+    #[error("this `Idempotency-Key` was used for a different request")]
+    IdempotencyKeyReused,
+    #[error("`Idempotency-Key` must be 1 to 100 visible ASCII characters")]
+    BadIdempotencyKey,
     #[error("the body is not valid JSON: {0}")]
     InvalidJson(String),
     #[error("{0}")]
@@ -47,6 +53,9 @@ impl ApiError {
             Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             NoSubject => (StatusCode::BAD_REQUEST, "no_subject"),
             BadDeviceId => (StatusCode::BAD_REQUEST, "bad_device_id"),
+            DeviceNotProven => (StatusCode::UNAUTHORIZED, "device_not_proven"),
+            IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
+            BadIdempotencyKey => (StatusCode::BAD_REQUEST, "bad_idempotency_key"),
             InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
             InvalidBody(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
             NotJson => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_json"),

@@ -11,6 +11,7 @@ pub mod editions;
 pub mod error;
 mod json;
 pub mod routes;
+pub mod seal;
 pub mod store;
 mod texts;
 
@@ -29,6 +30,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::auth::Keys;
 use crate::editions::Editions;
+use crate::store::retention::Retention;
 use crate::store::{Store, StoreError};
 
 #[derive(Clone)]
@@ -46,6 +48,10 @@ pub struct Settings {
     /// Seed a sample user and serve the widget and the demo page from `static_dir`.
     pub demo: bool,
     pub static_dir: Option<PathBuf>,
+    /// How long IP addresses and user agents are kept (2.5).
+    pub retention: Retention,
+    /// How often a signed checkpoint of the ledger is made; `None`: only by the command.
+    pub checkpoint_every: Option<std::time::Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +72,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
-        let store = Store::connect(&settings.database_url).await?;
+        let store = Store::connect(&settings.database_url, settings.keys.server.clone()).await?;
         let editions = Editions::load(&store).await?;
         let state = AppState {
             store,
@@ -74,6 +80,10 @@ impl Application {
             editions: Arc::new(RwLock::new(editions)),
         };
         tokio::spawn(refresh_editions(state.clone()));
+        tokio::spawn(purge_daily(state.store.clone(), settings.retention));
+        if let Some(every) = settings.checkpoint_every {
+            tokio::spawn(checkpoint_every(state.store.clone(), every));
+        }
         let mut router = routes::api();
         if settings.demo {
             demo::seed(&state).await?;
@@ -131,6 +141,31 @@ async fn refresh_editions(state: AppState) {
     }
 }
 
+/// The retention purge (2.5), at start and then once a day.
+async fn purge_daily(store: Store, retention: Retention) {
+    loop {
+        match store::retention::purge(&store, retention, clock::now()).await {
+            Ok(purged) => tracing::info!(
+                users = purged.user_origins,
+                devices = purged.device_origins,
+                "origins past their retention period deleted"
+            ),
+            Err(e) => tracing::warn!(error = %e, "the retention purge failed; it runs again tomorrow"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(86_400)).await;
+    }
+}
+
+async fn checkpoint_every(store: Store, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        match store::checkpoint::make(&store).await {
+            Ok(c) => tracing::info!(id = c.id, subjects = c.heads.len(), digest = %c.digest, "ledger checkpoint signed"),
+            Err(e) => tracing::warn!(error = %e, "could not make a ledger checkpoint"),
+        }
+    }
+}
+
 fn server_error_response() -> Response {
     let body = consent_core::api::ErrorBody {
         error: "internal".into(),
@@ -162,8 +197,15 @@ fn cors(origins: &[String]) -> Result<CorsLayer, StartError> {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             HeaderName::from_static(consent_core::api::DEVICE_HEADER),
+            HeaderName::from_static(consent_core::api::DEVICE_PROOF_HEADER),
+            HeaderName::from_static(consent_core::api::IDEMPOTENCY_HEADER),
         ])
-        .expose_headers([header::CONTENT_LANGUAGE, header::CONTENT_DISPOSITION]))
+        .expose_headers([
+            header::CONTENT_LANGUAGE,
+            header::CONTENT_DISPOSITION,
+            HeaderName::from_static(consent_core::api::DEVICE_HEADER),
+            HeaderName::from_static(consent_core::api::DEVICE_PROOF_HEADER),
+        ]))
 }
 
 /// One line per request: method, route template (never the concrete path, which may hold a

@@ -15,7 +15,7 @@ pub async fn purposes(
 ) -> ApiResult<Json<Vec<PurposeView>>> {
     let lang = q.lang()?;
     let editions = app.editions.read().await;
-    let current = editions.current(crate::clock::now().date());
+    let current = editions.current(crate::clock::now().kazakhstan_date());
     let edition = editions
         .get(&current.version, lang)
         .expect("the current edition exists");

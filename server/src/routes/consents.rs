@@ -1,40 +1,64 @@
 use axum::extract::State;
-use consent_core::api::{AcceptanceMethod, ConsentState, ConsentUpdate, ConsentUpdated, Receipt};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use consent_core::api::{
+    AcceptanceMethod, ConsentState, ConsentUpdate, ConsentUpdated, Receipt, DEVICE_HEADER,
+    DEVICE_PROOF_HEADER,
+};
 use consent_core::catalog;
 use serde_json::json;
 
-use crate::auth::Subject;
-use crate::consents::{accept, append, state, Visit};
+use super::{write_once, IdempotencyKey};
+use crate::auth::{DeviceId, Subject};
+use crate::consents::{accept, append, state, state_in, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::store::ledger::Origin;
-use crate::store::{records, StoreError};
+use crate::store::records;
 use crate::AppState;
 
-/// Per purpose, granted or refused and when; the edition accepted and how.
+/// Per purpose, granted or refused and when; the edition accepted and how. A request that
+/// names nobody gets the state of a new device, and that device's id and proof in the
+/// `X-Consent-Device` and `X-Consent-Device-Proof` headers: the widget keeps both and sends them.
 #[utoipa::path(get, path = "/v1/consents",
-    responses((status = 200, description = "The subject's consent state", body = ConsentState), (status = 401, description = "Bad token", body = consent_core::api::ErrorBody)),
-    security(("user_token" = []), ("device_id" = [])))]
+    responses((status = 200, description = "The subject's consent state", body = ConsentState), (status = 401, description = "Bad token, or a device id without its proof", body = consent_core::api::ErrorBody)),
+    security(("user_token" = []), ("device_id" = []), ()))]
 pub async fn read(
     State(app): State<AppState>,
-    subject: Subject,
+    subject: Result<Subject, ApiError>,
     origin: Origin,
-) -> ApiResult<Json<ConsentState>> {
+) -> ApiResult<Response> {
+    let subject = match subject {
+        Ok(subject) => subject,
+        Err(ApiError::NoSubject) => {
+            let (device, proof) = DeviceId::issue(&app.keys.server);
+            let key = Subject::Device(device.clone()).key();
+            let mut headers = HeaderMap::new();
+            headers.insert(DEVICE_HEADER, device.as_str().parse().expect("a UUID is a header value"));
+            headers.insert(DEVICE_PROOF_HEADER, proof.parse().expect("hex is a header value"));
+            // Nothing is stored for the new device until it says something.
+            return Ok((headers, Json(state(&app, &key).await?)).into_response());
+        }
+        Err(other) => return Err(other),
+    };
     Visit::prepare(&app, &subject, &origin)
-        .await?
+        .await
         .record_alone(&app.store)
         .await?;
-    Ok(Json(state(&app, &subject.key()).await?))
+    Ok(Json(state(&app, &subject.key()).await?).into_response())
 }
 
 /// Records the user's choices, with a receipt. Necessary purposes cannot be refused (2.7).
+/// With an `Idempotency-Key`, a repeat of the same request is answered as the first time and
+/// stores nothing.
 #[utoipa::path(put, path = "/v1/consents",
-    responses((status = 200, description = "New state and receipt", body = ConsentUpdated), (status = 422, description = "Unknown purpose or edition, a necessary purpose refused", body = consent_core::api::ErrorBody)),
+    responses((status = 200, description = "New state and receipt", body = ConsentUpdated), (status = 422, description = "Unknown purpose or edition, a necessary purpose refused, an idempotency key reused for another request", body = consent_core::api::ErrorBody)),
     security(("user_token" = []), ("device_id" = [])))]
 pub async fn update(
     State(app): State<AppState>,
     subject: Subject,
     origin: Origin,
+    idempotency: IdempotencyKey,
     Json(body): Json<ConsentUpdate>,
 ) -> ApiResult<Json<ConsentUpdated>> {
     if body.choices.is_empty() {
@@ -50,56 +74,42 @@ pub async fn update(
     if !app.editions.read().await.exists(&body.policy_version) {
         return Err(ApiError::UnknownEdition(body.policy_version.to_string()));
     }
-    let visit = Visit::prepare(&app, &subject, &origin).await?;
-    let (key, now) = (visit.key().to_owned(), visit.now());
-    let receipt = Receipt {
-        receipt_id: uuid::Uuid::new_v4().to_string(),
-        subject: key.clone(),
-        choices: body.choices.clone(),
-        policy_version: body.policy_version.clone(),
-        language_shown: body.lang,
-        at: now,
-    };
-    // Answering the banner of the edition in force accepts it by button (1.6), once.
-    let accepts_current =
-        body.policy_version == *visit.current_edition() && !visit.current_accepted();
+    let visit = Visit::prepare(&app, &subject, &origin).await;
+    let request = idempotency.request(visit.key(), "PUT /v1/consents", &body);
     let store = app.store.clone();
-    let record = receipt.clone();
-    app.store
-        .write(move |tx| {
-            Box::pin(async move {
-                visit.record(&store, tx).await?;
-                let origin = visit.origin();
-                for (purpose, granted) in &record.choices {
-                    if !catalog().purpose_by_id(*purpose).is_necessary() {
-                        records::set_choice(tx, &record.subject, *purpose, *granted, now).await?;
-                    }
+    let updated = write_once(&app.store, request, move |tx| {
+        Box::pin(async move {
+            visit.record(&store, tx).await?;
+            let (key, now, origin) = (visit.key(), visit.now(), visit.origin());
+            let receipt = Receipt {
+                receipt_id: uuid::Uuid::new_v4().to_string(),
+                subject: key.to_owned(),
+                choices: body.choices,
+                policy_version: body.policy_version,
+                language_shown: body.lang,
+                at: now,
+            };
+            for (purpose, granted) in &receipt.choices {
+                if !catalog().purpose_by_id(*purpose).is_necessary() {
+                    records::set_choice(tx, key, *purpose, *granted, now).await?;
                 }
-                let body = json!({
-                    "receipt_id": record.receipt_id,
-                    "choices": record.choices,
-                    "policy_version": record.policy_version,
-                    "language_shown": record.language_shown,
-                });
-                append(&store, tx, &record.subject, "choices", now, body, origin).await?;
-                if accepts_current {
-                    accept(
-                        &store,
-                        tx,
-                        &record.subject,
-                        &record.policy_version,
-                        AcceptanceMethod::Button,
-                        now,
-                        origin,
-                    )
-                    .await?;
-                }
-                Ok::<_, StoreError>(())
-            })
+            }
+            let record = json!({
+                "receipt_id": receipt.receipt_id,
+                "choices": receipt.choices,
+                "policy_version": receipt.policy_version,
+                "language_shown": receipt.language_shown,
+            });
+            append(&store, tx, key, "choices", now, record, Some(origin)).await?;
+            // Answering the banner of the edition in force accepts it by button (1.6), once.
+            if receipt.policy_version == visit.editions().current {
+                let edition = receipt.policy_version.clone();
+                accept(&store, tx, key, &edition, AcceptanceMethod::Button, now, origin, visit.editions()).await?;
+            }
+            let state = state_in(&mut **tx, visit.editions(), key).await?;
+            Ok(ConsentUpdated { state, receipt })
         })
-        .await?;
-    Ok(Json(ConsentUpdated {
-        state: state(&app, &key).await?,
-        receipt,
-    }))
+    })
+    .await?;
+    Ok(Json(updated))
 }

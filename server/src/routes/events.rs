@@ -31,9 +31,12 @@ pub async fn record(
             "a batch holds at most {MAX_EVENTS_PER_BATCH} events, this one {received}"
         )));
     }
+    let mut ids = Vec::with_capacity(received);
     for (i, event) in batch.events.iter().enumerate() {
-        uuid::Uuid::try_parse(&event.id)
-            .map_err(|_| ApiError::Invalid(format!("events[{i}].id must be a UUID")))?;
+        ids.push(
+            uuid::Uuid::try_parse(&event.id)
+                .map_err(|_| ApiError::Invalid(format!("events[{i}].id must be a UUID")))?,
+        );
         if event.kind == EventKind::PolicyAcceptedByButton {
             let edition = event.edition.as_ref().ok_or_else(|| {
                 ApiError::Invalid(format!("events[{i}]: an acceptance names its `edition`"))
@@ -43,7 +46,7 @@ pub async fn record(
             }
         }
     }
-    let visit = Visit::prepare(&app, &subject, &origin).await?;
+    let visit = Visit::prepare(&app, &subject, &origin).await;
     let store = app.store.clone();
     let stored = app
         .store
@@ -52,26 +55,19 @@ pub async fn record(
                 visit.record(&store, tx).await?;
                 let (key, now, origin) = (visit.key(), visit.now(), visit.origin());
                 let mut stored = 0;
-                for event in &batch.events {
-                    if !records::claim_event(tx, &event.id, key).await? {
+                for (event, id) in batch.events.iter().zip(&ids) {
+                    if !records::claim_event(tx, key, id).await? {
                         continue;
                     }
                     let body = serde_json::to_value(event).expect("an event serialises");
-                    let seq = append(&store, tx, key, "event", now, body, origin).await?;
-                    records::set_event_seq(tx, &event.id, seq).await?;
+                    // A UI event is no evidence of consent: it keeps no IP or user agent.
+                    let seq = append(&store, tx, key, "event", now, body, None).await?;
+                    records::set_event_seq(tx, key, id, seq).await?;
                     if let (EventKind::PolicyAcceptedByButton, Some(edition)) =
                         (event.kind, &event.edition)
                     {
-                        accept(
-                            &store,
-                            tx,
-                            key,
-                            edition,
-                            AcceptanceMethod::Button,
-                            now,
-                            origin,
-                        )
-                        .await?;
+                        let method = AcceptanceMethod::Button;
+                        accept(&store, tx, key, edition, method, now, origin, visit.editions()).await?;
                     }
                     stored += 1;
                 }

@@ -18,7 +18,9 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 
 use crate::error::{ApiError, ApiResult};
+use crate::store::idempotency::{self, Earlier};
 use crate::store::ledger::Origin;
+use crate::store::{BoxFuture, Store, Tx};
 use crate::AppState;
 
 pub fn api() -> Router<AppState> {
@@ -36,6 +38,7 @@ pub fn api() -> Router<AppState> {
         .route("/v1/admin/subjects/{user}/data", put(admin::upsert_data))
         .route("/v1/admin/subjects/{user}/records", get(admin::records))
         .route("/v1/admin/subjects/{user}/verify", get(admin::verify))
+        .route("/v1/checkpoints/latest", get(admin::latest_checkpoint))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))
 }
@@ -92,4 +95,79 @@ pub fn bounded_text(field: &str, text: &str) -> ApiResult<()> {
         )));
     }
     Ok(())
+}
+
+/// The client's `Idempotency-Key`, if it sent one.
+pub struct IdempotencyKey(Option<String>);
+
+impl FromRequestParts<AppState> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(consent_core::api::IDEMPOTENCY_HEADER) else {
+            return Ok(IdempotencyKey(None));
+        };
+        let key = value.to_str().map_err(|_| ApiError::BadIdempotencyKey)?;
+        if !idempotency::valid_key(key) {
+            return Err(ApiError::BadIdempotencyKey);
+        }
+        Ok(IdempotencyKey(Some(key.to_owned())))
+    }
+}
+
+/// One write as a client may send it twice: `route` and `body` tell a repeat from a different
+/// request under the same key.
+pub struct OnceRequest {
+    subject: String,
+    key: Option<String>,
+    hash: String,
+}
+
+impl IdempotencyKey {
+    pub fn request(self, subject: &str, route: &str, body: &impl serde::Serialize) -> OnceRequest {
+        let bytes = serde_json::to_vec(body).expect("request bodies serialise");
+        OnceRequest {
+            subject: subject.to_owned(),
+            key: self.0,
+            hash: idempotency::request_hash(route, &bytes),
+        }
+    }
+}
+
+/// Runs `work` in one transaction, unless the same request was stored before under its key:
+/// then the first answer comes back and nothing is written. The answer is kept in the same
+/// transaction as the write, so a write and the memory of it commit together or not at all.
+pub async fn write_once<R>(
+    store: &Store,
+    request: OnceRequest,
+    work: impl for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<R, ApiError>> + Send + 'static,
+) -> ApiResult<R>
+where
+    R: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+{
+    let backend = store.backend();
+    store
+        .write(move |tx| {
+            Box::pin(async move {
+                let OnceRequest { subject, key, hash } = request;
+                let Some(key) = key else {
+                    return work(tx).await;
+                };
+                Store::lock_subject(backend, tx, &subject).await?;
+                match idempotency::earlier(tx, &subject, &key, &hash).await? {
+                    Earlier::Same(answer) => {
+                        return serde_json::from_str(&answer).map_err(|e| {
+                            ApiError::Store(crate::store::StoreError::Corrupt(format!("kept answer: {e}")))
+                        })
+                    }
+                    Earlier::Different => return Err(ApiError::IdempotencyKeyReused),
+                    Earlier::None => {}
+                }
+                let answer = work(&mut *tx).await?;
+                let kept = serde_json::to_string(&answer).expect("answers serialise");
+                idempotency::remember(tx, &subject, &key, &hash, &kept, crate::clock::now()).await?;
+                Ok(answer)
+            })
+        })
+        .await
 }

@@ -7,7 +7,7 @@ use consent_core::{catalog, DataCategory, Lang, PurposeId};
 use serde_json::json;
 
 use super::LangQuery;
-use crate::auth::{user_key, AuthenticatedUser, Subject};
+use crate::auth::{device_key, user_key, AuthenticatedUser, Subject};
 use crate::consents::{state, Visit};
 use crate::error::ApiResult;
 use crate::json::Json;
@@ -32,7 +32,7 @@ pub async fn report(
         device: None,
     };
     Visit::prepare(&app, &subject, &origin)
-        .await?
+        .await
         .record_alone(&app.store)
         .await?;
     Ok(Json(data_held(&app, &user.id, lang, true).await?))
@@ -52,7 +52,7 @@ pub async fn export(State(app): State<AppState>, user: AuthenticatedUser) -> Api
         // Who of the staff looked at these records, when and why (3.5).
         "staff_access": records::audit_of(&app.store, &key).await?,
     });
-    let filename = format!("dosmart-my-data-{}.json", crate::clock::now().date());
+    let filename = format!("dosmart-my-data-{}.json", crate::clock::now().kazakhstan_date());
     Ok((
         [
             (CONTENT_TYPE, "application/json".to_owned()),
@@ -122,7 +122,7 @@ pub async fn data_held(
 async fn history(app: &AppState, user_id: &str, key: &str) -> ApiResult<Vec<LedgerEntry>> {
     let mut entries = ledger::entries(&app.store, key).await?;
     for device in records::linked_devices(&app.store, user_id).await? {
-        entries.extend(ledger::entries(&app.store, &format!("device:{device}")).await?);
+        entries.extend(ledger::entries(&app.store, &device_key(&device)).await?);
     }
     entries.sort_by_key(|e| e.at);
     Ok(entries)
@@ -152,7 +152,7 @@ fn shown_value(category: &DataCategory, held: &HeldValue, lang: Lang) -> String 
     match category.masking {
         Masking::None => held.value.clone(),
         Masking::Partial => mask_partially(&held.value),
-        Masking::OnFileSince => texts::on_file_since(lang, held.since.date()),
+        Masking::OnFileSince => texts::on_file_since(lang, held.since.kazakhstan_date()),
     }
 }
 

@@ -14,6 +14,7 @@ use utoipa::{Modify, OpenApi};
         super::events::record, super::withdrawals::request,
         super::my_data::report, super::my_data::export,
         super::admin::upsert_data, super::admin::records, super::admin::verify,
+        super::admin::latest_checkpoint,
     ),
     modifiers(&Security)
 )]

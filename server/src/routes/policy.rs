@@ -25,7 +25,7 @@ pub async fn current(
         .editions
         .read()
         .await
-        .current(crate::clock::now().date())
+        .current(crate::clock::now().kazakhstan_date())
         .version
         .clone();
     respond(&app, &version, lang).await
@@ -54,7 +54,7 @@ async fn respond(app: &AppState, version: &EditionVersion, lang: Lang) -> ApiRes
     let edition = editions
         .get(version, lang)
         .ok_or_else(|| ApiError::NotFound(format!("there is no policy edition `{version}`")))?;
-    let current = editions.current(crate::clock::now().date()).version == *version;
+    let current = editions.current(crate::clock::now().kazakhstan_date()).version == *version;
     let body = PolicyResponse {
         version: edition.version.clone(),
         published: edition.published,
@@ -87,12 +87,20 @@ pub async fn publish(
             first.version
         )));
     }
+    let now = crate::clock::now();
+    // A date in the past would skip the 7 days' notice of 1.6 for everyone.
+    if first.published < now.kazakhstan_date() {
+        return Err(ApiError::Invalid(format!(
+            "an edition cannot be published on a past date: {} is before today ({}, Kazakhstan time)",
+            first.published,
+            now.kazakhstan_date()
+        )));
+    }
     let (version, published, deemed) = (
         first.version.clone(),
         first.published,
         first.deemed_accepted_from(),
     );
-    let now = crate::clock::now();
     let to_store = editions.clone();
     app.store
         .write(move |tx| {

@@ -3,12 +3,13 @@ use consent_core::api::{WithdrawalRecorded, WithdrawalRequest, WrittenApplicatio
 use consent_core::{catalog, DataCategoryId};
 use serde_json::json;
 
+use super::{write_once, IdempotencyKey};
 use crate::auth::Subject;
-use crate::consents::{append, state, Visit};
+use crate::consents::{append, state_in, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::store::ledger::Origin;
-use crate::store::{records, StoreError};
+use crate::store::records;
 use crate::texts::{self, ApplicationFields, ListedPurpose};
 use crate::AppState;
 
@@ -22,6 +23,7 @@ pub async fn request(
     State(app): State<AppState>,
     subject: Subject,
     origin: Origin,
+    idempotency: IdempotencyKey,
     Json(body): Json<WithdrawalRequest>,
 ) -> ApiResult<Json<WithdrawalRecorded>> {
     let mut purposes = body.purposes.clone();
@@ -36,7 +38,8 @@ pub async fn request(
     {
         return Err(ApiError::NecessaryPurpose(*necessary));
     }
-    let visit = Visit::prepare(&app, &subject, &origin).await?;
+    let visit = Visit::prepare(&app, &subject, &origin).await;
+    let request = idempotency.request(visit.key(), "POST /v1/withdrawals", &body);
     let (key, now) = (visit.key().to_owned(), visit.now());
     let id = uuid::Uuid::new_v4().to_string();
     let language = texts::application_language(body.lang);
@@ -62,40 +65,40 @@ pub async fn request(
         &ApplicationFields {
             name: name.as_deref(),
             subject: &key,
-            edition: visit.current_edition().as_str(),
-            date: now.date(),
+            edition: visit.editions().current.as_str(),
+            date: now.kazakhstan_date(),
             reference: &id,
             purposes: &listed,
         },
     );
 
+    let application = WrittenApplication {
+        language,
+        filename: format!("withdrawal-{}.txt", now.kazakhstan_date()),
+        text,
+    };
+    let consequences = texts::withdrawal_consequences(body.lang).to_owned();
     let store = app.store.clone();
-    let (record_key, record_id, record_text, record_purposes) =
-        (key.clone(), id.clone(), text.clone(), purposes.clone());
-    app.store
-        .write(move |tx| {
-            Box::pin(async move {
-                visit.record(&store, tx).await?;
-                for purpose in &record_purposes {
-                    records::set_choice(tx, &record_key, *purpose, false, now).await?;
-                }
-                records::insert_withdrawal(tx, &record_id, &record_key, now, language, &record_purposes, &record_text).await?;
-                let body = json!({ "withdrawal_id": record_id, "purposes": record_purposes, "language": language });
-                append(&store, tx, &record_key, "withdrawal", now, body, visit.origin()).await?;
-                Ok::<_, StoreError>(())
+    let recorded = write_once(&app.store, request, move |tx| {
+        Box::pin(async move {
+            visit.record(&store, tx).await?;
+            for purpose in &purposes {
+                records::set_choice(tx, &key, *purpose, false, now).await?;
+            }
+            records::insert_withdrawal(tx, &id, &key, now, language, &purposes, &application.text).await?;
+            let record = json!({ "withdrawal_id": id, "purposes": purposes, "language": language });
+            append(&store, tx, &key, "withdrawal", now, record, Some(visit.origin())).await?;
+            let state = state_in(&mut **tx, visit.editions(), &key).await?;
+            Ok(WithdrawalRecorded {
+                application,
+                consequences,
+                state,
+                withdrawal_id: id,
+                at: now,
+                purposes,
             })
         })
-        .await?;
-    Ok(Json(WithdrawalRecorded {
-        application: WrittenApplication {
-            language,
-            filename: format!("withdrawal-{}.txt", now.date()),
-            text,
-        },
-        consequences: texts::withdrawal_consequences(body.lang).to_owned(),
-        state: state(&app, &key).await?,
-        withdrawal_id: id,
-        at: now,
-        purposes,
-    }))
+    })
+    .await?;
+    Ok(Json(recorded))
 }

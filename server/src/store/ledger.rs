@@ -1,18 +1,26 @@
 //! The ledger: every consent change and UI event of a subject, append-only, each record
-//! carrying the hash of the subject's previous one, so that an edited, removed or inserted
-//! record breaks the chain at that point.
+//! carrying a keyed hash (HMAC, key outside the database) of its fields and of the subject's
+//! previous record. An edited, removed or inserted record breaks the chain at that point, and
+//! without the key nobody can make a chain that passes again. Signed checkpoints of every
+//! chain's head ([`super::checkpoint`]) catch what a chain alone cannot: records cut off its
+//! end, or a chain deleted whole.
+//!
+//! Where a request came from (IP, user agent) is kept beside the chain, in `origins`, and the
+//! record holds only a keyed hash of it: the retention purge (2.5) deletes origins without
+//! breaking any chain.
 
+use super::checkpoint::Head;
 use super::{Row, Store, StoreError, Tx};
 use consent_core::api::{ChainReport, LedgerEntry};
-use consent_core::Timestamp;
-use sha2::{Digest, Sha256};
+use consent_core::{catalog, PurposeId, Timestamp};
 use sqlx::Row as _;
+use std::collections::BTreeMap;
 
 /// The hash the first record of a subject chains to.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Where a request came from: kept in the record as evidence of consent, and shown to the
-/// subject in "my data"; never logged.
+/// Where a request came from: evidence of consent, shown to the subject in "my data", deleted
+/// by the retention purge; never logged.
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
     pub ip: Option<String>,
@@ -24,7 +32,8 @@ pub struct NewRecord<'a> {
     pub kind: &'a str,
     pub at: Timestamp,
     pub body: serde_json::Value,
-    pub origin: &'a Origin,
+    /// `None` for what needs no evidence of where it came from (UI events).
+    pub origin: Option<&'a Origin>,
 }
 
 struct Stored {
@@ -33,10 +42,13 @@ struct Stored {
     kind: String,
     at: i64,
     body: String,
-    ip: Option<String>,
-    user_agent: Option<String>,
+    origin_ref: Option<String>,
     prev_hash: String,
     hash: String,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    /// Whether the origin row is still there (not purged).
+    origin_kept: bool,
 }
 
 impl Stored {
@@ -47,57 +59,89 @@ impl Stored {
             kind: row.try_get("kind")?,
             at: row.try_get("at")?,
             body: row.try_get("body")?,
-            ip: row.try_get("ip")?,
-            user_agent: row.try_get("user_agent")?,
+            origin_ref: row.try_get("origin_ref")?,
             prev_hash: row.try_get("prev_hash")?,
             hash: row.try_get("hash")?,
+            ip: row.try_get("ip")?,
+            user_agent: row.try_get("user_agent")?,
+            origin_kept: row.try_get::<Option<String>, _>("kept_ref")?.is_some(),
         })
     }
 
-    fn expected_hash(&self) -> String {
+    fn expected_hash(&self, store: &Store) -> String {
         record_hash(
+            store,
             &self.prev_hash,
             &self.subject,
             self.seq,
             &self.kind,
             self.at,
             &self.body,
-            self.ip.as_deref(),
-            self.user_agent.as_deref(),
+            self.origin_ref.as_deref(),
         )
+    }
+
+    /// A purged origin is fine; a kept one must still be what the record was made with.
+    fn origin_intact(&self, store: &Store) -> bool {
+        match (&self.origin_ref, self.origin_kept) {
+            (Some(reference), true) => {
+                *reference
+                    == origin_ref(
+                        store,
+                        &self.subject,
+                        self.seq,
+                        self.ip.as_deref(),
+                        self.user_agent.as_deref(),
+                    )
+            }
+            (None, true) => false,
+            (_, false) => true,
+        }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
 fn record_hash(
+    store: &Store,
     prev: &str,
     subject: &str,
     seq: i64,
     kind: &str,
     at: i64,
     body: &str,
+    origin_ref: Option<&str>,
+) -> String {
+    store.keys().chain_mac(&[
+        prev.as_bytes(),
+        subject.as_bytes(),
+        seq.to_string().as_bytes(),
+        kind.as_bytes(),
+        at.to_string().as_bytes(),
+        body.as_bytes(),
+        origin_ref.unwrap_or("\u{0}").as_bytes(),
+    ])
+}
+
+fn origin_ref(
+    store: &Store,
+    subject: &str,
+    seq: i64,
     ip: Option<&str>,
     user_agent: Option<&str>,
 ) -> String {
-    let mut h = Sha256::new();
-    // Length-prefixed fields: no two different records serialise to the same bytes.
-    for field in [
-        prev,
-        subject,
-        &seq.to_string(),
-        kind,
-        &at.to_string(),
-        body,
-        ip.unwrap_or("\u{0}"),
-        user_agent.unwrap_or("\u{0}"),
-    ] {
-        h.update((field.len() as u64).to_be_bytes());
-        h.update(field.as_bytes());
-    }
-    hex::encode(h.finalize())
+    store.keys().chain_mac(&[
+        b"origin",
+        subject.as_bytes(),
+        seq.to_string().as_bytes(),
+        ip.unwrap_or("\u{0}").as_bytes(),
+        user_agent.unwrap_or("\u{0}").as_bytes(),
+    ])
 }
 
-const COLUMNS: &str = "subject, seq, kind, at, body, ip, user_agent, prev_hash, hash";
+const SELECT_CHAIN: &str = "SELECT l.subject, l.seq, l.kind, l.at, l.body, l.origin_ref, l.prev_hash, l.hash,
+        o.ref AS kept_ref, o.ip, o.user_agent
+    FROM ledger l LEFT JOIN origins o ON o.ref = l.origin_ref
+    WHERE l.subject = $1 ORDER BY l.seq";
 
 /// Appends a record to the subject's chain; returns its sequence number.
 pub async fn append(store: &Store, tx: &mut Tx, record: NewRecord<'_>) -> Result<i64, StoreError> {
@@ -114,31 +158,32 @@ pub async fn append(store: &Store, tx: &mut Tx, record: NewRecord<'_>) -> Result
         ),
         None => (1, GENESIS.to_owned()),
     };
+    let at = record.at.millis();
+    let reference = match record.origin {
+        Some(origin) => Some(keep_origin(store, tx, record.subject, seq, at, origin).await?),
+        None => None,
+    };
     let body = record.body.to_string();
-    let (ip, user_agent) = (
-        record.origin.ip.as_deref(),
-        record.origin.user_agent.as_deref(),
-    );
     let hash = record_hash(
+        store,
         &prev_hash,
         record.subject,
         seq,
         record.kind,
-        record.at.millis(),
+        at,
         &body,
-        ip,
-        user_agent,
+        reference.as_deref(),
     );
-    sqlx::query(&format!(
-        "INSERT INTO ledger ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-    ))
+    sqlx::query(
+        "INSERT INTO ledger (subject, seq, kind, at, body, origin_ref, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
     .bind(record.subject)
     .bind(seq)
     .bind(record.kind)
-    .bind(record.at.millis())
+    .bind(at)
     .bind(body)
-    .bind(ip)
-    .bind(user_agent)
+    .bind(reference)
     .bind(prev_hash)
     .bind(hash)
     .execute(&mut **tx)
@@ -146,19 +191,38 @@ pub async fn append(store: &Store, tx: &mut Tx, record: NewRecord<'_>) -> Result
     Ok(seq)
 }
 
-async fn chain(store: &Store, subject: &str) -> Result<Vec<Stored>, StoreError> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM ledger WHERE subject = $1 ORDER BY seq"
-    ))
-    .bind(subject)
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(Stored::from_row)
-    .collect()
+async fn keep_origin(
+    store: &Store,
+    tx: &mut Tx,
+    subject: &str,
+    seq: i64,
+    at: i64,
+    origin: &Origin,
+) -> Result<String, StoreError> {
+    let (ip, user_agent) = (origin.ip.as_deref(), origin.user_agent.as_deref());
+    let reference = origin_ref(store, subject, seq, ip, user_agent);
+    sqlx::query("INSERT INTO origins (ref, subject, ip, user_agent, at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&reference)
+        .bind(subject)
+        .bind(ip)
+        .bind(user_agent)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(reference)
 }
 
-/// The subject's records, oldest first.
+async fn chain(store: &Store, subject: &str) -> Result<Vec<Stored>, StoreError> {
+    sqlx::query(SELECT_CHAIN)
+        .bind(subject)
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(Stored::from_row)
+        .collect()
+}
+
+/// The subject's records, oldest first, with where each came from while that is kept.
 pub async fn entries(store: &Store, subject: &str) -> Result<Vec<LedgerEntry>, StoreError> {
     chain(store, subject)
         .await?
@@ -177,31 +241,105 @@ pub async fn entries(store: &Store, subject: &str) -> Result<Vec<LedgerEntry>, S
         .collect()
 }
 
-/// Walks the subject's chain and names the first record that does not match: a changed field,
-/// a gap or insertion in the numbering, or a link to a hash other than its predecessor's.
-pub async fn verify(store: &Store, subject: &str) -> Result<ChainReport, StoreError> {
+/// Walks the subject's chain and names the first record that does not match (a changed field,
+/// a gap or insertion in the numbering, a link to a hash other than its predecessor's, an
+/// edited origin); then checks the chain against the head a signed checkpoint saw, and the
+/// current state against a replay of the chain.
+pub async fn verify(
+    store: &Store,
+    subject: &str,
+    checkpointed: Option<&Head>,
+) -> Result<ChainReport, StoreError> {
     let records = chain(store, subject).await?;
+    let count = records.len() as i64;
+    let report = |first_broken: Option<i64>, problem: Option<String>| ChainReport {
+        subject: subject.to_owned(),
+        records: count,
+        intact: first_broken.is_none() && problem.is_none(),
+        first_broken,
+        problem,
+    };
     let mut prev = GENESIS.to_owned();
-    let mut first_broken = None;
     for (expected_seq, record) in (1..).zip(&records) {
         let intact = record.seq == expected_seq
             && record.prev_hash == prev
-            && record.hash == record.expected_hash();
+            && record.hash == record.expected_hash(store)
+            && record.origin_intact(store);
         if !intact {
-            first_broken = Some(record.seq);
-            break;
+            let problem = format!("record {} does not match its chain", record.seq);
+            return Ok(report(Some(record.seq), Some(problem)));
         }
         prev = record.hash.clone();
     }
-    Ok(ChainReport {
-        subject: subject.to_owned(),
-        records: records.len() as i64,
-        intact: first_broken.is_none(),
-        first_broken,
-    })
+    if let Some(head) = checkpointed {
+        let seen = records.iter().find(|r| r.seq == head.seq);
+        if seen.map(|r| &r.hash) != Some(&head.hash) {
+            let problem = if records.is_empty() {
+                format!("the chain is gone: the last checkpoint saw {} records", head.seq)
+            } else if count < head.seq {
+                format!("records were cut off: the last checkpoint saw {}, the ledger has {count}", head.seq)
+            } else {
+                format!("record {} is not the one the last checkpoint saw", head.seq)
+            };
+            return Ok(report(Some(count.min(head.seq)), Some(problem)));
+        }
+    }
+    let stored = super::records::choices(store.pool(), subject).await?;
+    let stored: BTreeMap<PurposeId, bool> = stored.iter().map(|(p, c)| (*p, c.granted)).collect();
+    let replayed = replay(&records)?;
+    if stored != replayed {
+        let problem = format!(
+            "the current state is not what the ledger says: it holds {stored:?}, the ledger gives {replayed:?}"
+        );
+        return Ok(report(None, Some(problem)));
+    }
+    Ok(report(None, None))
 }
 
-/// Every subject with a ledger, for `consent-server verify --all`.
+/// The choices the subject's records add up to: what `consent_state` must hold.
+fn replay(records: &[Stored]) -> Result<BTreeMap<PurposeId, bool>, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Choices {
+        choices: BTreeMap<String, bool>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Withdrawal {
+        purposes: Vec<String>,
+    }
+    let parse = |what: &str, e: serde_json::Error| StoreError::Corrupt(format!("{what} record: {e}"));
+    let optional = |id: &str| {
+        PurposeId::parse(id)
+            .ok()
+            .filter(|p| !catalog().purpose_by_id(*p).is_necessary())
+    };
+    let mut state = BTreeMap::new();
+    for record in records {
+        match record.kind.as_str() {
+            "choices" | "choices_carried_from_device" => {
+                let body: Choices =
+                    serde_json::from_str(&record.body).map_err(|e| parse(&record.kind, e))?;
+                for (id, granted) in body.choices {
+                    if let Some(purpose) = optional(&id) {
+                        state.insert(purpose, granted);
+                    }
+                }
+            }
+            "withdrawal" => {
+                let body: Withdrawal =
+                    serde_json::from_str(&record.body).map_err(|e| parse("withdrawal", e))?;
+                for id in body.purposes {
+                    if let Some(purpose) = optional(&id) {
+                        state.insert(purpose, false);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(state)
+}
+
+/// Every subject with a ledger.
 pub async fn subjects(store: &Store) -> Result<Vec<String>, StoreError> {
     sqlx::query("SELECT DISTINCT subject FROM ledger ORDER BY subject")
         .fetch_all(store.pool())

@@ -1,14 +1,19 @@
 //! Storage: embedded SQLite by default, PostgreSQL when the URL names one. One set of portable
 //! SQL serves both through sqlx's `Any` driver; where the dialects differ, [`schema`] says so.
 
+pub mod checkpoint;
+pub mod idempotency;
 pub mod ledger;
 pub mod records;
+pub mod retention;
 mod schema;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::sync::Arc;
 use tokio::sync::Mutex;
+
+use crate::seal::ServerKeys;
 
 pub type Tx = Transaction<'static, Any>;
 pub type Row = AnyRow;
@@ -20,6 +25,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data is not as written: {0}")]
     Corrupt(String),
+    #[error("the database URL must start with sqlite: or postgres:")]
+    BadUrl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,19 +43,18 @@ pub struct Store {
     /// the head its record chains to. Across processes (PostgreSQL) an advisory lock per subject
     /// does the same, see [`Store::lock_subject`].
     write_lock: Arc<Mutex<()>>,
+    keys: Arc<ServerKeys>,
 }
 
 impl Store {
-    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+    pub async fn connect(url: &str, keys: Arc<ServerKeys>) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
-            return Err(StoreError::Corrupt(
-                "the database URL must start with sqlite: or postgres:".into(),
-            ));
+            return Err(StoreError::BadUrl);
         };
         let options = AnyPoolOptions::new().max_connections(match backend {
             Backend::Sqlite => 4,
@@ -77,6 +83,7 @@ impl Store {
             pool,
             backend,
             write_lock: Arc::new(Mutex::new(())),
+            keys,
         };
         schema::migrate(&store).await?;
         Ok(store)
@@ -88,6 +95,10 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    pub fn keys(&self) -> &ServerKeys {
+        &self.keys
     }
 
     /// Runs `work` in one transaction, committed before this returns `Ok`: what the caller then

@@ -2,6 +2,7 @@
 //! record that explains each change.
 
 use super::{Store, StoreError, Tx};
+use sqlx::{Any, Executor};
 use consent_core::api::{AcceptanceMethod, DataSource};
 use consent_core::{DataCategoryId, EditionVersion, Lang, PolicyEdition, PurposeId, Timestamp};
 use sqlx::Row as _;
@@ -52,14 +53,16 @@ pub struct Choice {
     pub changed_at: Timestamp,
 }
 
-pub async fn choices(
-    store: &Store,
+/// The subject's current choices; `db` is the pool, or a transaction that must see its own
+/// writes.
+pub async fn choices<'e>(
+    db: impl Executor<'e, Database = Any>,
     subject: &str,
 ) -> Result<BTreeMap<PurposeId, Choice>, StoreError> {
     let rows =
         sqlx::query("SELECT purpose, granted, changed_at FROM consent_state WHERE subject = $1")
             .bind(subject)
-            .fetch_all(store.pool())
+            .fetch_all(db)
             .await?;
     let mut out = BTreeMap::new();
     for row in rows {
@@ -107,13 +110,13 @@ pub struct StoredAcceptance {
     pub at: Timestamp,
 }
 
-pub async fn acceptance(
-    store: &Store,
+pub async fn acceptance<'e>(
+    db: impl Executor<'e, Database = Any>,
     subject: &str,
 ) -> Result<Option<StoredAcceptance>, StoreError> {
     let Some(row) = sqlx::query("SELECT edition, method, at FROM acceptances WHERE subject = $1")
         .bind(subject)
-        .fetch_optional(store.pool())
+        .fetch_optional(db)
         .await?
     else {
         return Ok(None);
@@ -183,20 +186,31 @@ pub async fn touch(tx: &mut Tx, subject: &str, at: Timestamp) -> Result<(), Stor
 
 // ---- events (idempotency index) ----
 
-/// Records the event id; `false` if it was stored before (a replay).
-pub async fn claim_event(tx: &mut Tx, event_id: &str, subject: &str) -> Result<bool, StoreError> {
-    let done = sqlx::query("INSERT INTO events (event_id, subject, seq) VALUES ($1, $2, 0) ON CONFLICT (event_id) DO NOTHING")
-        .bind(event_id)
+/// Records the subject's event id; `false` if this subject stored it before (a replay). Ids are
+/// per subject: one subject's id never suppresses another's event.
+pub async fn claim_event(
+    tx: &mut Tx,
+    subject: &str,
+    event_id: &uuid::Uuid,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("INSERT INTO events (subject, event_id, seq) VALUES ($1, $2, 0) ON CONFLICT (subject, event_id) DO NOTHING")
         .bind(subject)
+        .bind(event_id.hyphenated().to_string())
         .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_event_seq(tx: &mut Tx, event_id: &str, seq: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE events SET seq = $1 WHERE event_id = $2")
+pub async fn set_event_seq(
+    tx: &mut Tx,
+    subject: &str,
+    event_id: &uuid::Uuid,
+    seq: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE events SET seq = $1 WHERE subject = $2 AND event_id = $3")
         .bind(seq)
-        .bind(event_id)
+        .bind(subject)
+        .bind(event_id.hyphenated().to_string())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -204,7 +218,8 @@ pub async fn set_event_seq(tx: &mut Tx, event_id: &str, seq: i64) -> Result<(), 
 
 // ---- devices linked to users ----
 
-/// Links a device to a user; `true` the first time.
+/// Links a device to a user; `true` the first time. A device linked to anyone stays theirs:
+/// it is never linked again, to them or to another account.
 pub async fn link_device(
     tx: &mut Tx,
     device: &str,

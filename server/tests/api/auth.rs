@@ -71,7 +71,7 @@ async fn bad_tokens_get_401_and_nothing_is_read_or_written(app: TestApp) {
         let write = app
             .put("/v1/consents")
             .bearer_auth(&token)
-            .header("X-Consent-Device", new_device())
+            .device(&new_device())
             .json(&json!({ "policy_version": "2026-11", "lang": "kk", "choices": { "surveys": false } }))
             .send()
             .await

@@ -102,20 +102,20 @@ async fn a_visitor_keeps_choices_on_a_device_and_they_follow_them_when_signing_i
     let device = new_device();
     let response = app
         .put("/v1/consents")
-        .header("X-Consent-Device", &device)
+        .device(&device)
         .json(&json!({ "policy_version": "2026-11", "lang": "ru", "choices": { "surveys": true } }))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["receipt"]["subject"], format!("device:{device}"));
+    assert_eq!(body["receipt"]["subject"], format!("device:{}", device.id));
 
     let token = user_token("u-linked");
     let state: Value = app
         .get("/v1/consents")
         .bearer_auth(&token)
-        .header("X-Consent-Device", &device)
+        .device(&device)
         .send()
         .await
         .unwrap()

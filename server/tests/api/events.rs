@@ -35,7 +35,7 @@ async fn a_batch_with_one_bad_event_stores_none_of_it(app: TestApp) {
     let batch = json!({ "events": [event("banner_shown"), bad] });
     let error = error_of(app.post_events(&token, &batch).await, 422).await;
     assert!(error["message"].as_str().unwrap().contains("events[1].id"));
-    let unknown_kind = json!({ "events": [event("banner_shown"), { "id": new_device(), "kind": "exploded", "at": "2026-11-25T10:00:00.000Z" }] });
+    let unknown_kind = json!({ "events": [event("banner_shown"), { "id": uuid::Uuid::new_v4().to_string(), "kind": "exploded", "at": "2026-11-25T10:00:00.000Z" }] });
     error_of(app.post_events(&token, &unknown_kind).await, 422).await;
     let too_many: Vec<Value> = (0..101).map(|_| event("banner_shown")).collect();
     let error = error_of(
@@ -57,7 +57,7 @@ async fn anonymous_events_are_kept_against_the_device(app: TestApp) {
     let batch = json!({ "events": [event("banner_shown"), event("refuse_optional")] });
     let response = app
         .post("/v1/events")
-        .header("X-Consent-Device", &device)
+        .device(&device)
         .json(&batch)
         .send()
         .await

@@ -1,7 +1,11 @@
-//! Starts the real server on a random port with a fresh database: an SQLite file, or a new
-//! PostgreSQL database on 127.0.0.1:5432 when one is reachable.
+//! Starts the real server on a random port with a fresh database: an SQLite file, or a new,
+//! uniquely named PostgreSQL database on 127.0.0.1:5432, dropped again when the test ends.
+//! Without a reachable PostgreSQL its half of the tests is skipped and says so, except under
+//! CI (`CI=true`), where that is a failure.
 
 use consent_server::auth::{self, Keys, Secret, StaffRole};
+use consent_server::seal::ServerKeys;
+use std::sync::Arc;
 use consent_server::{Application, Settings};
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::{json, Value};
@@ -9,6 +13,7 @@ use serde_json::{json, Value};
 pub const USER_SECRET: &str = "test-user-secret-0123456789abcdef0123456789";
 pub const SERVICE_SECRET: &str = "test-service-secret-0123456789abcdef01234567";
 pub const STAFF_SECRET: &str = "test-staff-secret-0123456789abcdef0123456789";
+pub const SERVER_SECRET: &str = "test-server-secret-0123456789abcdef012345678";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {
@@ -20,6 +25,8 @@ pub struct TestApp {
     pub base: String,
     pub database_url: String,
     pub http: Client,
+    /// The first server on a database deletes it at the end; one started again on it does not.
+    owns_database: bool,
 }
 
 fn admin_postgres_url() -> String {
@@ -33,6 +40,9 @@ async fn fresh_postgres() -> Option<String> {
     let mut conn = match sqlx::PgConnection::connect(&admin).await {
         Ok(conn) => conn,
         Err(e) => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("CI needs PostgreSQL at {admin} for the PostgreSQL half of the tests: {e}");
+            }
             // Straight to the terminal: libtest hides what passing tests print with eprintln!.
             static SAID: std::sync::Once = std::sync::Once::new();
             SAID.call_once(|| {
@@ -45,46 +55,65 @@ async fn fresh_postgres() -> Option<String> {
             return None;
         }
     };
-    drop_databases_of_earlier_runs(&mut conn).await;
     let name = format!("consent_t_{}", uuid::Uuid::new_v4().simple());
     sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
         .await
         .expect("create a test database");
-    let base = admin
-        .rsplit_once('/')
-        .map(|(b, _)| b)
-        .unwrap_or(&admin)
-        .to_owned();
-    Some(format!("{base}/{name}"))
+    Some(database_url_named(&name))
 }
 
-/// Once per test run: the databases earlier runs left behind go.
-async fn drop_databases_of_earlier_runs(conn: &mut sqlx::PgConnection) {
-    static ONCE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
-    ONCE.get_or_init(|| async {
-        let names: Vec<(String,)> =
-            sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'consent\\_t\\_%'")
-                .fetch_all(&mut *conn)
-                .await
-                .unwrap_or_default();
-        for (name,) in names {
-            let _ = sqlx::Executor::execute(
-                &mut *conn,
-                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
-            )
-            .await;
-        }
+fn database_url_named(name: &str) -> String {
+    let admin = admin_postgres_url();
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin).to_owned();
+    format!("{base}/{name}")
+}
+
+/// Drops this test's own PostgreSQL database, and no other.
+fn drop_own_postgres_database(url: &str) {
+    let Some((_, name)) = url.rsplit_once('/') else {
+        return;
+    };
+    if !name.starts_with("consent_t_") {
+        return;
+    }
+    let statement = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    // Drop runs outside any async context: a runtime of its own, on a thread of its own.
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            use sqlx::Connection;
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_postgres_url()).await {
+                let _ = sqlx::Executor::execute(&mut conn, statement.as_str()).await;
+            }
+        });
     })
-    .await;
+    .join();
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if !self.owns_database {
+            return;
+        }
         if let Some(path) = self.database_url.strip_prefix("sqlite://") {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{path}{suffix}"));
             }
+        } else {
+            drop_own_postgres_database(&self.database_url);
         }
+    }
+}
+
+pub fn test_keys() -> Keys {
+    Keys {
+        user: Secret::new(USER_SECRET.as_bytes()),
+        service: Some(Secret::new(SERVICE_SECRET.as_bytes())),
+        staff: Some(Secret::new(STAFF_SECRET.as_bytes())),
+        server: Arc::new(ServerKeys::from_secret(SERVER_SECRET.as_bytes())),
     }
 }
 
@@ -97,28 +126,31 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
         }
         Db::Postgres => fresh_postgres().await?,
     };
+    Some(serve(database_url, true).await)
+}
+
+async fn serve(database_url: String, owns_database: bool) -> TestApp {
     let settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.clone(),
-        keys: Keys {
-            user: Secret::new(USER_SECRET.as_bytes()),
-            service: Some(Secret::new(SERVICE_SECRET.as_bytes())),
-            staff: Some(Secret::new(STAFF_SECRET.as_bytes())),
-        },
+        keys: test_keys(),
         allowed_origins: vec!["https://dosmart.kz".into()],
         demo: false,
         static_dir: None,
+        retention: Default::default(),
+        checkpoint_every: None,
     };
     let app = Application::build(settings)
         .await
         .expect("the server starts");
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped());
-    Some(TestApp {
+    TestApp {
         base,
         database_url,
         http: Client::new(),
-    })
+        owns_database,
+    }
 }
 
 pub fn user_token(user: &str) -> String {
@@ -151,8 +183,28 @@ pub fn staff_token(who: &str, role: StaffRole) -> String {
     )
 }
 
-pub fn new_device() -> String {
-    uuid::Uuid::new_v4().to_string()
+/// A device id with the proof the server would have issued for it.
+pub struct Device {
+    pub id: String,
+    pub proof: String,
+}
+
+pub fn new_device() -> Device {
+    let id = uuid::Uuid::new_v4().to_string();
+    let proof = ServerKeys::from_secret(SERVER_SECRET.as_bytes()).device_proof(&id);
+    Device { id, proof }
+}
+
+pub trait AsDevice {
+    /// Sends the request as this device: its id and its proof.
+    fn device(self, device: &Device) -> Self;
+}
+
+impl AsDevice for RequestBuilder {
+    fn device(self, device: &Device) -> Self {
+        self.header("X-Consent-Device", &device.id)
+            .header("X-Consent-Device-Proof", &device.proof)
+    }
 }
 
 pub fn event(kind: &str) -> Value {
@@ -160,6 +212,42 @@ pub fn event(kind: &str) -> Value {
 }
 
 impl TestApp {
+    /// A fresh server and database of the same kind.
+    pub async fn another(&self) -> TestApp {
+        let db = if self.database_url.starts_with("sqlite") {
+            Db::Sqlite
+        } else {
+            Db::Postgres
+        };
+        spawn_app(db).await.expect("the database was reachable a moment ago")
+    }
+
+    /// An edition published `days_ago` calendar days ago in Kazakhstan, put straight into the
+    /// database (the API refuses past dates), and a server started again to read it.
+    pub async fn with_edition_published_days_ago(&self, version: &str, days_ago: i64) -> TestApp {
+        let now = consent_core::Timestamp(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64,
+        );
+        let published = now.kazakhstan_date().add_days(-days_ago);
+        for mut edition in consent_core::editions() {
+            edition.version = consent_core::EditionVersion::parse(version).unwrap();
+            edition.published = published;
+            let document = serde_json::to_string(&edition).unwrap().replace('\'', "''");
+            self.sql(&format!(
+                "INSERT INTO editions (version, language, published, document, created_at) VALUES ('{version}', '{}', '{published}', '{document}', {})",
+                edition.language.code(),
+                now.millis()
+            ))
+            .await
+            .unwrap();
+        }
+        // `self` still owns (and at its end deletes) the database.
+        serve(self.database_url.clone(), false).await
+    }
+
     pub fn get(&self, path: &str) -> RequestBuilder {
         self.http.get(format!("{}{path}", self.base))
     }
@@ -255,6 +343,18 @@ impl TestApp {
             .as_array()
             .unwrap()
             .clone()
+    }
+
+    /// Runs `consent-server <args> --database <this test's database>` with the server's secret.
+    pub async fn command(&self, args: &[&str]) -> std::process::Output {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
+            .args(args)
+            .args(["--database", &self.database_url])
+            .env("CONSENT_SERVER_SECRET", SERVER_SECRET)
+            .env_remove("DATABASE_URL")
+            .output()
+            .await
+            .unwrap()
     }
 
     /// Runs SQL straight on the database, as someone with access to it could.

@@ -1,3 +1,5 @@
+//! The ledger as someone with database access but not the server's secret would attack it.
+
 use crate::both_databases;
 use crate::helpers::*;
 use consent_server::auth::StaffRole;
@@ -11,12 +13,11 @@ async fn verify(app: &TestApp, user: &str) -> Value {
     .await
 }
 
+/// Two consent changes, an acceptance and two UI events: five records.
 async fn build_history(app: &TestApp, user: &str) {
     let token = user_token(user);
     assert_eq!(
-        app.put_consents(&token, json!({ "surveys": true }))
-            .await
-            .status(),
+        app.put_consents(&token, json!({ "surveys": true })).await.status(),
         200
     );
     assert_eq!(
@@ -29,7 +30,21 @@ async fn build_history(app: &TestApp, user: &str) {
     assert_eq!(app.post_events(&token, &batch).await.status(), 200);
 }
 
-async fn the_ledger_refuses_updates_and_deletes(app: TestApp) {
+fn is_sqlite(app: &TestApp) -> bool {
+    app.database_url.starts_with("sqlite")
+}
+
+/// What an insider with database access does first.
+async fn drop_guards(app: &TestApp) {
+    let statements = if is_sqlite(app) {
+        "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete; DROP TRIGGER checkpoints_no_update; DROP TRIGGER checkpoints_no_delete;"
+    } else {
+        "DROP TRIGGER ledger_no_change ON ledger; DROP TRIGGER ledger_no_truncate ON ledger; DROP TRIGGER checkpoints_no_change ON checkpoints;"
+    };
+    app.sql(statements).await.unwrap();
+}
+
+async fn the_ledger_refuses_updates_deletes_and_truncation(app: TestApp) {
     build_history(&app, "u-append").await;
     let update = app
         .sql("UPDATE ledger SET body = '{}' WHERE subject = 'user:u-append'")
@@ -38,59 +53,204 @@ async fn the_ledger_refuses_updates_and_deletes(app: TestApp) {
     let delete = app
         .sql("DELETE FROM ledger WHERE subject = 'user:u-append'")
         .await;
-    assert!(delete.is_err());
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    if !is_sqlite(&app) {
+        let truncate = app.sql("TRUNCATE ledger").await;
+        assert!(truncate.unwrap_err().to_string().contains("append-only"));
+    }
     let report = verify(&app, "u-append").await;
-    assert_eq!(report["intact"], true);
+    assert_eq!(report["intact"], true, "{report}");
     assert_eq!(report["records"], 5, "2 choices, 1 acceptance, 2 events");
 }
 
-/// Someone with database access removes the guard and edits a record: the chain names it.
-async fn a_tampered_record_is_found_by_verify_and_the_command(app: TestApp) {
-    build_history(&app, "u-tamper").await;
+/// Every stored field is covered: body, time, previous hash, and the kept IP and user agent.
+async fn an_edit_to_any_field_is_found_by_verify_and_the_command(app: TestApp) {
+    let edits = [
+        ("body", "body = replace(body, '\"surveys\":false', '\"surveys\":true')"),
+        ("time", "at = at + 1"),
+        ("previous hash", "prev_hash = hash"),
+    ];
+    for i in 0..edits.len() {
+        build_history(&app, &format!("u-edit-{i}")).await;
+    }
+    build_history(&app, "u-origin").await;
     build_history(&app, "u-honest").await;
-    let drop_guard = if app.database_url.starts_with("sqlite") {
-        "DROP TRIGGER ledger_no_update"
-    } else {
-        "DROP TRIGGER ledger_no_change ON ledger"
-    };
-    app.sql(drop_guard).await.unwrap();
-    app.sql("UPDATE ledger SET body = replace(body, '\"surveys\":false', '\"surveys\":true') WHERE subject = 'user:u-tamper' AND seq = 3")
+    drop_guards(&app).await;
+    for (i, (what, edit)) in edits.iter().enumerate() {
+        app.sql(&format!("UPDATE ledger SET {edit} WHERE subject = 'user:u-edit-{i}' AND seq = 3"))
+            .await
+            .unwrap();
+        let report = verify(&app, &format!("u-edit-{i}")).await;
+        assert_eq!(report["intact"], false, "{what}: {report}");
+        assert_eq!(report["first_broken"], 3, "{what}: {report}");
+    }
+    app.sql("UPDATE origins SET ip = '10.0.0.66' WHERE subject = 'user:u-origin'")
         .await
         .unwrap();
-
-    let report = verify(&app, "u-tamper").await;
-    assert_eq!(report["intact"], false);
-    assert_eq!(report["first_broken"], 3);
+    assert_eq!(verify(&app, "u-origin").await["intact"], false, "an edited IP");
     assert_eq!(verify(&app, "u-honest").await["intact"], true);
 
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
-        .args(["verify", "--database", &app.database_url])
-        .env_remove("DATABASE_URL")
-        .output()
-        .await
-        .unwrap();
+    let output = app.command(&["verify"]).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(2), "{stdout}");
     assert!(
-        stdout.contains("BROKEN  user:u-tamper: record 3"),
+        stdout.contains("BROKEN  user:u-edit-0: record 3 does not match its chain"),
         "{stdout}"
     );
-    assert!(stdout.contains("ok      user:u-honest"), "{stdout}");
+    assert!(stdout.contains("ok      user:u-honest: 5 records"), "{stdout}");
+}
+
+/// Without the key a rewritten chain cannot be made to pass: here the insider rewrites a record
+/// and recomputes every later hash with the unkeyed SHA-256 the ledger used to use.
+async fn a_deleted_middle_record_or_a_rechained_history_is_found(app: TestApp) {
+    build_history(&app, "u-gap").await;
+    build_history(&app, "u-rechained").await;
+    drop_guards(&app).await;
+    app.sql("DELETE FROM ledger WHERE subject = 'user:u-gap' AND seq = 2")
+        .await
+        .unwrap();
+    let report = verify(&app, "u-gap").await;
+    assert_eq!(report["first_broken"], 3, "{report}");
+
+    app.sql("UPDATE ledger SET hash = 'f00d' || substr(hash, 5) WHERE subject = 'user:u-rechained' AND seq = 4")
+        .await
+        .unwrap();
+    app.sql("UPDATE ledger SET prev_hash = 'f00d' || substr(prev_hash, 5) WHERE subject = 'user:u-rechained' AND seq = 5")
+        .await
+        .unwrap();
+    let report = verify(&app, "u-rechained").await;
+    assert_eq!(report["first_broken"], 4, "{report}");
+}
+
+/// What a chain alone cannot show: its newest records cut off, or the chain deleted whole.
+/// The signed checkpoint can; and a checkpoint edited to match fails its signature.
+async fn truncation_and_deleted_chains_are_found_against_the_signed_checkpoint(app: TestApp) {
+    build_history(&app, "u-cut").await;
+    build_history(&app, "u-gone").await;
+    build_history(&app, "u-kept").await;
+    let made = app.command(&["checkpoint"]).await;
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let published: Value = serde_json::from_slice(&made.stdout).unwrap();
+    assert_eq!(published["subjects"], 3);
+    assert_eq!(app.public_json("/v1/checkpoints/latest").await, published);
+    assert!(!published.to_string().contains("u-kept"), "a published checkpoint names no one");
+
+    drop_guards(&app).await;
+    app.sql("DELETE FROM ledger WHERE subject = 'user:u-cut' AND seq >= 4").await.unwrap();
+    app.sql("DELETE FROM ledger WHERE subject = 'user:u-gone'").await.unwrap();
+    let cut = verify(&app, "u-cut").await;
+    assert_eq!(cut["intact"], false);
+    assert!(cut["problem"].as_str().unwrap().contains("cut off"), "{cut}");
+    let gone = verify(&app, "u-gone").await;
+    assert!(gone["problem"].as_str().unwrap().contains("gone"), "{gone}");
+    assert_eq!(verify(&app, "u-kept").await["intact"], true);
+
+    let output = app.command(&["verify"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("BROKEN  user:u-gone: the chain is gone"), "{stdout}");
+    assert!(stdout.contains("BROKEN  user:u-cut: records were cut off"), "{stdout}");
+
+    // Hiding it by editing the stored checkpoint breaks the checkpoint's signature.
+    app.sql("UPDATE checkpoints SET heads = '[]', digest = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'")
+        .await
+        .unwrap();
+    let output = app.command(&["verify"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("does not match its signature"), "{stdout}");
+}
+
+/// `consent_state` decides what runs on the page: it must be what the ledger says.
+async fn a_current_state_the_ledger_does_not_explain_is_found(app: TestApp) {
+    build_history(&app, "u-state").await;
+    assert_eq!(verify(&app, "u-state").await["intact"], true);
+    app.sql("UPDATE consent_state SET granted = 1 WHERE subject = 'user:u-state' AND purpose = 'surveys'")
+        .await
+        .unwrap();
+    let report = verify(&app, "u-state").await;
+    assert_eq!(report["intact"], false);
+    assert!(report["problem"].as_str().unwrap().contains("current state"), "{report}");
+    assert!(granted(&app.consents(&user_token("u-state")).await, "surveys"));
+}
+
+/// IP addresses and user agents go after their period (2.5); every chain still verifies.
+async fn the_retention_purge_deletes_origins_and_verify_still_passes(app: TestApp) {
+    let device = new_device();
+    let answered = app
+        .put("/v1/consents")
+        .device(&device)
+        .header("User-Agent", "Gecko/old-visitor")
+        .json(&json!({ "policy_version": "2026-11", "lang": "kk", "choices": { "surveys": false } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 200);
+    build_history(&app, "u-recent").await;
+    // The anonymous device (its choice and its acceptance) was last seen 13 months ago.
+    let long_ago = consent_core::Timestamp::parse("2025-10-01T00:00:00.000Z").unwrap().millis();
+    let device_key = format!("device:{}", device.id);
+    app.sql(&format!("UPDATE activity SET last_seen = {long_ago} WHERE subject = '{device_key}'"))
+        .await
+        .unwrap();
+    app.sql(&format!("UPDATE origins SET at = {long_ago} WHERE subject = '{device_key}'"))
+        .await
+        .unwrap();
+
+    let output = app.command(&["purge"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("of 0 user records and 2 device records"), "{stdout}");
+
+    let history = app.ledger_of("u-recent").await;
+    assert!(history.iter().any(|e| e["ip"] == "127.0.0.1"), "recent users keep theirs");
+    let events: Vec<&Value> = history.iter().filter(|e| e["kind"] == "event").collect();
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(|e| e["ip"].is_null() && e["user_agent"].is_null()), "UI events carry no IP");
+    let verified = app.command(&["verify"]).await;
+    let stdout = String::from_utf8_lossy(&verified.stdout);
+    assert!(verified.status.success(), "{stdout}");
+    assert!(stdout.contains(&format!("ok      {device_key}: 2 records")), "{stdout}");
 }
 
 both_databases!(
-    the_ledger_refuses_updates_and_deletes,
-    a_tampered_record_is_found_by_verify_and_the_command
+    the_ledger_refuses_updates_deletes_and_truncation,
+    an_edit_to_any_field_is_found_by_verify_and_the_command,
+    a_deleted_middle_record_or_a_rechained_history_is_found,
+    truncation_and_deleted_chains_are_found_against_the_signed_checkpoint,
+    a_current_state_the_ledger_does_not_explain_is_found,
+    the_retention_purge_deletes_origins_and_verify_still_passes,
 );
 
 #[tokio::test]
-async fn the_server_refuses_to_start_without_a_token_secret_and_says_why() {
+async fn the_server_refuses_to_start_without_its_secrets_and_says_why() {
+    for (unset, expected) in [
+        ("CONSENT_JWT_SECRET", "CONSENT_JWT_SECRET"),
+        ("CONSENT_SERVER_SECRET", "CONSENT_SERVER_SECRET"),
+    ] {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
+            .args(["--bind", "127.0.0.1:0", "--database", "sqlite::memory:"])
+            .env("CONSENT_JWT_SECRET", USER_SECRET)
+            .env("CONSENT_SERVER_SECRET", SERVER_SECRET)
+            .env_remove(unset)
+            .output()
+            .await
+            .unwrap();
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains(expected), "{unset}");
+    }
+}
+
+#[tokio::test]
+async fn demo_mode_refuses_to_start_with_a_real_token_secret() {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
-        .args(["--bind", "127.0.0.1:0", "--database", "sqlite::memory:"])
-        .env_remove("CONSENT_JWT_SECRET")
+        .args(["--demo", "--bind", "127.0.0.1:0", "--database", "sqlite::memory:"])
+        .env("CONSENT_JWT_SECRET", USER_SECRET)
+        .env_remove("CONSENT_SERVER_SECRET")
         .output()
         .await
         .unwrap();
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("CONSENT_JWT_SECRET"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--demo hands out user tokens to anyone"), "{stderr}");
 }

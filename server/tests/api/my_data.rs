@@ -127,7 +127,7 @@ async fn the_export_is_unmasked_json_download_for_the_user_only(app: TestApp) {
     error_of(app.get("/v1/me/export").send().await.unwrap(), 401).await;
     let device_only = app
         .get("/v1/me/data")
-        .header("X-Consent-Device", new_device())
+        .device(&new_device())
         .send()
         .await
         .unwrap();

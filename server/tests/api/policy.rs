@@ -100,7 +100,7 @@ async fn a_new_edition_makes_acceptance_out_of_date_until_accepted_by_button(app
     assert_eq!(state["accepted"]["method"], "button");
 
     let today = consent_core::Timestamp(chrono_free_now())
-        .date()
+        .kazakhstan_date()
         .to_string();
     assert_eq!(publish(&app, "2026-12", &today).await.status(), 201);
     let policy: Value = app.public_json("/v1/policy?lang=kk").await;
@@ -130,32 +130,65 @@ fn chrono_free_now() -> i64 {
         .as_millis() as i64
 }
 
-async fn continued_use_seven_days_after_publication_counts_as_acceptance(app: TestApp) {
-    let token = user_token("u-deemed");
-    assert_eq!(
-        app.put_consents(&token, json!({ "promotion": false }))
+/// 1.6 counted in calendar days in Kazakhstan: on day 6 after publication continued use is not
+/// acceptance, on days 7 and 8 it is; recorded once, even when visits come at the same moment.
+async fn continued_use_from_the_seventh_day_counts_as_acceptance_once(app: TestApp) {
+    for (days, deemed) in [(6, false), (7, true), (8, true)] {
+        let app = app.another().await;
+        let token = user_token("u-deemed");
+        let answered = app.put_consents(&token, json!({ "promotion": false })).await;
+        assert_eq!(answered.status(), 200);
+        let first = app;
+        let app = first.with_edition_published_days_ago("2026-10b", days).await;
+        // Eight visits at the same moment.
+        let visits: Vec<_> = (0..8)
+            .map(|_| tokio::spawn(app.get("/v1/consents").bearer_auth(&token).send()))
+            .collect();
+        for visit in visits {
+            assert_eq!(visit.await.unwrap().unwrap().status(), 200);
+        }
+        let state = app.consents(&token).await;
+        assert_eq!(state["current_edition"], "2026-10b");
+        assert_eq!(state["current_accepted"], deemed, "day {days}");
+        let acceptances: Vec<Value> = app
+            .ledger_of("u-deemed")
             .await
-            .status(),
-        200
-    );
-    let eight_days_ago = consent_core::Timestamp(chrono_free_now() - 8 * 86_400_000)
-        .date()
-        .to_string();
-    assert_eq!(
-        publish(&app, "2026-10b", &eight_days_ago).await.status(),
-        201
-    );
+            .into_iter()
+            .filter(|e| e["kind"] == "edition_accepted" && e["detail"]["edition"] == "2026-10b")
+            .collect();
+        if deemed {
+            assert_eq!(state["accepted"]["method"], "deemed_by_continued_use");
+            assert_eq!(acceptances.len(), 1, "day {days}: once, though 9 visits came");
+        } else {
+            assert_eq!(state["accepted"]["edition"], "2026-11");
+            assert!(acceptances.is_empty(), "day {days}");
+        }
+    }
+}
+
+/// A late acceptance of an older edition (an event sent from an outbox after days offline)
+/// never replaces the acceptance of a newer one.
+async fn an_older_edition_accepted_late_does_not_replace_a_newer_one(app: TestApp) {
+    let token = user_token("u-late");
+    let today = consent_core::Timestamp(chrono_free_now()).kazakhstan_date().to_string();
+    assert_eq!(publish(&app, "2026-12", &today).await.status(), 201);
+    let accept = |edition: &str| json!({ "events": [{ "id": uuid::Uuid::new_v4().to_string(), "kind": "policy_accepted_by_button", "at": "2026-12-02T10:00:00.000Z", "edition": edition }] });
+    assert_eq!(app.post_events(&token, &accept("2026-12")).await.status(), 200);
+    assert_eq!(app.post_events(&token, &accept("2026-11")).await.status(), 200);
     let state = app.consents(&token).await;
-    assert_eq!(state["current_edition"], "2026-10b");
+    assert_eq!(state["accepted"]["edition"], "2026-12");
     assert_eq!(state["current_accepted"], true);
-    assert_eq!(state["accepted"]["method"], "deemed_by_continued_use");
-    let kinds: Vec<Value> = app
-        .ledger_of("u-deemed")
-        .await
-        .iter()
-        .map(|e| e["kind"].clone())
-        .collect();
-    assert!(kinds.contains(&json!("edition_accepted")));
+}
+
+async fn an_edition_cannot_be_published_on_a_past_date(app: TestApp) {
+    let yesterday = consent_core::Timestamp(chrono_free_now())
+        .kazakhstan_date()
+        .add_days(-1)
+        .to_string();
+    let refused = error_of(publish(&app, "2026-10z", &yesterday).await, 422).await;
+    assert!(refused["message"].as_str().unwrap().contains("past date"), "{refused}");
+    let policy: Value = app.public_json("/v1/policy?lang=kk").await;
+    assert_eq!(policy["version"], "2026-11");
 }
 
 async fn only_policy_editors_publish_and_only_valid_editions(app: TestApp) {
@@ -213,6 +246,7 @@ async fn openapi_lists_every_endpoint(app: TestApp) {
         "/v1/admin/subjects/{user}/records",
         "/v1/admin/subjects/{user}/verify",
         "/v1/admin/editions",
+        "/v1/checkpoints/latest",
         "/healthz",
     ] {
         assert!(paths.contains_key(path), "{path} missing from OpenAPI");
@@ -234,7 +268,9 @@ both_databases!(
     policy_is_served_in_each_language_with_its_dates,
     catalogs_list_purposes_with_clause_anchors_and_categories,
     a_new_edition_makes_acceptance_out_of_date_until_accepted_by_button,
-    continued_use_seven_days_after_publication_counts_as_acceptance,
+    continued_use_from_the_seventh_day_counts_as_acceptance_once,
+    an_older_edition_accepted_late_does_not_replace_a_newer_one,
+    an_edition_cannot_be_published_on_a_past_date,
     only_policy_editors_publish_and_only_valid_editions,
     openapi_lists_every_endpoint,
 );

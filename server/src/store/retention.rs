@@ -1,0 +1,55 @@
+//! How long where-from evidence (IP address, user agent) is kept (2.5). The chained records stay;
+//! only the `origins` rows go, so every chain still verifies after a purge.
+
+use super::{Store, StoreError};
+use consent_core::Timestamp;
+
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Signed-in users: the agreement's term plus 3 years (2.5). The term is taken to end with
+    /// the user's last activity, so this counts from it.
+    pub user_days: i64,
+    /// Anonymous devices: from their last activity.
+    pub device_days: i64,
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        Retention {
+            user_days: 3 * 365 + 1,
+            device_days: 365,
+        }
+    }
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub user_origins: u64,
+    pub device_origins: u64,
+}
+
+/// Deletes the origins of subjects inactive for longer than their period.
+pub async fn purge(store: &Store, retention: Retention, now: Timestamp) -> Result<Purged, StoreError> {
+    let purge_kind = |prefix: &'static str, days: i64| {
+        let store = store.clone();
+        let cutoff = now.millis() - days * DAY_MS;
+        async move {
+            let done = sqlx::query(
+                "DELETE FROM origins WHERE subject LIKE $1 AND at < $2
+                 AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.subject = origins.subject AND a.last_seen >= $3)",
+            )
+            .bind(format!("{prefix}%"))
+            .bind(cutoff)
+            .bind(cutoff)
+            .execute(store.pool())
+            .await?;
+            Ok::<_, StoreError>(done.rows_affected())
+        }
+    };
+    Ok(Purged {
+        user_origins: purge_kind("user:", retention.user_days).await?,
+        device_origins: purge_kind("device:", retention.device_days).await?,
+    })
+}
