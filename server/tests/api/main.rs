@@ -9,4 +9,5 @@ mod events;
 mod ledger;
 mod my_data;
 mod policy;
+mod trust;
 mod withdrawals;
