@@ -2,7 +2,8 @@
 
 use consent_core::api::{
     ConsentState, ConsentUpdate, ConsentUpdated, ErrorBody, EventBatch, EventsAccepted, MyData,
-    PolicyResponse, WithdrawalRecorded, WithdrawalRequest, DEVICE_HEADER,
+    PolicyResponse, WithdrawalRecorded, WithdrawalRequest, DEVICE_HEADER, DEVICE_PROOF_HEADER,
+    IDEMPOTENCY_HEADER,
 };
 use consent_core::Lang;
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -54,6 +55,35 @@ impl ApiError {
         }
     }
 
+    /// The token expired (or was revoked) while the request waited: a fresh one will do.
+    pub fn needs_fresh_token(&self) -> bool {
+        matches!(self, ApiError::Rejected { status: 401, body } if body.error == "unauthorized")
+    }
+
+    /// The server says this request can never succeed as it is: sending it again is pointless.
+    pub fn is_impossible(&self) -> bool {
+        matches!(self, ApiError::Rejected { status: 422, body } if matches!(
+            body.error.as_str(),
+            "necessary_purpose" | "unknown_edition" | "invalid_body" | "invalid" | "idempotency_key_reused"
+        ))
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Rejected { status, .. } | ApiError::ServerFailed(status) => *status,
+            ApiError::Unreachable | ApiError::Unreadable(_) => 0,
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            ApiError::Unreachable => "unreachable",
+            ApiError::Rejected { body, .. } => &body.error,
+            ApiError::ServerFailed(_) => "server_failed",
+            ApiError::Unreadable(_) => "unreadable",
+        }
+    }
+
     pub fn message(&self) -> String {
         match self {
             ApiError::Unreachable => "network".into(),
@@ -69,7 +99,12 @@ fn url(path: &str) -> String {
 }
 
 fn with_identity(builder: RequestBuilder) -> RequestBuilder {
-    let builder = builder.header(DEVICE_HEADER, &storage::device_id());
+    let builder = match storage::device() {
+        Some(device) => builder
+            .header(DEVICE_HEADER, &device.id)
+            .header(DEVICE_PROOF_HEADER, &device.proof),
+        None => builder,
+    };
     match TOKEN.with(|t| t.borrow().clone()) {
         Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
         None => builder,
@@ -122,20 +157,51 @@ fn body<T: serde::Serialize>(value: &T) -> Option<String> {
     Some(serde_json::to_string(value).expect("request bodies serialise"))
 }
 
+/// The state of this user or device. A browser with no device yet gets one here: the server
+/// issues its id with a proof, both kept in localStorage and sent from then on. A device the
+/// server does not recognise (no valid proof) is forgotten and a new one taken.
 pub async fn consents() -> Result<ConsentState, ApiError> {
-    call(identified(Request::get, "/v1/consents"), None).await
+    let response = match send(identified(Request::get, "/v1/consents"), None).await {
+        Err(ApiError::Rejected { status: 401, body }) if body.error == "device_not_proven" => {
+            storage::forget_device();
+            send(identified(Request::get, "/v1/consents"), None).await?
+        }
+        other => other?,
+    };
+    let headers = response.headers();
+    if let (Some(id), Some(proof)) = (headers.get(DEVICE_HEADER), headers.get(DEVICE_PROOF_HEADER)) {
+        storage::keep_device(&id, &proof);
+    }
+    response
+        .json()
+        .await
+        .map_err(|e| ApiError::Unreadable(e.to_string()))
 }
 
-pub async fn put_consents(update: &ConsentUpdate) -> Result<ConsentUpdated, ApiError> {
-    call(identified(Request::put, "/v1/consents"), body(update)).await
+/// Requests that write as a device need one: a visitor who arrived offline gets it now.
+async fn ensure_device() -> Result<(), ApiError> {
+    if storage::device().is_none() && !signed_in() {
+        consents().await?;
+    }
+    Ok(())
+}
+
+/// `key` makes a repeat (after a lost answer) safe: the server stores the change once.
+pub async fn put_consents(update: &ConsentUpdate, key: &str) -> Result<ConsentUpdated, ApiError> {
+    ensure_device().await?;
+    let request = identified(Request::put, "/v1/consents").header(IDEMPOTENCY_HEADER, key);
+    call(request, body(update)).await
 }
 
 pub async fn post_events(batch: &EventBatch) -> Result<EventsAccepted, ApiError> {
+    ensure_device().await?;
     call(identified(Request::post, "/v1/events"), body(batch)).await
 }
 
-pub async fn withdraw(request: &WithdrawalRequest) -> Result<WithdrawalRecorded, ApiError> {
-    call(identified(Request::post, "/v1/withdrawals"), body(request)).await
+pub async fn withdraw(request: &WithdrawalRequest, key: &str) -> Result<WithdrawalRecorded, ApiError> {
+    ensure_device().await?;
+    let builder = identified(Request::post, "/v1/withdrawals").header(IDEMPOTENCY_HEADER, key);
+    call(builder, body(request)).await
 }
 
 pub async fn policy(lang: Lang) -> Result<PolicyResponse, ApiError> {

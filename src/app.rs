@@ -14,7 +14,7 @@ use crate::embed::{self, Command, HostState};
 use crate::i18n::texts;
 use crate::language;
 use crate::my_data::MyDataDialog;
-use crate::outbox::{self, EventDetail, Outbox};
+use crate::outbox::{self, EventDetail, Report};
 use crate::policy::PolicyDialog;
 use crate::storage;
 use crate::update_notice::UpdateNotice;
@@ -35,6 +35,8 @@ pub enum Notice {
     Saved,
     SavedOffline,
     Failed(String),
+    /// The server can never store the choices: the user is asked to choose again.
+    Dropped(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -50,8 +52,9 @@ pub struct Model {
     pub notice: Option<Notice>,
     /// The browser sends Global Privacy Control: promotion and targeting stay refused.
     pub gpc: bool,
-    /// Answered while the server could not be reached; the choices wait in the outbox.
-    pub answered_offline: bool,
+    /// The user's latest choices, saved but not yet confirmed by the server: they apply at
+    /// once, over whatever the server last said.
+    pub pending: Option<ConsentUpdate>,
     /// The page asked for the banner (`DosmartConsent.showBanner()`), answered or not.
     pub banner_forced: bool,
     /// Full screen in the app's webview: no banner, the choices are the page.
@@ -65,9 +68,15 @@ pub enum Action {
     Open(View),
     Close,
     Toggle(PurposeId, bool),
-    Saved(ConsentState),
+    /// The user saved: the choices apply now and go to the server through the outbox.
+    Chosen(ConsentUpdate),
+    Delivered {
+        state: ConsentState,
+        still_pending: Option<ConsentUpdate>,
+    },
     SavedOffline,
     Failed(String),
+    Dropped(String),
 }
 
 impl Reducible for Model {
@@ -79,17 +88,15 @@ impl Reducible for Model {
             Action::Loaded(state) => {
                 next.loaded = true;
                 if let Some(state) = state {
-                    next.draft = draft_from(&state, next.gpc);
                     next.state = Some(state);
+                    next.draft = next.draft_from_latest();
                 }
             }
             Action::SetLang(lang) => next.lang = lang,
             Action::ShowBanner => next.banner_forced = true,
             Action::Open(view) => {
                 if view == View::Choices {
-                    if let Some(state) = &next.state {
-                        next.draft = draft_from(state, next.gpc);
-                    }
+                    next.draft = next.draft_from_latest();
                 }
                 next.view = view;
                 next.notice = None;
@@ -100,41 +107,34 @@ impl Reducible for Model {
                 // "Saved" spoke of the switches as they were.
                 next.notice = None;
             }
-            Action::Saved(state) => {
-                next.draft = draft_from(&state, next.gpc);
+            Action::Chosen(update) => {
+                next.pending = Some(update);
+                next.draft = next.draft_from_latest();
+                next.banner_forced = false;
+                next.notice = None;
+                next.view = next.view_after_answer();
+            }
+            Action::Delivered {
+                state,
+                still_pending,
+            } => {
                 next.state = Some(state);
-                next.answered_offline = false;
-                next.banner_forced = false;
+                next.pending = still_pending;
+                next.draft = next.draft_from_latest();
                 next.notice = Some(Notice::Saved);
-                next.view = if next.in_app {
-                    View::Choices
-                } else {
-                    View::None
-                };
             }
-            Action::SavedOffline => {
-                next.answered_offline = true;
-                next.banner_forced = false;
-                next.notice = Some(Notice::SavedOffline);
-                next.view = if next.in_app {
-                    View::Choices
-                } else {
-                    View::None
-                };
-            }
+            Action::SavedOffline => next.notice = Some(Notice::SavedOffline),
             Action::Failed(message) => next.notice = Some(Notice::Failed(message)),
+            Action::Dropped(message) => {
+                next.pending = None;
+                next.draft = next.draft_from_latest();
+                next.notice = Some(Notice::Dropped(message));
+            }
         }
         Rc::new(next)
     }
 }
 
-/// The switches a user starts from: what they chose before, else every consent purpose off.
-fn draft_from(state: &ConsentState, gpc: bool) -> BTreeMap<PurposeId, bool> {
-    catalog()
-        .consent_purposes()
-        .map(|p| (p.id, state.granted(p.id) && !(gpc && refused_by_gpc(p.id))))
-        .collect()
-}
 
 /// Global Privacy Control is a refusal of promotion and targeting.
 pub fn refused_by_gpc(purpose: PurposeId) -> bool {
@@ -153,7 +153,35 @@ fn gpc_enabled() -> bool {
 
 impl Model {
     pub fn answered(&self) -> bool {
-        self.answered_offline || self.state.as_ref().is_some_and(|s| s.answered)
+        self.pending.is_some() || self.state.as_ref().is_some_and(|s| s.answered)
+    }
+
+    /// The user's latest word on a purpose: a choice still on its way wins over the server's
+    /// older state, so a refusal applies from the moment it is made.
+    pub fn granted(&self, purpose: PurposeId) -> bool {
+        if catalog().purpose_by_id(purpose).is_necessary() {
+            return self.state.is_some() || self.pending.is_some();
+        }
+        match self.pending.as_ref().and_then(|p| p.choices.get(&purpose)) {
+            Some(granted) => *granted,
+            None => self.state.as_ref().is_some_and(|s| s.granted(purpose)),
+        }
+    }
+
+    /// The switches a user starts from: what they chose last, else every consent purpose off.
+    fn draft_from_latest(&self) -> BTreeMap<PurposeId, bool> {
+        catalog()
+            .consent_purposes()
+            .map(|p| (p.id, self.granted(p.id) && !(self.gpc && refused_by_gpc(p.id))))
+            .collect()
+    }
+
+    fn view_after_answer(&self) -> View {
+        if self.in_app {
+            View::Choices
+        } else {
+            View::None
+        }
     }
 
     pub fn banner_visible(&self) -> bool {
@@ -251,8 +279,8 @@ impl Widget {
         self.save(EventKind::ChoicesSaved, self.model.draft.clone());
     }
 
-    /// Sends the choices; if the server cannot be reached they wait in the outbox and the
-    /// user is told so. A refusal by the server keeps the dialog and its switches as they are.
+    /// The choices apply at once (gating, Consent Mode, the page and the app hear them now)
+    /// and go to the server through the outbox, which keeps them until it has stored them.
     fn save(&self, kind: EventKind, choices: BTreeMap<PurposeId, bool>) {
         let lang = self.lang();
         outbox::record(kind, lang);
@@ -266,17 +294,11 @@ impl Widget {
             lang,
             choices,
         };
-        let model = self.model.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            match api::put_consents(&update).await {
-                Ok(saved) => model.dispatch(Action::Saved(saved.state)),
-                Err(e) if e.is_worth_retrying() => {
-                    outbox::queue_choices(update);
-                    model.dispatch(Action::SavedOffline);
-                }
-                Err(e) => model.dispatch(Action::Failed(e.message())),
-            }
-        });
+        let offline = outbox::queue_choices(update.clone());
+        self.model.dispatch(Action::Chosen(update));
+        if offline {
+            self.model.dispatch(Action::SavedOffline);
+        }
     }
 
     pub fn accept_edition(&self) {
@@ -298,8 +320,18 @@ impl Widget {
         }
     }
 
-    pub fn withdrawn(&self, state: ConsentState, application: WrittenApplication) {
-        self.model.dispatch(Action::Saved(state));
+    pub fn withdrawn(
+        &self,
+        purposes: &[PurposeId],
+        state: ConsentState,
+        application: WrittenApplication,
+    ) {
+        // Choices still waiting in the outbox must not grant what was just withdrawn.
+        outbox::refuse_in_pending(purposes);
+        self.model.dispatch(Action::Delivered {
+            state,
+            still_pending: outbox::pending_update(),
+        });
         self.model
             .dispatch(Action::Open(View::Application(application)));
     }
@@ -324,7 +356,7 @@ pub fn App(props: &AppProps) -> Html {
         draft: BTreeMap::new(),
         notice: None,
         gpc: gpc_enabled(),
-        answered_offline: Outbox::load().pending_choices.is_some(),
+        pending: outbox::pending_update(),
         banner_forced: false,
         in_app: config.in_app,
         view: if config.in_app {
@@ -340,17 +372,24 @@ pub fn App(props: &AppProps) -> Html {
     {
         let (model, widget) = (model.clone(), widget.clone());
         use_effect_with((), move |_| {
-            let delivered = model.clone();
-            outbox::on_choices_delivered(move |state| delivered.dispatch(Action::Saved(state)));
+            let reports = model.clone();
+            outbox::on_report(move |report| reports.dispatch(match report {
+                Report::Delivered { state, still_pending } => Action::Delivered { state, still_pending },
+                Report::Waiting => Action::SavedOffline,
+                Report::Held(message) => Action::Failed(message),
+                Report::Dropped(message) => Action::Dropped(message),
+            }));
             embed::on_command(move |command| widget.run(command));
             wasm_bindgen_futures::spawn_local(load(model, config));
         });
     }
     {
         // Every change of consent reaches the page: gated scripts, Consent Mode, the app.
+        let latest = model.clone();
         let host = HostState::of(
-            model.state.as_ref(),
+            move |purpose| latest.granted(purpose),
             model.answered(),
+            model.edition(),
             model.gpc,
             model.lang,
         );
@@ -423,6 +462,7 @@ fn NoticeLine() -> Html {
         Some(Notice::Saved) => t.saved.to_owned(),
         Some(Notice::SavedOffline) => t.saved_offline.to_owned(),
         Some(Notice::Failed(message)) => format!("{}: {message}", t.error_prefix),
+        Some(Notice::Dropped(message)) => format!("{}: {message}. {}", t.error_prefix, t.choose_again),
         None => String::new(),
     };
     let class = classes!("dc-notice", text.is_empty().then_some("dc-hidden"));

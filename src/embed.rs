@@ -2,9 +2,8 @@
 //! root, told what to do through `window.DosmartConsent`, and telling the page (and the native
 //! app, in a webview) every change of consent.
 
-use consent_core::api::ConsentState;
 use consent_core::signals::consent_mode;
-use consent_core::{catalog, EditionVersion, Lang};
+use consent_core::{catalog, EditionVersion, Lang, PurposeId};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -82,17 +81,24 @@ pub struct HostState {
 }
 
 impl HostState {
-    pub fn of(state: Option<&ConsentState>, answered: bool, gpc: bool, lang: Lang) -> HostState {
-        let granted = |p| state.is_some_and(|s: &ConsentState| s.granted(p));
+    /// `granted` is the user's latest word on each purpose: choices still on their way to the
+    /// server apply already.
+    pub fn of(
+        granted: impl Fn(PurposeId) -> bool,
+        answered: bool,
+        edition: Option<EditionVersion>,
+        gpc: bool,
+        lang: Lang,
+    ) -> HostState {
         HostState {
             answered,
-            edition: state.map(|s| s.current_edition.clone()),
+            edition,
             purposes: catalog()
                 .purposes
                 .iter()
                 .map(|p| (p.id.as_str(), granted(p.id)))
                 .collect(),
-            consent_mode: consent_mode(granted),
+            consent_mode: consent_mode(&granted),
             gpc,
             lang,
         }
@@ -153,6 +159,7 @@ pub fn command(name: &str, arg: JsValue) -> Result<(), JsValue> {
         ),
         "setToken" => {
             crate::api::set_token(text);
+            crate::outbox::token_refreshed();
             return Ok(());
         }
         other => {

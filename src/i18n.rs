@@ -59,6 +59,8 @@ pub struct Texts {
     pub settings: &'static str,
     pub gpc_honoured: &'static str,
     pub error_prefix: &'static str,
+    /// After the server refused saved choices for good.
+    pub choose_again: &'static str,
 }
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -125,6 +127,7 @@ static KK: Texts = Texts {
     settings: "Құпиялылық баптаулары",
     gpc_honoured: "Браузеріңіз Global Privacy Control сигналын жібереді: жарнама мен таргеттеу өшірілді.",
     error_prefix: "Қате",
+    choose_again: "Таңдауыңыз сақталмады, қайта таңдаңыз",
 };
 
 static RU: Texts = Texts {
@@ -183,6 +186,7 @@ static RU: Texts = Texts {
     settings: "Настройки конфиденциальности",
     gpc_honoured: "Ваш браузер передаёт сигнал Global Privacy Control: реклама и таргетинг отключены.",
     error_prefix: "Ошибка",
+    choose_again: "Выбор не сохранён, выберите ещё раз",
 };
 
 static EN: Texts = Texts {
@@ -241,6 +245,7 @@ static EN: Texts = Texts {
     settings: "Privacy settings",
     gpc_honoured: "Your browser sends the Global Privacy Control signal: advertising and targeting are off.",
     error_prefix: "Error",
+    choose_again: "Your choice was not saved; please choose again",
 };
 
 /// Source of data, in words.

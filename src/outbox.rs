@@ -1,7 +1,11 @@
-//! Events and unsaved choices never get lost: they wait in localStorage and are delivered in
-//! batches, again with backoff while the network or the server is down, and on the next page
-//! load. Each event has its UUID from the start, so a batch resent after a lost answer is
-//! stored once by the server.
+//! Events and choices never get lost: they wait in localStorage and are delivered in batches,
+//! again with backoff while the network or the server is down, and on the next page load.
+//! Each event has its UUID and each change of choices its idempotency key from the start, so
+//! what is resent after a lost answer is stored once by the server.
+//!
+//! Nothing leaves the outbox silently: a refusal keeps the item and says so; only an answer
+//! that the item can never be stored removes it, and the user and the page are told. Tabs of
+//! one browser deliver one at a time (Web Locks), so no item is sent twice at once.
 
 use consent_core::api::{
     ConsentState, ConsentUpdate, EventBatch, EventKind, UiEvent, MAX_EVENTS_PER_BATCH,
@@ -10,6 +14,8 @@ use consent_core::{EditionVersion, Lang, PurposeId, Timestamp};
 use gloo_timers::callback::Timeout;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::slot::Slot;
@@ -17,12 +23,20 @@ use crate::storage;
 
 const KEY: &str = "outbox";
 const MAX_BACKOFF_MS: u32 = 60_000;
+const LOCK_NAME: &str = "dosmart-consent-outbox";
+
+/// A change of choices on its way, with the key that makes sending it twice harmless.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingChoices {
+    pub key: String,
+    pub update: ConsentUpdate,
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Outbox {
     pub events: Vec<UiEvent>,
-    /// Choices the user saved while the server could not be reached; the latest wins.
-    pub pending_choices: Option<ConsentUpdate>,
+    /// The user's latest choices not yet stored by the server; a newer change replaces them.
+    pub pending_choices: Option<PendingChoices>,
 }
 
 impl Outbox {
@@ -42,18 +56,19 @@ impl Outbox {
         self.events.is_empty() && self.pending_choices.is_none()
     }
 
-    pub fn next_batch(&self) -> Vec<UiEvent> {
-        self.events
-            .iter()
-            .take(MAX_EVENTS_PER_BATCH)
-            .cloned()
-            .collect()
+    pub fn next_batch(&self, limit: usize) -> Vec<UiEvent> {
+        self.events.iter().take(limit).cloned().collect()
     }
 
     pub fn acknowledge(&mut self, delivered: &[UiEvent]) {
         self.events
             .retain(|e| !delivered.iter().any(|d| d.id == e.id));
     }
+}
+
+/// The choices the user made last and the server has not confirmed: they apply already.
+pub fn pending_update() -> Option<ConsentUpdate> {
+    Outbox::load().pending_choices.map(|p| p.update)
 }
 
 /// 1 s, 2 s, 4 s … at most a minute between tries.
@@ -103,11 +118,49 @@ pub fn record_event(event: UiEvent) {
     deliver_when_due();
 }
 
-pub fn queue_choices(update: ConsentUpdate) {
+/// Queues the user's new choices (replacing older ones not yet sent) and starts delivery.
+/// `true` when the network is known to be down: the caller tells the user they wait.
+pub fn queue_choices(update: ConsentUpdate) -> bool {
     let mut outbox = Outbox::load();
-    outbox.pending_choices = Some(update);
+    outbox.pending_choices = Some(PendingChoices {
+        key: storage::random_uuid(),
+        update,
+    });
     outbox.save();
+    let failing = FAILURES.with(Cell::get) > 0;
     deliver_when_due();
+    failing
+}
+
+/// A withdrawal the server recorded: choices still waiting must not grant those purposes again.
+pub fn refuse_in_pending(purposes: &[PurposeId]) {
+    let mut outbox = Outbox::load();
+    if let Some(pending) = &mut outbox.pending_choices {
+        for purpose in purposes {
+            if let Some(granted) = pending.update.choices.get_mut(purpose) {
+                *granted = false;
+            }
+        }
+        // Another body, another key: the server would refuse the old key with a new body.
+        pending.key = storage::random_uuid();
+        outbox.save();
+    }
+}
+
+/// What the App hears of deliveries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// The server stored the queued choices; `still_pending` is anything newer still waiting.
+    Delivered {
+        state: ConsentState,
+        still_pending: Option<ConsentUpdate>,
+    },
+    /// The choices could not be sent yet; they wait and will be.
+    Waiting,
+    /// The server refused the choices for a reason that may pass: they wait.
+    Held(String),
+    /// The server can never store them (e.g. the edition they answer no longer exists).
+    Dropped(String),
 }
 
 thread_local! {
@@ -115,13 +168,18 @@ thread_local! {
     static DELIVERING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
     static PLANNED: Cell<bool> = const { Cell::new(false) };
+    static AWAITING_TOKEN: Cell<bool> = const { Cell::new(false) };
     static TIMER: RefCell<Option<Timeout>> = const { RefCell::new(None) };
-    static ON_CHOICES_DELIVERED: Slot<ConsentState> = const { Slot::new() };
+    static ON_REPORT: Slot<Report> = const { Slot::new() };
 }
 
-/// Told when queued choices reach the server, so the widget can show the saved state.
-pub fn on_choices_delivered(callback: impl Fn(ConsentState) + 'static) {
-    ON_CHOICES_DELIVERED.with(|c| c.set(callback));
+pub fn on_report(callback: impl Fn(Report) + 'static) {
+    ON_REPORT.with(|c| c.set(callback));
+}
+
+fn report(report: Report) {
+    // Nobody listening (the page is closing) is fine: the outbox still holds what matters.
+    let _ = ON_REPORT.with(|c| c.call(report));
 }
 
 /// Delivers what the last page load left, and again whenever the browser comes back online.
@@ -134,12 +192,19 @@ pub fn start_background_delivery() {
     deliver_soon(0);
 }
 
+/// The page or the app handed over a fresh token: what waited for it goes now.
+pub fn token_refreshed() {
+    AWAITING_TOKEN.with(|a| a.set(false));
+    FAILURES.with(|f| f.set(0));
+    deliver_soon(0);
+}
+
 /// Now, unless deliveries are failing: then at the retry already planned, so that a burst of
 /// clicks during an outage does not become a burst of requests.
 fn deliver_when_due() {
-    let failing = FAILURES.with(Cell::get) > 0;
+    let failing = FAILURES.with(Cell::get) > 0 || AWAITING_TOKEN.with(Cell::get);
     let planned = PLANNED.with(Cell::get);
-    if !(failing && planned) {
+    if !(failing && planned) && !AWAITING_TOKEN.with(Cell::get) {
         deliver_soon(0);
     }
 }
@@ -154,50 +219,79 @@ fn deliver_soon(delay_ms: u32) {
     });
 }
 
+/// Why a delivery stopped short.
+enum Stop {
+    /// Offline, timed out, or the server failed: again after a backoff.
+    Unreachable,
+    /// The token expired: again once the page or app gives a fresh one.
+    AwaitToken,
+    /// Refused for a reason that may pass: kept, tried again at the longest backoff.
+    Held,
+}
+
 async fn deliver() {
     if DELIVERING.with(|d| d.replace(true)) {
         // One delivery at a time; the running one goes round again for what came meanwhile.
         AGAIN.with(|a| a.set(true));
         return;
     }
-    let mut result = deliver_all().await;
+    let mut result = exclusively().await;
     while result.is_ok() && AGAIN.with(|a| a.replace(false)) {
-        result = deliver_all().await;
+        result = exclusively().await;
     }
     DELIVERING.with(|d| d.set(false));
     match result {
         Ok(()) => FAILURES.with(|f| f.set(0)),
-        Err(_) => {
+        Err(Stop::AwaitToken) => AWAITING_TOKEN.with(|a| a.set(true)),
+        Err(stop) => {
             let failures = FAILURES.with(|f| {
                 f.set(f.get() + 1);
                 f.get()
             });
-            deliver_soon(backoff_ms(failures));
+            let delay = match stop {
+                Stop::Held => MAX_BACKOFF_MS,
+                _ => backoff_ms(failures),
+            };
+            deliver_soon(delay);
         }
     }
 }
 
-/// Sends the pending choices, then the events batch by batch. Stops at the first failure worth
-/// retrying; drops what the server refuses for good (it would be refused forever).
-async fn deliver_all() -> Result<(), ApiError> {
-    if let Some(update) = Outbox::load().pending_choices {
-        match api::put_consents(&update).await {
-            Ok(saved) => {
-                // Nobody listening (the page is closing) is fine: the server has them.
-                let _ = ON_CHOICES_DELIVERED.with(|c| c.call(saved.state));
-                clear_pending(&update);
-            }
-            Err(e) if e.is_worth_retrying() => return Err(e),
-            Err(e) => {
-                web_sys::console::warn_1(
-                    &format!("consent choices refused: {}", e.message()).into(),
-                );
-                clear_pending(&update);
-            }
-        }
-    }
+/// Runs one delivery holding the browser-wide lock, so that two tabs never send the same item;
+/// the outbox is read inside it, after any other tab's delivery has cleared what it sent.
+async fn exclusively() -> Result<(), Stop> {
+    let navigator = gloo_utils::window().navigator();
+    let locks = js_sys::Reflect::get(&navigator, &"locks".into()).unwrap_or(JsValue::UNDEFINED);
+    let request = js_sys::Reflect::get(&locks, &"request".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(request) = request else {
+        return deliver_all().await;
+    };
+    let outcome: Rc<RefCell<Option<Result<(), Stop>>>> = Rc::new(RefCell::new(None));
+    let slot = outcome.clone();
+    let callback = Closure::once(move |_lock: JsValue| -> js_sys::Promise {
+        wasm_bindgen_futures::future_to_promise(async move {
+            *slot.borrow_mut() = Some(deliver_all().await);
+            Ok(JsValue::UNDEFINED)
+        })
+    });
+    let Ok(promise) = request.call2(&locks, &LOCK_NAME.into(), callback.as_ref()) else {
+        return Err(Stop::Unreachable);
+    };
+    let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await;
+    drop(callback);
+    let delivered = outcome.borrow_mut().take();
+    delivered.unwrap_or(Err(Stop::Unreachable))
+}
+
+/// Sends the pending choices, then the events batch by batch, and stops at the first thing
+/// that cannot go now.
+async fn deliver_all() -> Result<(), Stop> {
+    deliver_choices().await?;
+    let mut limit = MAX_EVENTS_PER_BATCH;
     loop {
-        let batch = Outbox::load().next_batch();
+        let batch = Outbox::load().next_batch(limit);
         if batch.is_empty() {
             return Ok(());
         }
@@ -207,10 +301,21 @@ async fn deliver_all() -> Result<(), ApiError> {
         .await
         {
             Ok(_) => {}
-            Err(e) if e.is_worth_retrying() => return Err(e),
-            Err(e) => {
-                web_sys::console::warn_1(&format!("consent events refused: {}", e.message()).into())
-            }
+            Err(e) => match stop_for(&e) {
+                // Too large, or one bad event among good ones: smaller batches find it.
+                None if batch.len() > 1 && (e.status() == 413 || e.is_impossible()) => {
+                    limit = (batch.len() / 2).max(1);
+                    continue;
+                }
+                None if e.is_impossible() => {
+                    tell_page("event_dropped", &e);
+                }
+                None => {
+                    tell_page("events_held", &e);
+                    return Err(Stop::Held);
+                }
+                Some(stop) => return Err(stop),
+            },
         }
         // Loaded again: events recorded while the batch was in flight stay queued.
         let mut outbox = Outbox::load();
@@ -219,7 +324,75 @@ async fn deliver_all() -> Result<(), ApiError> {
     }
 }
 
-fn clear_pending(delivered: &ConsentUpdate) {
+async fn deliver_choices() -> Result<(), Stop> {
+    let Some(pending) = Outbox::load().pending_choices else {
+        return Ok(());
+    };
+    match api::put_consents(&pending.update, &pending.key).await {
+        Ok(saved) => {
+            clear_pending(&pending);
+            report(Report::Delivered {
+                state: saved.state,
+                still_pending: pending_update(),
+            });
+            Ok(())
+        }
+        Err(e) => match stop_for(&e) {
+            Some(stop) => {
+                if matches!(stop, Stop::Unreachable) {
+                    report(Report::Waiting);
+                }
+                Err(stop)
+            }
+            None if e.is_impossible() => {
+                clear_pending(&pending);
+                tell_page("choices_dropped", &e);
+                report(Report::Dropped(e.message()));
+                Ok(())
+            }
+            None => {
+                tell_page("choices_held", &e);
+                report(Report::Held(e.message()));
+                Err(Stop::Held)
+            }
+        },
+    }
+}
+
+/// What stops delivery whatever the item: the network, the server, or an expired token.
+fn stop_for(error: &ApiError) -> Option<Stop> {
+    if error.is_worth_retrying() {
+        Some(Stop::Unreachable)
+    } else if error.needs_fresh_token() {
+        crate::embed::notify("token_expired", &crate::embed::Empty {});
+        Some(Stop::AwaitToken)
+    } else {
+        None
+    }
+}
+
+/// The page hears every refusal (`dosmart:consent-error`), to log it.
+fn tell_page(what: &'static str, error: &ApiError) {
+    #[derive(Serialize)]
+    struct Problem<'a> {
+        what: &'static str,
+        status: u16,
+        error: &'a str,
+        message: String,
+    }
+    web_sys::console::warn_1(&format!("dosmart consent: {what}: {}", error.message()).into());
+    crate::embed::notify(
+        "problem",
+        &Problem {
+            what,
+            status: error.status(),
+            error: error.code(),
+            message: error.message(),
+        },
+    );
+}
+
+fn clear_pending(delivered: &PendingChoices) {
     let mut outbox = Outbox::load();
     if outbox.pending_choices.as_ref() == Some(delivered) {
         outbox.pending_choices = None;

@@ -32,15 +32,29 @@ pub fn set_json<T: serde::Serialize>(key: &str, value: &T) -> bool {
     )
 }
 
-/// The anonymous id of this browser, made once: choices of a visitor who is not signed in are
-/// kept against it.
-pub fn device_id() -> String {
-    if let Some(id) = get("device") {
-        return id;
-    }
-    let id = random_uuid();
-    set("device", &id);
-    id
+/// The anonymous id of this browser, issued by the server with a proof that it issued it:
+/// choices of a visitor who is not signed in are kept against it.
+pub struct Device {
+    pub id: String,
+    pub proof: String,
+}
+
+/// An id kept without its proof (from an older widget) counts as none.
+pub fn device() -> Option<Device> {
+    Some(Device {
+        id: get("device")?,
+        proof: get("device-proof")?,
+    })
+}
+
+pub fn keep_device(id: &str, proof: &str) {
+    set("device", id);
+    set("device-proof", proof);
+}
+
+pub fn forget_device() {
+    remove("device");
+    remove("device-proof");
 }
 
 pub fn random_uuid() -> String {

@@ -24,6 +24,9 @@ pub fn WithdrawDialog(props: &WithdrawProps) -> Html {
     let t = texts(lang);
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
+    // One key for this withdrawal, kept across retries: a retry after a lost answer is the
+    // same withdrawal, stored once.
+    let key = use_state(crate::storage::random_uuid);
     let purpose = catalog().purpose_by_id(props.purpose);
     let on_close = {
         let widget = widget.clone();
@@ -32,18 +35,21 @@ pub fn WithdrawDialog(props: &WithdrawProps) -> Html {
     let confirm = {
         let (widget, error, busy, id) =
             (widget.clone(), error.clone(), busy.clone(), props.purpose);
+        let key = (*key).clone();
         Callback::from(move |_: MouseEvent| {
-            let (widget, error, busy) = (widget.clone(), error.clone(), busy.clone());
+            let (widget, error, busy, key) =
+                (widget.clone(), error.clone(), busy.clone(), key.clone());
             busy.set(true);
             outbox::record(EventKind::WithdrawalRequested, lang);
             wasm_bindgen_futures::spawn_local(async move {
-                match api::withdraw(&WithdrawalRequest {
+                let request = WithdrawalRequest {
                     purposes: vec![id],
                     lang,
-                })
-                .await
-                {
-                    Ok(recorded) => widget.withdrawn(recorded.state, recorded.application),
+                };
+                match api::withdraw(&request, &key).await {
+                    Ok(recorded) => {
+                        widget.withdrawn(&recorded.purposes, recorded.state, recorded.application)
+                    }
                     Err(e) => {
                         busy.set(false);
                         error.set(Some(e.message()));

@@ -59,7 +59,8 @@ fn queued_events_survive_in_local_storage_until_acknowledged() {
 
     // What a reloaded page sees.
     let reloaded = Outbox::load();
-    assert_eq!(reloaded.next_batch(), vec![first.clone(), second.clone()]);
+    assert_eq!(reloaded.next_batch(100), vec![first.clone(), second.clone()]);
+    assert_eq!(reloaded.next_batch(1), vec![first.clone()], "smaller batches when asked");
     let mut after = reloaded;
     after.acknowledge(&[first]);
     after.save();
@@ -136,7 +137,16 @@ async fn an_offline_visitor_sees_the_banner_and_their_answer_waits() {
     let waiting = Outbox::load()
         .pending_choices
         .expect("the answer waits for the network");
+    assert!(!waiting.key.is_empty(), "with the key that makes a resend harmless");
+    let waiting = waiting.update;
     assert_eq!(waiting.policy_version.as_str(), "2026-11");
+    let mut optional: Vec<_> = consent_core::catalog().consent_purposes().map(|p| p.id).collect();
+    optional.sort();
+    assert_eq!(
+        waiting.choices.keys().copied().collect::<Vec<_>>(),
+        optional,
+        "every optional purpose answered"
+    );
     assert!(
         waiting.choices.values().all(|granted| !granted),
         "every optional purpose refused"
