@@ -12,6 +12,15 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 step() { printf '\n== test: %s\n' "$*"; }
 started=$SECONDS
 
+# The server tests run each body against SQLite and PostgreSQL. Without a reachable PostgreSQL
+# its half is skipped (and under CI=true fails); the last line says which.
+if timeout 3 bash -c '</dev/tcp/127.0.0.1/5432' 2>/dev/null; then
+  postgres="PostgreSQL at 127.0.0.1:5432: its half of the server tests ran"
+else
+  postgres="PostgreSQL unreachable at 127.0.0.1:5432: its half of the server tests was SKIPPED"
+  if [ "${CI:-}" = true ]; then echo "CI needs PostgreSQL: $postgres" >&2; exit 1; fi
+fi
+
 step "cargo test --workspace (shared crate; server against SQLite and PostgreSQL; the widget compiles natively, its tests run in wasm below)"
 cargo test --workspace
 
@@ -26,4 +35,4 @@ step "end-to-end: widget + server on SQLite in headless Chromium"
 cargo build -p consent-server
 (cd tests/e2e && npm test)
 
-printf '\n== test: all passed in %ss\n' "$((SECONDS - started))"
+printf '\n== test: all passed in %ss; %s\n' "$((SECONDS - started))" "$postgres"

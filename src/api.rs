@@ -169,7 +169,8 @@ pub async fn consents() -> Result<ConsentState, ApiError> {
         other => other?,
     };
     let headers = response.headers();
-    if let (Some(id), Some(proof)) = (headers.get(DEVICE_HEADER), headers.get(DEVICE_PROOF_HEADER)) {
+    if let (Some(id), Some(proof)) = (headers.get(DEVICE_HEADER), headers.get(DEVICE_PROOF_HEADER))
+    {
         storage::keep_device(&id, &proof);
     }
     response
@@ -198,7 +199,10 @@ pub async fn post_events(batch: &EventBatch) -> Result<EventsAccepted, ApiError>
     call(identified(Request::post, "/v1/events"), body(batch)).await
 }
 
-pub async fn withdraw(request: &WithdrawalRequest, key: &str) -> Result<WithdrawalRecorded, ApiError> {
+pub async fn withdraw(
+    request: &WithdrawalRequest,
+    key: &str,
+) -> Result<WithdrawalRecorded, ApiError> {
     ensure_device().await?;
     let builder = identified(Request::post, "/v1/withdrawals").header(IDEMPOTENCY_HEADER, key);
     call(builder, body(request)).await

@@ -135,7 +135,6 @@ impl Reducible for Model {
     }
 }
 
-
 /// Global Privacy Control is a refusal of promotion and targeting.
 pub fn refused_by_gpc(purpose: PurposeId) -> bool {
     matches!(purpose.as_str(), "promotion" | "personalised_ads")
@@ -160,7 +159,7 @@ impl Model {
     /// older state, so a refusal applies from the moment it is made.
     pub fn granted(&self, purpose: PurposeId) -> bool {
         if catalog().purpose_by_id(purpose).is_necessary() {
-            return self.state.is_some() || self.pending.is_some();
+            return true;
         }
         match self.pending.as_ref().and_then(|p| p.choices.get(&purpose)) {
             Some(granted) => *granted,
@@ -172,7 +171,12 @@ impl Model {
     fn draft_from_latest(&self) -> BTreeMap<PurposeId, bool> {
         catalog()
             .consent_purposes()
-            .map(|p| (p.id, self.granted(p.id) && !(self.gpc && refused_by_gpc(p.id))))
+            .map(|p| {
+                (
+                    p.id,
+                    self.granted(p.id) && !(self.gpc && refused_by_gpc(p.id)),
+                )
+            })
             .collect()
     }
 
@@ -373,12 +377,20 @@ pub fn App(props: &AppProps) -> Html {
         let (model, widget) = (model.clone(), widget.clone());
         use_effect_with((), move |_| {
             let reports = model.clone();
-            outbox::on_report(move |report| reports.dispatch(match report {
-                Report::Delivered { state, still_pending } => Action::Delivered { state, still_pending },
-                Report::Waiting => Action::SavedOffline,
-                Report::Held(message) => Action::Failed(message),
-                Report::Dropped(message) => Action::Dropped(message),
-            }));
+            outbox::on_report(move |report| {
+                reports.dispatch(match report {
+                    Report::Delivered {
+                        state,
+                        still_pending,
+                    } => Action::Delivered {
+                        state,
+                        still_pending,
+                    },
+                    Report::Waiting => Action::SavedOffline,
+                    Report::Held(message) => Action::Failed(message),
+                    Report::Dropped(message) => Action::Dropped(message),
+                })
+            });
             embed::on_command(move |command| widget.run(command));
             wasm_bindgen_futures::spawn_local(load(model, config));
         });
@@ -462,7 +474,9 @@ fn NoticeLine() -> Html {
         Some(Notice::Saved) => t.saved.to_owned(),
         Some(Notice::SavedOffline) => t.saved_offline.to_owned(),
         Some(Notice::Failed(message)) => format!("{}: {message}", t.error_prefix),
-        Some(Notice::Dropped(message)) => format!("{}: {message}. {}", t.error_prefix, t.choose_again),
+        Some(Notice::Dropped(message)) => {
+            format!("{}: {message}. {}", t.error_prefix, t.choose_again)
+        }
         None => String::new(),
     };
     let class = classes!("dc-notice", text.is_empty().then_some("dc-hidden"));

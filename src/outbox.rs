@@ -179,7 +179,9 @@ pub fn on_report(callback: impl Fn(Report) + 'static) {
 
 fn report(report: Report) {
     // Nobody listening (the page is closing) is fine: the outbox still holds what matters.
-    let _ = ON_REPORT.with(|c| c.call(report));
+    ON_REPORT.with(|c| {
+        let _ = c.call(report);
+    });
 }
 
 /// Delivers what the last page load left, and again whenever the browser comes back online.
@@ -202,9 +204,11 @@ pub fn token_refreshed() {
 /// Now, unless deliveries are failing: then at the retry already planned, so that a burst of
 /// clicks during an outage does not become a burst of requests.
 fn deliver_when_due() {
-    let failing = FAILURES.with(Cell::get) > 0 || AWAITING_TOKEN.with(Cell::get);
-    let planned = PLANNED.with(Cell::get);
-    if !(failing && planned) && !AWAITING_TOKEN.with(Cell::get) {
+    if AWAITING_TOKEN.with(Cell::get) {
+        return; // setToken / token_refresh starts delivery
+    }
+    let failing = FAILURES.with(Cell::get) > 0;
+    if !(failing && PLANNED.with(Cell::get)) {
         deliver_soon(0);
     }
 }

@@ -16,6 +16,9 @@
   var data = (script && script.dataset) || {};
   var base = script ? new URL('.', script.src).href : new URL('/', location.href).href;
   var inApp = data.mode === 'app';
+  // With data-nonce, only elements carrying the same nonce are ever activated: HTML that users
+  // wrote (a product description, a review) cannot bring in a gated element of its own.
+  var requiredNonce = data.nonce || '';
   var config = Object.assign({ api: data.api || '', lang: data.lang || '', tokenUrl: data.tokenUrl || '', inApp: inApp },
     window.dosmartConsentConfig || {}, fromFragment());
 
@@ -89,29 +92,64 @@
     else (window.dataLayer = window.dataLayer || []).push(['consent', kind, values]);
   }
 
-  function granted(purposes, state) {
-    return purposes.split(/\s+/).filter(Boolean).every(function (p) { return state.purposes[p] === true; });
+  // Fails closed: an element runs only when it names at least one purpose, every purpose it
+  // names exists, and every one is granted. A mistake is named once in the console.
+  var complained = typeof WeakSet === 'function' ? new WeakSet() : { has: function () { return false; }, add: function () {} };
+  function refuse(element, why) {
+    if (complained.has(element)) return false;
+    complained.add(element);
+    console.error('dosmart consent: not activated: ' + why, element);
+    return false;
+  }
+  function granted(element, state) {
+    var ids = (element.getAttribute('data-consent') || '').split(/\s+/).filter(Boolean);
+    if (ids.length === 0) return refuse(element, 'data-consent names no purpose');
+    for (var i = 0; i < ids.length; i++) {
+      if (!Object.prototype.hasOwnProperty.call(state.purposes, ids[i])) {
+        return refuse(element, 'data-consent names an unknown purpose "' + ids[i] + '"');
+      }
+    }
+    return ids.every(function (p) { return state.purposes[p] === true; });
+  }
+  function trusted(element) {
+    if (!requiredNonce) return true;
+    var nonce = element.nonce || element.getAttribute('nonce') || '';
+    return nonce === requiredNonce || refuse(element, 'its nonce is not the page\'s (data-nonce on the loader)');
+  }
+  /** Only http(s) addresses load: a javascript: or data: URL would run in the page's origin. */
+  function safeUrl(element, attribute) {
+    var raw = element.getAttribute(attribute);
+    var url;
+    try { url = new URL(raw, document.baseURI); } catch (e) { return refuse(element, attribute + ' is not a URL') || null; }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      return refuse(element, attribute + ' must be an http(s) URL, not ' + url.protocol) || null;
+    }
+    return url.href;
   }
 
   // Gated scripts and iframes: run once, only when every purpose they name is granted.
   function activate(state) {
     if (!state || !state.answered) return;
     document.querySelectorAll('script[type="text/plain"][data-consent]:not([data-consent-ran])').forEach(function (gated) {
-      if (!granted(gated.getAttribute('data-consent'), state)) return;
+      if (!trusted(gated) || !granted(gated, state)) return;
+      if (gated.hasAttribute('src') && !safeUrl(gated, 'src')) return;
       gated.setAttribute('data-consent-ran', '');
       var live = document.createElement('script');
       [].forEach.call(gated.attributes, function (a) {
         if (a.name !== 'type' && a.name !== 'data-consent-ran') live.setAttribute(a.name, a.value);
       });
+      if (requiredNonce) live.nonce = requiredNonce;
       live.type = gated.getAttribute('data-type') || 'text/javascript';
       if (!gated.src) live.text = gated.text;
       live.setAttribute('data-consent-ran', '');
       gated.parentNode.insertBefore(live, gated.nextSibling);
     });
     document.querySelectorAll('iframe[data-src][data-consent]:not([data-consent-ran])').forEach(function (frame) {
-      if (!granted(frame.getAttribute('data-consent'), state)) return;
+      if (!trusted(frame) || !granted(frame, state)) return;
+      var src = safeUrl(frame, 'data-src');
+      if (!src) return;
       frame.setAttribute('data-consent-ran', '');
-      frame.src = frame.getAttribute('data-src');
+      frame.src = src;
     });
   }
 
@@ -127,14 +165,24 @@
     if (w.ReactNativeWebView && typeof w.ReactNativeWebView.postMessage === 'function') w.ReactNativeWebView.postMessage(json);
   }
   if (inApp) {
-    // React Native's WebView posts to window on iOS and to document on Android.
-    var fromNative = function (e) { if (e.source === window || e.source === null) api.receive(e.data); };
+    // React Native's WebView posts to window on iOS and to document on Android. Only messages of
+    // the page's own origin count: a framed or opened page of another origin is never heard.
+    var fromNative = function (e) {
+      if (e.origin === location.origin && (e.source === window || e.source === null)) api.receive(e.data);
+    };
     window.addEventListener('message', fromNative);
     document.addEventListener('message', fromNative);
   }
 
   function onEvent(kind, payload) {
     if (kind === 'close') { toNative('close', {}); return; }
+    if (kind === 'problem') {
+      // Something the server refused: the page can log it; the widget tells the user.
+      window.dispatchEvent(new CustomEvent('dosmart:consent-error', { detail: payload }));
+      toNative('problem', payload);
+      return;
+    }
+    if (kind === 'token_expired') { askForToken(); return; }
     if (kind !== 'change') return;
     current = payload;
     var signals = JSON.stringify(payload.consent_mode);
@@ -147,6 +195,20 @@
     subscribers.forEach(function (s) { try { s(state); } catch (e) { setTimeout(function () { throw e; }); } });
     window.dispatchEvent(new CustomEvent('dosmart:consent', { detail: state }));
     toNative('consent_changed', state);
+  }
+
+  // The token expired while choices waited: ask the page (dosmartConsentConfig.refreshToken,
+  // or a `dosmart:token-expired` listener) or the app (`token_expired`) for a fresh one, handed
+  // back through setToken / token_refresh.
+  function askForToken() {
+    window.dispatchEvent(new CustomEvent('dosmart:token-expired'));
+    toNative('token_expired', {});
+    var refresh = window.dosmartConsentConfig && window.dosmartConsentConfig.refreshToken;
+    if (typeof refresh !== 'function') return;
+    Promise.resolve()
+      .then(function () { return refresh(); })
+      .then(function (token) { if (typeof token === 'string' && token) api.setToken(token); })
+      .catch(function (e) { console.error('dosmart consent: refreshToken failed', e); });
   }
 
   function mount() {

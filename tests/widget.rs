@@ -59,8 +59,15 @@ fn queued_events_survive_in_local_storage_until_acknowledged() {
 
     // What a reloaded page sees.
     let reloaded = Outbox::load();
-    assert_eq!(reloaded.next_batch(100), vec![first.clone(), second.clone()]);
-    assert_eq!(reloaded.next_batch(1), vec![first.clone()], "smaller batches when asked");
+    assert_eq!(
+        reloaded.next_batch(100),
+        vec![first.clone(), second.clone()]
+    );
+    assert_eq!(
+        reloaded.next_batch(1),
+        vec![first.clone()],
+        "smaller batches when asked"
+    );
     let mut after = reloaded;
     after.acknowledge(&[first]);
     after.save();
@@ -79,8 +86,15 @@ fn retries_back_off_up_to_a_minute() {
     assert_eq!(backoff_ms(20), 60_000);
 }
 
-async fn sleep(ms: u32) {
-    gloo_timers::future::TimeoutFuture::new(ms).await;
+/// Waits for a definite signal (polling, at most 10 s) instead of a fixed time.
+async fn until(what: &str, ready: impl Fn() -> bool) {
+    for _ in 0..200 {
+        if ready() {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    panic!("never happened: {what}");
 }
 
 fn button(root: &web_sys::Element, text: &str) -> web_sys::HtmlElement {
@@ -113,7 +127,13 @@ async fn an_offline_visitor_sees_the_banner_and_their_answer_waits() {
     };
     consent_widget::api_configure_for_tests(&config);
     yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { config }).render();
-    sleep(1500).await;
+    until("the banner is shown", || {
+        root.query_selector("section[role=region]")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
 
     let banner = root
         .query_selector("section[role=region]")
@@ -133,14 +153,25 @@ async fn an_offline_visitor_sees_the_banner_and_their_answer_waits() {
     );
 
     button(&root, "Отказаться от необязательных").click();
-    sleep(1000).await;
+    until("the user is told the answer waits", || {
+        root.text_content()
+            .unwrap_or_default()
+            .contains("Нет связи")
+    })
+    .await;
     let waiting = Outbox::load()
         .pending_choices
         .expect("the answer waits for the network");
-    assert!(!waiting.key.is_empty(), "with the key that makes a resend harmless");
+    assert!(
+        !waiting.key.is_empty(),
+        "with the key that makes a resend harmless"
+    );
     let waiting = waiting.update;
     assert_eq!(waiting.policy_version.as_str(), "2026-11");
-    let mut optional: Vec<_> = consent_core::catalog().consent_purposes().map(|p| p.id).collect();
+    let mut optional: Vec<_> = consent_core::catalog()
+        .consent_purposes()
+        .map(|p| p.id)
+        .collect();
     optional.sort();
     assert_eq!(
         waiting.choices.keys().copied().collect::<Vec<_>>(),

@@ -218,7 +218,9 @@ mod timestamp_tests {
     fn the_kazakhstan_date_turns_at_almaty_midnight_not_utc_midnight() {
         let almaty_midnight = Timestamp::parse("2026-11-30T19:00:00.000Z").unwrap();
         assert_eq!(
-            Timestamp(almaty_midnight.0 - 1).kazakhstan_date().to_string(),
+            Timestamp(almaty_midnight.0 - 1)
+                .kazakhstan_date()
+                .to_string(),
             "2026-11-30"
         );
         assert_eq!(almaty_midnight.kazakhstan_date().to_string(), "2026-12-01");

@@ -418,8 +418,14 @@ mod deemed_acceptance_tests {
         let edition = published_on("2026-12-01");
         let last_ms_of_day_6 = almaty("2026-12-08", -1);
         assert_eq!(last_ms_of_day_6.kazakhstan_date().to_string(), "2026-12-07");
-        assert!(!edition.deemed_accepted_at(last_ms_of_day_6), "day 6: not yet");
-        assert!(edition.deemed_accepted_at(almaty("2026-12-08", 0)), "day 7 from its first moment");
+        assert!(
+            !edition.deemed_accepted_at(last_ms_of_day_6),
+            "day 6: not yet"
+        );
+        assert!(
+            edition.deemed_accepted_at(almaty("2026-12-08", 0)),
+            "day 7 from its first moment"
+        );
         assert!(edition.deemed_accepted_at(almaty("2026-12-09", 0)), "day 8");
         // 20:00 UTC on 7 December is already 8 December in Almaty: day 7 there.
         let utc_evening = Timestamp::parse("2026-12-07T20:00:00.000Z").unwrap();

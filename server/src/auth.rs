@@ -6,9 +6,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use consent_core::api::{DEVICE_HEADER, DEVICE_PROOF_HEADER};
-use std::sync::Arc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use crate::error::ApiError;
 use crate::seal::ServerKeys;

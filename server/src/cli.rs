@@ -250,13 +250,26 @@ async fn verify(db: &DatabaseArgs, user: Option<String>) -> Result<ExitCode, Str
         Some(user) => vec![auth::user_key(&user)],
         // A chain deleted whole is missing from the ledger but not from the checkpoint.
         None => {
-            let mut all: BTreeSet<String> = ledger::subjects(&store).await.map_err(fail)?.into_iter().collect();
-            all.extend(latest.iter().flat_map(|c| c.heads.iter().map(|h| h.subject.clone())));
+            let mut all: BTreeSet<String> = ledger::subjects(&store)
+                .await
+                .map_err(fail)?
+                .into_iter()
+                .collect();
+            all.extend(
+                latest
+                    .iter()
+                    .flat_map(|c| c.heads.iter().map(|h| h.subject.clone())),
+            );
             all.into_iter().collect()
         }
     };
     match &latest {
-        Some(c) => println!("held to checkpoint {} of {} ({} chains)", c.id, c.at, c.heads.len()),
+        Some(c) => println!(
+            "held to checkpoint {} of {} ({} chains)",
+            c.id,
+            c.at,
+            c.heads.len()
+        ),
         None => println!("no checkpoint yet: chains checked on their own"),
     }
     let mut broken = 0;

@@ -116,14 +116,26 @@ impl Visit {
         let (key, now, origin) = (self.key.as_str(), self.now, &self.origin);
         Store::lock_subject(store.backend(), tx, key).await?;
         records::touch(tx, key, now).await?;
-        let accepted_before = records::acceptance(&mut **tx, key).await?.map(|a| a.edition);
+        let accepted_before = records::acceptance(&mut **tx, key)
+            .await?
+            .map(|a| a.edition);
         let deemed = self.editions.current_deemed_accepted
             && accepted_before
                 .as_ref()
                 .is_some_and(|edition| *edition != self.editions.current);
         if deemed {
             let current = self.editions.current.clone();
-            accept(store, tx, key, &current, AcceptanceMethod::DeemedByContinuedUse, now, origin, &self.editions).await?;
+            accept(
+                store,
+                tx,
+                key,
+                &current,
+                AcceptanceMethod::DeemedByContinuedUse,
+                now,
+                origin,
+                &self.editions,
+            )
+            .await?;
         }
         if let Some((user, device)) = &self.link {
             if records::link_device(tx, device, user, now).await? {
@@ -173,7 +185,16 @@ async fn carry_device_choices(
         .map(|(p, g)| (p.as_str().to_owned(), json!(g)))
         .collect();
     let body = json!({ "from_device": device, "choices": choices });
-    append(store, tx, account, "choices_carried_from_device", now, body, Some(origin)).await?;
+    append(
+        store,
+        tx,
+        account,
+        "choices_carried_from_device",
+        now,
+        body,
+        Some(origin),
+    )
+    .await?;
     Ok(())
 }
 
@@ -221,6 +242,15 @@ pub async fn accept(
     }
     records::set_acceptance(tx, subject, edition, method, at).await?;
     let body = json!({ "edition": edition, "method": records::method_name(method) });
-    append(store, tx, subject, "edition_accepted", at, body, Some(origin)).await?;
+    append(
+        store,
+        tx,
+        subject,
+        "edition_accepted",
+        at,
+        body,
+        Some(origin),
+    )
+    .await?;
     Ok(true)
 }

@@ -74,19 +74,23 @@ pub fn routes(static_dir: Option<PathBuf>) -> Router<AppState> {
             get(|| async { axum::response::Redirect::temporary("/shop.html") }),
         );
     match static_dir {
-        Some(dir) => router.fallback_service(ServeDir::new(dir)).layer(
-            axum::middleware::map_response(|uri: axum::http::Uri, mut response: axum::response::Response| async move {
-                // The in-app page runs only as the app's own top-level page, never framed by
-                // another site (clickjacking).
-                if uri.path() == "/app.html" {
-                    response.headers_mut().insert(
-                        header::CONTENT_SECURITY_POLICY,
-                        HeaderValue::from_static("frame-ancestors 'none'"),
-                    );
-                }
-                response
-            }),
-        ),
+        Some(dir) => {
+            router
+                .fallback_service(ServeDir::new(dir))
+                .layer(axum::middleware::map_response(
+                    |uri: axum::http::Uri, mut response: axum::response::Response| async move {
+                        // The in-app page runs only as the app's own top-level page, never framed by
+                        // another site (clickjacking).
+                        if uri.path() == "/app.html" {
+                            response.headers_mut().insert(
+                                header::CONTENT_SECURITY_POLICY,
+                                HeaderValue::from_static("frame-ancestors 'none'"),
+                            );
+                        }
+                        response
+                    },
+                ))
+        }
         None => router,
     }
 }

@@ -150,7 +150,9 @@ async fn purge_daily(store: Store, retention: Retention) {
                 devices = purged.device_origins,
                 "origins past their retention period deleted"
             ),
-            Err(e) => tracing::warn!(error = %e, "the retention purge failed; it runs again tomorrow"),
+            Err(e) => {
+                tracing::warn!(error = %e, "the retention purge failed; it runs again tomorrow")
+            }
         }
         tokio::time::sleep(std::time::Duration::from_secs(86_400)).await;
     }
@@ -160,7 +162,9 @@ async fn checkpoint_every(store: Store, every: std::time::Duration) {
     loop {
         tokio::time::sleep(every).await;
         match store::checkpoint::make(&store).await {
-            Ok(c) => tracing::info!(id = c.id, subjects = c.heads.len(), digest = %c.digest, "ledger checkpoint signed"),
+            Ok(c) => {
+                tracing::info!(id = c.id, subjects = c.heads.len(), digest = %c.digest, "ledger checkpoint signed")
+            }
             Err(e) => tracing::warn!(error = %e, "could not make a ledger checkpoint"),
         }
     }

@@ -112,7 +112,15 @@ mod tests {
     fn a_signature_checks_with_the_public_key_and_fails_on_any_change() {
         let keys = ServerKeys::from_secret(DEMO_SECRET);
         let signature = keys.sign(b"heads");
-        assert!(signature_is_valid(&keys.public_key_hex(), b"heads", &signature));
-        assert!(!signature_is_valid(&keys.public_key_hex(), b"heads!", &signature));
+        assert!(signature_is_valid(
+            &keys.public_key_hex(),
+            b"heads",
+            &signature
+        ));
+        assert!(!signature_is_valid(
+            &keys.public_key_hex(),
+            b"heads!",
+            &signature
+        ));
     }
 }

@@ -11,7 +11,8 @@ const consentCalls = (page) => page.evaluate(() =>
 test('a gated script runs only after its purpose is granted, once, and not again on re-render', () => withServer(async (server) => {
   const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
   await banner(page).waitFor();
-  await page.waitForTimeout(300);
+  // The loader has the widget's state (and has run its gating over it): the definite moment.
+  await page.waitForFunction(() => window.DosmartConsent.getState() !== null);
   assert.equal(await runs(page), 0, 'not before consent');
   await banner(page).getByRole('button', { name: 'Refuse optional' }).click();
   await page.getByRole('status').filter({ hasText: 'saved' }).waitFor();
@@ -40,7 +41,9 @@ test('a gated script runs only after its purpose is granted, once, and not again
 test('gated iframes load only with consent; after a withdrawal nothing more is activated', () => withServer(async (server) => {
   const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
   await banner(page).waitFor();
-  const addGated = () => page.evaluate(() => {
+  // Resolves once the loader's MutationObserver (a microtask queued by the insertion, so ahead
+  // of ours) has looked at the new elements.
+  const addGated = () => page.evaluate(async () => {
     const frame = document.createElement('iframe');
     frame.setAttribute('data-src', '/healthz');
     frame.setAttribute('data-consent', 'research');
@@ -51,12 +54,13 @@ test('gated iframes load only with consent; after a withdrawal nothing more is a
     script.setAttribute('data-consent', 'research');
     script.text = 'window.__lateRuns = (window.__lateRuns || 0) + 1;';
     document.body.appendChild(script);
+    await Promise.resolve();
   });
+  await page.waitForFunction(() => window.DosmartConsent.getState() !== null);
   await addGated();
-  await page.waitForTimeout(200);
   assert.equal(await page.evaluate(() => document.querySelector('.gated-frame').getAttribute('src')), null, 'no load before consent');
   await banner(page).getByRole('button', { name: 'Accept all' }).click();
-  await page.waitForFunction(() => document.querySelector('.gated-frame').getAttribute('src') === '/healthz');
+  await page.waitForFunction(() => document.querySelector('.gated-frame').getAttribute('src') === `${location.origin}/healthz`);
   assert.equal(await page.evaluate(() => window.__lateRuns), 1);
 
   // Withdraw research (2.6): the API reports it, and what is added afterwards stays inert.
@@ -67,7 +71,6 @@ test('gated iframes load only with consent; after a withdrawal nothing more is a
   await page.waitForFunction(() => window.DosmartConsent.getState().purposes.research === false);
   await page.evaluate(() => { document.querySelectorAll('.gated-frame').forEach((f) => f.remove()); });
   await addGated();
-  await page.waitForTimeout(300);
   assert.equal(await page.evaluate(() => document.querySelector('.gated-frame').getAttribute('src')), null, 'not after withdrawal');
   assert.equal(await page.evaluate(() => window.__lateRuns), 1, 'the late script did not run');
   await context.close();
@@ -194,7 +197,9 @@ test('in-app mode: each native bridge gets the documented messages; token refres
     window.ReactNativeWebView = { postMessage: (json) => window.__native.rn.push(JSON.parse(json)) };
   });
   const page = await context.newPage();
-  const first = userToken('app-user-1');
+  const framing = (await fetch(`${server.base}/app.html`)).headers.get('content-security-policy');
+  assert.equal(framing, "frame-ancestors 'none'", 'no other site may frame the in-app page');
+  const first = await userToken(server, 'app-user-1');
   await page.goto(`${server.base}/app.html#token=${first}&lang=kk`);
   const dialog = page.getByRole('dialog');
   await dialog.waitFor();
@@ -209,7 +214,8 @@ test('in-app mode: each native bridge gets the documented messages; token refres
   }
   const message = await page.evaluate(() => window.__native.android.find((m) => m.type === 'consent_changed'));
   assert.equal(message.source, 'dosmart-consent');
-  assert.equal(typeof message.payload.purposes.research, 'boolean');
+  assert.equal(message.payload.purposes.research, false, 'nothing granted before the user answers');
+  assert.equal(message.payload.purposes.service, true, 'necessary purposes are on');
 
   await dialog.getByRole('switch', { name: 'Сауалнамалар' }).click();
   await dialog.getByRole('button', { name: 'Таңдауды сақтау' }).click();
@@ -218,7 +224,7 @@ test('in-app mode: each native bridge gets the documented messages; token refres
 
   // The app refreshes the token (another account here, to see which one the next call uses)
   // and switches the language.
-  await page.evaluate((t) => window.DosmartConsent.receive({ type: 'token_refresh', token: t }), userToken('app-user-2'));
+  await page.evaluate((t) => window.DosmartConsent.receive({ type: 'token_refresh', token: t }), await userToken(server, 'app-user-2'));
   await page.evaluate(() => window.postMessage(JSON.stringify({ type: 'set_language', lang: 'en' }), '*'));
   await dialog.getByRole('switch', { name: 'Research with partners' }).click();
   await dialog.getByRole('button', { name: 'Save choices' }).click();
@@ -226,8 +232,16 @@ test('in-app mode: each native bridge gets the documented messages; token refres
   const second = await consentsOf(server, 'app-user-2');
   assert.equal(second.purposes.find((p) => p.purpose === 'research').granted, true, 'the refreshed token was used');
 
-  // React Native on Android posts to document.
-  await page.evaluate(() => document.dispatchEvent(new MessageEvent('message', { data: JSON.stringify({ type: 'set_language', lang: 'ru' }) })));
+  // React Native on Android posts to document; a message of another origin is never heard.
+  // The other origin's message comes last: had it been heard, the widget would end in Russian.
+  await page.evaluate(() => {
+    document.dispatchEvent(new MessageEvent('message', { origin: location.origin, data: JSON.stringify({ type: 'set_language', lang: 'kk' }) }));
+    window.dispatchEvent(new MessageEvent('message', { origin: 'https://evil.example', source: window, data: JSON.stringify({ type: 'set_language', lang: 'ru' }) }));
+    document.dispatchEvent(new MessageEvent('message', { origin: 'https://evil.example', data: JSON.stringify({ type: 'set_language', lang: 'ru' }) }));
+  });
+  await dialog.getByRole('button', { name: 'Таңдауды сақтау' }).waitFor();
+  assert.equal(await page.locator('.dc-root').getAttribute('lang'), 'kk', 'the other origin was not heard');
+  await page.evaluate(() => document.dispatchEvent(new MessageEvent('message', { origin: location.origin, data: JSON.stringify({ type: 'set_language', lang: 'ru' }) })));
   await dialog.getByRole('button', { name: 'Сохранить выбор' }).waitFor();
   await page.evaluate(() => window.DosmartConsent.receive({ type: 'set_language', lang: 'en' }));
   await dialog.getByRole('button', { name: 'Close' }).click();

@@ -10,8 +10,9 @@ import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// --demo refuses the users' real token secret (its page hands tokens to anyone): user tokens
+// come from the demo's own /demo/token; staff tokens are signed here.
 const secrets = {
-  CONSENT_JWT_SECRET: 'e2e-user-secret-0123456789abcdef0123456789',
   CONSENT_STAFF_SECRET: 'e2e-staff-secret-0123456789abcdef012345678',
   CONSENT_SERVICE_SECRET: 'e2e-service-secret-0123456789abcdef0123456',
 };
@@ -21,7 +22,7 @@ export async function startServer() {
   const child = spawn(join(repo, 'target/debug/consent-server'), [
     '--demo', '--bind', '127.0.0.1:0', '--database', `sqlite://${join(dir, 'consent.db')}`,
     '--static-dir', join(repo, 'dist'),
-  ], { env: { ...process.env, ...secrets, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  ], { env: { ...withoutUserSecrets(process.env), ...secrets, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise((ok, fail) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -37,6 +38,11 @@ export async function startServer() {
   };
 }
 
+function withoutUserSecrets(env) {
+  const { CONSENT_JWT_SECRET, CONSENT_SERVER_SECRET, ...rest } = env;
+  return rest;
+}
+
 const b64url = (s) => Buffer.from(s).toString('base64url');
 
 function jwt(secret, claims) {
@@ -48,7 +54,11 @@ function jwt(secret, claims) {
 
 export const staffToken = (role) =>
   jwt(secrets.CONSENT_STAFF_SECRET, { sub: 'e2e-staff', aud: 'dosmart-consent-staff', role });
-export const userToken = (sub) => jwt(secrets.CONSENT_JWT_SECRET, { sub, aud: 'dosmart-consent' });
+/// A signed-in user's token, as the site's login would hand it over.
+export async function userToken(server, sub) {
+  const response = await fetch(`${server.base}/demo/token?user=${encodeURIComponent(sub)}`);
+  return (await response.json()).token;
+}
 
 export async function api(server, path, { token, method = 'GET', body } = {}) {
   const response = await fetch(server.base + path, {
@@ -62,7 +72,7 @@ export async function api(server, path, { token, method = 'GET', body } = {}) {
 }
 
 /// What the server holds for the demo user: their consent state and their ledger (audited read).
-export const consentsOf = (server, user = 'demo-user') => api(server, '/v1/consents', { token: userToken(user) });
+export const consentsOf = async (server, user = 'demo-user') => api(server, '/v1/consents', { token: await userToken(server, user) });
 export async function ledgerOf(server, user = 'demo-user') {
   const body = await api(server, `/v1/admin/subjects/${user}/records?reason=e2e%20check`, { token: staffToken('privacy_officer') });
   return body.records.consent_history;

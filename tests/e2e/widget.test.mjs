@@ -76,7 +76,7 @@ test('offline: the answer waits, then is delivered exactly once when the network
   await page.getByRole('button', { name: 'Принять все' }).click();
   await page.getByRole('status').filter({ hasText: 'Нет связи' }).waitFor();
   const waiting = await page.evaluate(() => JSON.parse(localStorage.getItem('dosmart-consent:outbox')));
-  assert.equal(waiting.pending_choices.choices.contests_publicity, true);
+  assert.equal(waiting.pending_choices.update.choices.contests_publicity, true);
   assert.equal((await consentsOf(server)).answered, false, 'nothing reached the server yet');
 
   await context.setOffline(false);
@@ -172,7 +172,8 @@ test('a new edition: the notice names the date, Accept is recorded as acceptance
   const { context, page } = await openPage(shared.browser, server, { locale: 'ru-RU' });
   await banner(page).getByRole('button', { name: 'Отказаться от необязательных' }).click();
   await page.getByRole('status').filter({ hasText: 'сохранён' }).waitFor();
-  const today = new Date().toISOString().slice(0, 10);
+  // Today in Kazakhstan (UTC+5): an edition cannot be published on a past date there.
+  const today = new Date(Date.now() + 5 * 3600e3).toISOString().slice(0, 10);
   const published = await publishEdition(server, '2026-12', today);
   await page.reload();
   const notice = page.getByRole('region', { name: 'Новая редакция Политики конфиденциальности' });

@@ -56,7 +56,16 @@ pub async fn upsert_data(
                 // The ledger notes which categories changed, never their values.
                 let categories: Vec<_> = body.items.iter().map(|i| i.category).collect();
                 let note = json!({ "by": caller.name, "categories": categories });
-                append(&store, tx, &user_key(&user), "data_updated", now, note, None).await?;
+                append(
+                    &store,
+                    tx,
+                    &user_key(&user),
+                    "data_updated",
+                    now,
+                    note,
+                    None,
+                )
+                .await?;
                 Ok::<_, StoreError>(())
             })
         })
@@ -151,14 +160,18 @@ pub async fn verify(
     let user = user_id(&user)?;
     let reason = reason.required()?;
     audit(&app, &staff, &user_key(&user), "verify_ledger", reason).await?;
-    Ok(Json(checkpoint::verify_subject(&app.store, &user_key(&user)).await?))
+    Ok(Json(
+        checkpoint::verify_subject(&app.store, &user_key(&user)).await?,
+    ))
 }
 
 /// The latest signed checkpoint of the ledger, to publish: a digest of every chain's head,
 /// its Ed25519 signature and the public key. It names no one.
 #[utoipa::path(get, path = "/v1/checkpoints/latest",
     responses((status = 200, description = "The latest checkpoint", body = PublishedCheckpoint), (status = 404, description = "No checkpoint yet", body = consent_core::api::ErrorBody)))]
-pub async fn latest_checkpoint(State(app): State<AppState>) -> ApiResult<Json<PublishedCheckpoint>> {
+pub async fn latest_checkpoint(
+    State(app): State<AppState>,
+) -> ApiResult<Json<PublishedCheckpoint>> {
     let latest = checkpoint::latest(&app.store)
         .await?
         .ok_or_else(|| ApiError::NotFound("no checkpoint has been made yet".into()))?;

@@ -34,8 +34,14 @@ pub async fn read(
             let (device, proof) = DeviceId::issue(&app.keys.server);
             let key = Subject::Device(device.clone()).key();
             let mut headers = HeaderMap::new();
-            headers.insert(DEVICE_HEADER, device.as_str().parse().expect("a UUID is a header value"));
-            headers.insert(DEVICE_PROOF_HEADER, proof.parse().expect("hex is a header value"));
+            headers.insert(
+                DEVICE_HEADER,
+                device.as_str().parse().expect("a UUID is a header value"),
+            );
+            headers.insert(
+                DEVICE_PROOF_HEADER,
+                proof.parse().expect("hex is a header value"),
+            );
             // Nothing is stored for the new device until it says something.
             return Ok((headers, Json(state(&app, &key).await?)).into_response());
         }
@@ -104,9 +110,19 @@ pub async fn update(
             // Answering the banner of the edition in force accepts it by button (1.6), once.
             if receipt.policy_version == visit.editions().current {
                 let edition = receipt.policy_version.clone();
-                accept(&store, tx, key, &edition, AcceptanceMethod::Button, now, origin, visit.editions()).await?;
+                accept(
+                    &store,
+                    tx,
+                    key,
+                    &edition,
+                    AcceptanceMethod::Button,
+                    now,
+                    origin,
+                    visit.editions(),
+                )
+                .await?;
             }
-            let state = state_in(&mut **tx, visit.editions(), key).await?;
+            let state = state_in(tx, visit.editions(), key).await?;
             Ok(ConsentUpdated { state, receipt })
         })
     })

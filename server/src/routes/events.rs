@@ -67,7 +67,17 @@ pub async fn record(
                         (event.kind, &event.edition)
                     {
                         let method = AcceptanceMethod::Button;
-                        accept(&store, tx, key, edition, method, now, origin, visit.editions()).await?;
+                        accept(
+                            &store,
+                            tx,
+                            key,
+                            edition,
+                            method,
+                            now,
+                            origin,
+                            visit.editions(),
+                        )
+                        .await?;
                     }
                     stored += 1;
                 }

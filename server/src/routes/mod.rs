@@ -157,7 +157,9 @@ where
                 match idempotency::earlier(tx, &subject, &key, &hash).await? {
                     Earlier::Same(answer) => {
                         return serde_json::from_str(&answer).map_err(|e| {
-                            ApiError::Store(crate::store::StoreError::Corrupt(format!("kept answer: {e}")))
+                            ApiError::Store(crate::store::StoreError::Corrupt(format!(
+                                "kept answer: {e}"
+                            )))
                         })
                     }
                     Earlier::Different => return Err(ApiError::IdempotencyKeyReused),
@@ -165,7 +167,8 @@ where
                 }
                 let answer = work(&mut *tx).await?;
                 let kept = serde_json::to_string(&answer).expect("answers serialise");
-                idempotency::remember(tx, &subject, &key, &hash, &kept, crate::clock::now()).await?;
+                idempotency::remember(tx, &subject, &key, &hash, &kept, crate::clock::now())
+                    .await?;
                 Ok(answer)
             })
         })

@@ -52,7 +52,10 @@ pub async fn export(State(app): State<AppState>, user: AuthenticatedUser) -> Api
         // Who of the staff looked at these records, when and why (3.5).
         "staff_access": records::audit_of(&app.store, &key).await?,
     });
-    let filename = format!("dosmart-my-data-{}.json", crate::clock::now().kazakhstan_date());
+    let filename = format!(
+        "dosmart-my-data-{}.json",
+        crate::clock::now().kazakhstan_date()
+    );
     Ok((
         [
             (CONTENT_TYPE, "application/json".to_owned()),

@@ -54,7 +54,10 @@ async fn respond(app: &AppState, version: &EditionVersion, lang: Lang) -> ApiRes
     let edition = editions
         .get(version, lang)
         .ok_or_else(|| ApiError::NotFound(format!("there is no policy edition `{version}`")))?;
-    let current = editions.current(crate::clock::now().kazakhstan_date()).version == *version;
+    let current = editions
+        .current(crate::clock::now().kazakhstan_date())
+        .version
+        == *version;
     let body = PolicyResponse {
         version: edition.version.clone(),
         published: edition.published,

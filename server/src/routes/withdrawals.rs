@@ -85,10 +85,20 @@ pub async fn request(
             for purpose in &purposes {
                 records::set_choice(tx, &key, *purpose, false, now).await?;
             }
-            records::insert_withdrawal(tx, &id, &key, now, language, &purposes, &application.text).await?;
+            records::insert_withdrawal(tx, &id, &key, now, language, &purposes, &application.text)
+                .await?;
             let record = json!({ "withdrawal_id": id, "purposes": purposes, "language": language });
-            append(&store, tx, &key, "withdrawal", now, record, Some(visit.origin())).await?;
-            let state = state_in(&mut **tx, visit.editions(), &key).await?;
+            append(
+                &store,
+                tx,
+                &key,
+                "withdrawal",
+                now,
+                record,
+                Some(visit.origin()),
+            )
+            .await?;
+            let state = state_in(tx, visit.editions(), &key).await?;
             Ok(WithdrawalRecorded {
                 application,
                 consequences,

@@ -28,8 +28,7 @@ pub struct Checkpoint {
 }
 
 /// What may be published: nothing in it names a subject.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[derive(utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PublishedCheckpoint {
     pub id: i64,
     pub at: Timestamp,
@@ -79,7 +78,11 @@ pub fn statement(id: i64, at: Timestamp, subjects: usize, digest: &str) -> Strin
 fn digest(heads: &[Head]) -> String {
     let mut h = Sha256::new();
     for head in heads {
-        for field in [head.subject.as_bytes(), head.seq.to_string().as_bytes(), head.hash.as_bytes()] {
+        for field in [
+            head.subject.as_bytes(),
+            head.seq.to_string().as_bytes(),
+            head.hash.as_bytes(),
+        ] {
             h.update((field.len() as u64).to_be_bytes());
             h.update(field);
         }
@@ -135,9 +138,11 @@ pub async fn make(store: &Store) -> Result<Checkpoint, StoreError> {
 }
 
 pub async fn latest(store: &Store) -> Result<Option<Checkpoint>, StoreError> {
-    let Some(row) = sqlx::query("SELECT id, at, heads, digest, signature FROM checkpoints ORDER BY id DESC LIMIT 1")
-        .fetch_optional(store.pool())
-        .await?
+    let Some(row) = sqlx::query(
+        "SELECT id, at, heads, digest, signature FROM checkpoints ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(store.pool())
+    .await?
     else {
         return Ok(None);
     };
@@ -153,7 +158,9 @@ pub async fn latest(store: &Store) -> Result<Option<Checkpoint>, StoreError> {
 }
 
 /// The latest checkpoint, if it is authentic; an error naming the problem if it is not.
-pub async fn latest_authentic(store: &Store) -> Result<Result<Option<Checkpoint>, String>, StoreError> {
+pub async fn latest_authentic(
+    store: &Store,
+) -> Result<Result<Option<Checkpoint>, String>, StoreError> {
     Ok(match latest(store).await? {
         Some(checkpoint) if !checkpoint.is_authentic(store) => Err(format!(
             "checkpoint {} does not match its signature: it was changed in the database",

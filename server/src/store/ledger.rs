@@ -138,7 +138,8 @@ fn origin_ref(
     ])
 }
 
-const SELECT_CHAIN: &str = "SELECT l.subject, l.seq, l.kind, l.at, l.body, l.origin_ref, l.prev_hash, l.hash,
+const SELECT_CHAIN: &str =
+    "SELECT l.subject, l.seq, l.kind, l.at, l.body, l.origin_ref, l.prev_hash, l.hash,
         o.ref AS kept_ref, o.ip, o.user_agent
     FROM ledger l LEFT JOIN origins o ON o.ref = l.origin_ref
     WHERE l.subject = $1 ORDER BY l.seq";
@@ -201,14 +202,16 @@ async fn keep_origin(
 ) -> Result<String, StoreError> {
     let (ip, user_agent) = (origin.ip.as_deref(), origin.user_agent.as_deref());
     let reference = origin_ref(store, subject, seq, ip, user_agent);
-    sqlx::query("INSERT INTO origins (ref, subject, ip, user_agent, at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&reference)
-        .bind(subject)
-        .bind(ip)
-        .bind(user_agent)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO origins (ref, subject, ip, user_agent, at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&reference)
+    .bind(subject)
+    .bind(ip)
+    .bind(user_agent)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
     Ok(reference)
 }
 
@@ -275,9 +278,15 @@ pub async fn verify(
         let seen = records.iter().find(|r| r.seq == head.seq);
         if seen.map(|r| &r.hash) != Some(&head.hash) {
             let problem = if records.is_empty() {
-                format!("the chain is gone: the last checkpoint saw {} records", head.seq)
+                format!(
+                    "the chain is gone: the last checkpoint saw {} records",
+                    head.seq
+                )
             } else if count < head.seq {
-                format!("records were cut off: the last checkpoint saw {}, the ledger has {count}", head.seq)
+                format!(
+                    "records were cut off: the last checkpoint saw {}, the ledger has {count}",
+                    head.seq
+                )
             } else {
                 format!("record {} is not the one the last checkpoint saw", head.seq)
             };
@@ -306,7 +315,8 @@ fn replay(records: &[Stored]) -> Result<BTreeMap<PurposeId, bool>, StoreError> {
     struct Withdrawal {
         purposes: Vec<String>,
     }
-    let parse = |what: &str, e: serde_json::Error| StoreError::Corrupt(format!("{what} record: {e}"));
+    let parse =
+        |what: &str, e: serde_json::Error| StoreError::Corrupt(format!("{what} record: {e}"));
     let optional = |id: &str| {
         PurposeId::parse(id)
             .ok()

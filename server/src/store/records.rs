@@ -2,10 +2,10 @@
 //! record that explains each change.
 
 use super::{Store, StoreError, Tx};
-use sqlx::{Any, Executor};
 use consent_core::api::{AcceptanceMethod, DataSource};
 use consent_core::{DataCategoryId, EditionVersion, Lang, PolicyEdition, PurposeId, Timestamp};
 use sqlx::Row as _;
+use sqlx::{Any, Executor};
 use std::collections::BTreeMap;
 
 fn corrupt(what: &str, value: &str) -> StoreError {

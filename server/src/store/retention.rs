@@ -31,7 +31,11 @@ pub struct Purged {
 }
 
 /// Deletes the origins of subjects inactive for longer than their period.
-pub async fn purge(store: &Store, retention: Retention, now: Timestamp) -> Result<Purged, StoreError> {
+pub async fn purge(
+    store: &Store,
+    retention: Retention,
+    now: Timestamp,
+) -> Result<Purged, StoreError> {
     let purge_kind = |prefix: &'static str, days: i64| {
         let store = store.clone();
         let cutoff = now.millis() - days * DAY_MS;

@@ -4,9 +4,10 @@ use sqlx::Row;
 /// Append-only: each entry is applied once, in order, and recorded in `schema_version`.
 /// Types are the ones both dialects read alike: TEXT, and BIGINT for numbers, times (Unix
 /// milliseconds) and booleans (0/1).
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "initial",
-    "
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "initial",
+        "
     CREATE TABLE editions (
         version TEXT NOT NULL,
         language TEXT NOT NULL,
@@ -81,12 +82,13 @@ const MIGRATIONS: &[(&str, &str)] = &[(
         at BIGINT NOT NULL
     );
     ",
-), (
-    "keyed chain, origins kept apart, per-subject idempotency, checkpoints",
-    // IP and user agent leave the chained record for a table of their own, which the retention
-    // purge empties (2.5); the record keeps only a keyed hash of them. Rows written before this
-    // step were chained without the server's key: pre-launch databases are to be made anew.
-    "
+    ),
+    (
+        "keyed chain, origins kept apart, per-subject idempotency, checkpoints",
+        // IP and user agent leave the chained record for a table of their own, which the retention
+        // purge empties (2.5); the record keeps only a keyed hash of them. Rows written before this
+        // step were chained without the server's key: pre-launch databases are to be made anew.
+        "
     ALTER TABLE ledger DROP COLUMN ip;
     ALTER TABLE ledger DROP COLUMN user_agent;
     ALTER TABLE ledger ADD COLUMN origin_ref TEXT;
@@ -121,7 +123,8 @@ const MIGRATIONS: &[(&str, &str)] = &[(
         signature TEXT NOT NULL
     );
     ",
-)];
+    ),
+];
 
 /// The ledger refuses UPDATE and DELETE in the database itself, not only in our code.
 fn append_only_guard(backend: Backend) -> &'static str {

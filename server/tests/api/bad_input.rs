@@ -45,8 +45,7 @@ async fn malformed_bodies_get_a_json_error_naming_the_problem(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(error_of(too_large, 413).await["error"], "too_large");
-    let bad_time =
-        json!({ "events": [{ "id": uuid::Uuid::new_v4().to_string(), "kind": "banner_shown", "at": "yesterday" }] });
+    let bad_time = json!({ "events": [{ "id": uuid::Uuid::new_v4().to_string(), "kind": "banner_shown", "at": "yesterday" }] });
     let response = app.post_events(&token, &bad_time).await;
     assert!(message_of(response, 422).await.contains("yesterday"));
     assert!(

@@ -5,10 +5,10 @@
 
 use consent_server::auth::{self, Keys, Secret, StaffRole};
 use consent_server::seal::ServerKeys;
-use std::sync::Arc;
 use consent_server::{Application, Settings};
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 pub const USER_SECRET: &str = "test-user-secret-0123456789abcdef0123456789";
 pub const SERVICE_SECRET: &str = "test-service-secret-0123456789abcdef01234567";
@@ -64,7 +64,11 @@ async fn fresh_postgres() -> Option<String> {
 
 fn database_url_named(name: &str) -> String {
     let admin = admin_postgres_url();
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin).to_owned();
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(&admin)
+        .to_owned();
     format!("{base}/{name}")
 }
 
@@ -219,7 +223,9 @@ impl TestApp {
         } else {
             Db::Postgres
         };
-        spawn_app(db).await.expect("the database was reachable a moment ago")
+        spawn_app(db)
+            .await
+            .expect("the database was reachable a moment ago")
     }
 
     /// An edition published `days_ago` calendar days ago in Kazakhstan, put straight into the

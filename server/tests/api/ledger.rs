@@ -17,7 +17,9 @@ async fn verify(app: &TestApp, user: &str) -> Value {
 async fn build_history(app: &TestApp, user: &str) {
     let token = user_token(user);
     assert_eq!(
-        app.put_consents(&token, json!({ "surveys": true })).await.status(),
+        app.put_consents(&token, json!({ "surveys": true }))
+            .await
+            .status(),
         200
     );
     assert_eq!(
@@ -66,7 +68,10 @@ async fn the_ledger_refuses_updates_deletes_and_truncation(app: TestApp) {
 /// Every stored field is covered: body, time, previous hash, and the kept IP and user agent.
 async fn an_edit_to_any_field_is_found_by_verify_and_the_command(app: TestApp) {
     let edits = [
-        ("body", "body = replace(body, '\"surveys\":false', '\"surveys\":true')"),
+        (
+            "body",
+            "body = replace(body, '\"surveys\":false', '\"surveys\":true')",
+        ),
         ("time", "at = at + 1"),
         ("previous hash", "prev_hash = hash"),
     ];
@@ -77,9 +82,11 @@ async fn an_edit_to_any_field_is_found_by_verify_and_the_command(app: TestApp) {
     build_history(&app, "u-honest").await;
     drop_guards(&app).await;
     for (i, (what, edit)) in edits.iter().enumerate() {
-        app.sql(&format!("UPDATE ledger SET {edit} WHERE subject = 'user:u-edit-{i}' AND seq = 3"))
-            .await
-            .unwrap();
+        app.sql(&format!(
+            "UPDATE ledger SET {edit} WHERE subject = 'user:u-edit-{i}' AND seq = 3"
+        ))
+        .await
+        .unwrap();
         let report = verify(&app, &format!("u-edit-{i}")).await;
         assert_eq!(report["intact"], false, "{what}: {report}");
         assert_eq!(report["first_broken"], 3, "{what}: {report}");
@@ -87,7 +94,11 @@ async fn an_edit_to_any_field_is_found_by_verify_and_the_command(app: TestApp) {
     app.sql("UPDATE origins SET ip = '10.0.0.66' WHERE subject = 'user:u-origin'")
         .await
         .unwrap();
-    assert_eq!(verify(&app, "u-origin").await["intact"], false, "an edited IP");
+    assert_eq!(
+        verify(&app, "u-origin").await["intact"],
+        false,
+        "an edited IP"
+    );
     assert_eq!(verify(&app, "u-honest").await["intact"], true);
 
     let output = app.command(&["verify"]).await;
@@ -97,7 +108,10 @@ async fn an_edit_to_any_field_is_found_by_verify_and_the_command(app: TestApp) {
         stdout.contains("BROKEN  user:u-edit-0: record 3 does not match its chain"),
         "{stdout}"
     );
-    assert!(stdout.contains("ok      user:u-honest: 5 records"), "{stdout}");
+    assert!(
+        stdout.contains("ok      user:u-honest: 5 records"),
+        "{stdout}"
+    );
 }
 
 /// Without the key a rewritten chain cannot be made to pass: here the insider rewrites a record
@@ -129,18 +143,32 @@ async fn truncation_and_deleted_chains_are_found_against_the_signed_checkpoint(a
     build_history(&app, "u-gone").await;
     build_history(&app, "u-kept").await;
     let made = app.command(&["checkpoint"]).await;
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let published: Value = serde_json::from_slice(&made.stdout).unwrap();
     assert_eq!(published["subjects"], 3);
     assert_eq!(app.public_json("/v1/checkpoints/latest").await, published);
-    assert!(!published.to_string().contains("u-kept"), "a published checkpoint names no one");
+    assert!(
+        !published.to_string().contains("u-kept"),
+        "a published checkpoint names no one"
+    );
 
     drop_guards(&app).await;
-    app.sql("DELETE FROM ledger WHERE subject = 'user:u-cut' AND seq >= 4").await.unwrap();
-    app.sql("DELETE FROM ledger WHERE subject = 'user:u-gone'").await.unwrap();
+    app.sql("DELETE FROM ledger WHERE subject = 'user:u-cut' AND seq >= 4")
+        .await
+        .unwrap();
+    app.sql("DELETE FROM ledger WHERE subject = 'user:u-gone'")
+        .await
+        .unwrap();
     let cut = verify(&app, "u-cut").await;
     assert_eq!(cut["intact"], false);
-    assert!(cut["problem"].as_str().unwrap().contains("cut off"), "{cut}");
+    assert!(
+        cut["problem"].as_str().unwrap().contains("cut off"),
+        "{cut}"
+    );
     let gone = verify(&app, "u-gone").await;
     assert!(gone["problem"].as_str().unwrap().contains("gone"), "{gone}");
     assert_eq!(verify(&app, "u-kept").await["intact"], true);
@@ -148,8 +176,14 @@ async fn truncation_and_deleted_chains_are_found_against_the_signed_checkpoint(a
     let output = app.command(&["verify"]).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(2), "{stdout}");
-    assert!(stdout.contains("BROKEN  user:u-gone: the chain is gone"), "{stdout}");
-    assert!(stdout.contains("BROKEN  user:u-cut: records were cut off"), "{stdout}");
+    assert!(
+        stdout.contains("BROKEN  user:u-gone: the chain is gone"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("BROKEN  user:u-cut: records were cut off"),
+        "{stdout}"
+    );
 
     // Hiding it by editing the stored checkpoint breaks the checkpoint's signature.
     app.sql("UPDATE checkpoints SET heads = '[]', digest = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'")
@@ -170,8 +204,17 @@ async fn a_current_state_the_ledger_does_not_explain_is_found(app: TestApp) {
         .unwrap();
     let report = verify(&app, "u-state").await;
     assert_eq!(report["intact"], false);
-    assert!(report["problem"].as_str().unwrap().contains("current state"), "{report}");
-    assert!(granted(&app.consents(&user_token("u-state")).await, "surveys"));
+    assert!(
+        report["problem"]
+            .as_str()
+            .unwrap()
+            .contains("current state"),
+        "{report}"
+    );
+    assert!(granted(
+        &app.consents(&user_token("u-state")).await,
+        "surveys"
+    ));
 }
 
 /// IP addresses and user agents go after their period (2.5); every chain still verifies.
@@ -181,36 +224,58 @@ async fn the_retention_purge_deletes_origins_and_verify_still_passes(app: TestAp
         .put("/v1/consents")
         .device(&device)
         .header("User-Agent", "Gecko/old-visitor")
-        .json(&json!({ "policy_version": "2026-11", "lang": "kk", "choices": { "surveys": false } }))
+        .json(
+            &json!({ "policy_version": "2026-11", "lang": "kk", "choices": { "surveys": false } }),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(answered.status(), 200);
     build_history(&app, "u-recent").await;
     // The anonymous device (its choice and its acceptance) was last seen 13 months ago.
-    let long_ago = consent_core::Timestamp::parse("2025-10-01T00:00:00.000Z").unwrap().millis();
+    let long_ago = consent_core::Timestamp::parse("2025-10-01T00:00:00.000Z")
+        .unwrap()
+        .millis();
     let device_key = format!("device:{}", device.id);
-    app.sql(&format!("UPDATE activity SET last_seen = {long_ago} WHERE subject = '{device_key}'"))
-        .await
-        .unwrap();
-    app.sql(&format!("UPDATE origins SET at = {long_ago} WHERE subject = '{device_key}'"))
-        .await
-        .unwrap();
+    app.sql(&format!(
+        "UPDATE activity SET last_seen = {long_ago} WHERE subject = '{device_key}'"
+    ))
+    .await
+    .unwrap();
+    app.sql(&format!(
+        "UPDATE origins SET at = {long_ago} WHERE subject = '{device_key}'"
+    ))
+    .await
+    .unwrap();
 
     let output = app.command(&["purge"]).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
-    assert!(stdout.contains("of 0 user records and 2 device records"), "{stdout}");
+    assert!(
+        stdout.contains("of 0 user records and 2 device records"),
+        "{stdout}"
+    );
 
     let history = app.ledger_of("u-recent").await;
-    assert!(history.iter().any(|e| e["ip"] == "127.0.0.1"), "recent users keep theirs");
+    assert!(
+        history.iter().any(|e| e["ip"] == "127.0.0.1"),
+        "recent users keep theirs"
+    );
     let events: Vec<&Value> = history.iter().filter(|e| e["kind"] == "event").collect();
     assert_eq!(events.len(), 2);
-    assert!(events.iter().all(|e| e["ip"].is_null() && e["user_agent"].is_null()), "UI events carry no IP");
+    assert!(
+        events
+            .iter()
+            .all(|e| e["ip"].is_null() && e["user_agent"].is_null()),
+        "UI events carry no IP"
+    );
     let verified = app.command(&["verify"]).await;
     let stdout = String::from_utf8_lossy(&verified.stdout);
     assert!(verified.status.success(), "{stdout}");
-    assert!(stdout.contains(&format!("ok      {device_key}: 2 records")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("ok      {device_key}: 2 records")),
+        "{stdout}"
+    );
 }
 
 both_databases!(
@@ -237,14 +302,23 @@ async fn the_server_refuses_to_start_without_its_secrets_and_says_why() {
             .await
             .unwrap();
         assert!(!output.status.success());
-        assert!(String::from_utf8_lossy(&output.stderr).contains(expected), "{unset}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(expected),
+            "{unset}"
+        );
     }
 }
 
 #[tokio::test]
 async fn demo_mode_refuses_to_start_with_a_real_token_secret() {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
-        .args(["--demo", "--bind", "127.0.0.1:0", "--database", "sqlite::memory:"])
+        .args([
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--database",
+            "sqlite::memory:",
+        ])
         .env("CONSENT_JWT_SECRET", USER_SECRET)
         .env_remove("CONSENT_SERVER_SECRET")
         .output()
@@ -252,5 +326,8 @@ async fn demo_mode_refuses_to_start_with_a_real_token_secret() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--demo hands out user tokens to anyone"), "{stderr}");
+    assert!(
+        stderr.contains("--demo hands out user tokens to anyone"),
+        "{stderr}"
+    );
 }

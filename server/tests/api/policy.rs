@@ -136,10 +136,14 @@ async fn continued_use_from_the_seventh_day_counts_as_acceptance_once(app: TestA
     for (days, deemed) in [(6, false), (7, true), (8, true)] {
         let app = app.another().await;
         let token = user_token("u-deemed");
-        let answered = app.put_consents(&token, json!({ "promotion": false })).await;
+        let answered = app
+            .put_consents(&token, json!({ "promotion": false }))
+            .await;
         assert_eq!(answered.status(), 200);
         let first = app;
-        let app = first.with_edition_published_days_ago("2026-10b", days).await;
+        let app = first
+            .with_edition_published_days_ago("2026-10b", days)
+            .await;
         // Eight visits at the same moment.
         let visits: Vec<_> = (0..8)
             .map(|_| tokio::spawn(app.get("/v1/consents").bearer_auth(&token).send()))
@@ -158,7 +162,11 @@ async fn continued_use_from_the_seventh_day_counts_as_acceptance_once(app: TestA
             .collect();
         if deemed {
             assert_eq!(state["accepted"]["method"], "deemed_by_continued_use");
-            assert_eq!(acceptances.len(), 1, "day {days}: once, though 9 visits came");
+            assert_eq!(
+                acceptances.len(),
+                1,
+                "day {days}: once, though 9 visits came"
+            );
         } else {
             assert_eq!(state["accepted"]["edition"], "2026-11");
             assert!(acceptances.is_empty(), "day {days}");
@@ -170,11 +178,19 @@ async fn continued_use_from_the_seventh_day_counts_as_acceptance_once(app: TestA
 /// never replaces the acceptance of a newer one.
 async fn an_older_edition_accepted_late_does_not_replace_a_newer_one(app: TestApp) {
     let token = user_token("u-late");
-    let today = consent_core::Timestamp(chrono_free_now()).kazakhstan_date().to_string();
+    let today = consent_core::Timestamp(chrono_free_now())
+        .kazakhstan_date()
+        .to_string();
     assert_eq!(publish(&app, "2026-12", &today).await.status(), 201);
     let accept = |edition: &str| json!({ "events": [{ "id": uuid::Uuid::new_v4().to_string(), "kind": "policy_accepted_by_button", "at": "2026-12-02T10:00:00.000Z", "edition": edition }] });
-    assert_eq!(app.post_events(&token, &accept("2026-12")).await.status(), 200);
-    assert_eq!(app.post_events(&token, &accept("2026-11")).await.status(), 200);
+    assert_eq!(
+        app.post_events(&token, &accept("2026-12")).await.status(),
+        200
+    );
+    assert_eq!(
+        app.post_events(&token, &accept("2026-11")).await.status(),
+        200
+    );
     let state = app.consents(&token).await;
     assert_eq!(state["accepted"]["edition"], "2026-12");
     assert_eq!(state["current_accepted"], true);
@@ -186,7 +202,10 @@ async fn an_edition_cannot_be_published_on_a_past_date(app: TestApp) {
         .add_days(-1)
         .to_string();
     let refused = error_of(publish(&app, "2026-10z", &yesterday).await, 422).await;
-    assert!(refused["message"].as_str().unwrap().contains("past date"), "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("past date"),
+        "{refused}"
+    );
     let policy: Value = app.public_json("/v1/policy?lang=kk").await;
     assert_eq!(policy["version"], "2026-11");
 }

@@ -27,16 +27,33 @@ fn count(ledger: &[Value], kind: &str) -> usize {
 async fn a_repeated_write_is_answered_as_the_first_and_stored_once(app: TestApp) {
     let token = user_token("u-retry");
     let key = uuid::Uuid::new_v4().to_string();
-    let first: Value = put_with_key(&app, &token, &key, &choices_body(true)).await.json().await.unwrap();
+    let first: Value = put_with_key(&app, &token, &key, &choices_body(true))
+        .await
+        .json()
+        .await
+        .unwrap();
     let again = put_with_key(&app, &token, &key, &choices_body(true)).await;
     assert_eq!(again.status(), 200);
     let again: Value = again.json().await.unwrap();
-    assert_eq!(again["receipt"]["receipt_id"], first["receipt"]["receipt_id"], "the first answer");
-    assert_eq!(count(&app.ledger_of("u-retry").await, "choices"), 1, "stored once");
+    assert_eq!(
+        again["receipt"]["receipt_id"], first["receipt"]["receipt_id"],
+        "the first answer"
+    );
+    assert_eq!(
+        count(&app.ledger_of("u-retry").await, "choices"),
+        1,
+        "stored once"
+    );
 
     let other = put_with_key(&app, &token, &key, &choices_body(false)).await;
-    assert_eq!(error_of(other, 422).await["error"], "idempotency_key_reused");
-    assert!(granted(&app.consents(&token).await, "surveys"), "the different body stored nothing");
+    assert_eq!(
+        error_of(other, 422).await["error"],
+        "idempotency_key_reused"
+    );
+    assert!(
+        granted(&app.consents(&token).await, "surveys"),
+        "the different body stored nothing"
+    );
 
     // Keys are per subject: another user's write with the same key is their own.
     let stranger = put_with_key(&app, &user_token("u-stranger"), &key, &choices_body(false)).await;
@@ -97,8 +114,16 @@ async fn simultaneous_appends_to_one_chain_keep_it_valid(app: TestApp) {
         .map(|i| {
             let body = choices_body(i % 2 == 0);
             let batch = json!({ "events": [event("banner_shown")] });
-            let put = app.put("/v1/consents").bearer_auth(&token).json(&body).send();
-            let post = app.post("/v1/events").bearer_auth(&token).json(&batch).send();
+            let put = app
+                .put("/v1/consents")
+                .bearer_auth(&token)
+                .json(&body)
+                .send();
+            let post = app
+                .post("/v1/events")
+                .bearer_auth(&token)
+                .json(&batch)
+                .send();
             (tokio::spawn(put), tokio::spawn(post))
         })
         .collect();
@@ -113,33 +138,66 @@ async fn simultaneous_appends_to_one_chain_keep_it_valid(app: TestApp) {
         )
         .await;
     assert_eq!(report["intact"], true, "{report}");
-    assert_eq!(report["records"], 24 + 24 + 1, "24 choices, 24 events, 1 acceptance");
+    assert_eq!(
+        report["records"],
+        24 + 24 + 1,
+        "24 choices, 24 events, 1 acceptance"
+    );
 }
 
 /// A new visitor gets a device id and its proof from the server.
 async fn a_new_device_is_issued_with_a_proof_that_later_requests_carry(app: TestApp) {
     let response = app.get("/v1/consents").send().await.unwrap();
     assert_eq!(response.status(), 200);
-    let id = response.headers()["x-consent-device"].to_str().unwrap().to_owned();
-    let proof = response.headers()["x-consent-device-proof"].to_str().unwrap().to_owned();
+    let id = response.headers()["x-consent-device"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let proof = response.headers()["x-consent-device-proof"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let state: Value = response.json().await.unwrap();
     assert_eq!(state["answered"], false);
     let device = Device { id, proof };
-    let saved = app.put("/v1/consents").device(&device).json(&choices_body(true)).send().await.unwrap();
+    let saved = app
+        .put("/v1/consents")
+        .device(&device)
+        .json(&choices_body(true))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(saved.status(), 200);
-    let read: Value = app.get("/v1/consents").device(&device).send().await.unwrap().json().await.unwrap();
+    let read: Value = app
+        .get("/v1/consents")
+        .device(&device)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(granted(&read, "surveys"));
 }
 
 /// Someone reads another browser's device id (it sits in localStorage) and sends it.
 async fn a_device_id_without_its_proof_is_refused_and_never_linked(app: TestApp) {
     let victim = new_device();
-    let answered = app.put("/v1/consents").device(&victim).json(&choices_body(true)).send().await.unwrap();
+    let answered = app
+        .put("/v1/consents")
+        .device(&victim)
+        .json(&choices_body(true))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answered.status(), 200);
 
     let attacker = user_token("u-attacker");
     for proof in [None, Some("00".repeat(32)), Some(new_device().proof)] {
-        let mut request = app.get("/v1/consents").bearer_auth(&attacker).header("X-Consent-Device", &victim.id);
+        let mut request = app
+            .get("/v1/consents")
+            .bearer_auth(&attacker)
+            .header("X-Consent-Device", &victim.id);
         if let Some(proof) = &proof {
             request = request.header("X-Consent-Device-Proof", proof);
         }
@@ -147,13 +205,31 @@ async fn a_device_id_without_its_proof_is_refused_and_never_linked(app: TestApp)
         assert_eq!(refused["error"], "device_not_proven");
     }
     let export: Value = app.get_json("/v1/me/export", &attacker).await;
-    assert!(!export.to_string().contains(&victim.id), "the attacker sees nothing of the device");
-    assert!(!granted(&app.consents(&attacker).await, "surveys"), "nothing carried over");
+    assert!(
+        !export.to_string().contains(&victim.id),
+        "the attacker sees nothing of the device"
+    );
+    assert!(
+        !granted(&app.consents(&attacker).await, "surveys"),
+        "nothing carried over"
+    );
 
     // The owner signs in from their browser: the device is theirs, once.
     let owner = user_token("u-owner");
-    let linked: Value = app.get("/v1/consents").bearer_auth(&owner).device(&victim).send().await.unwrap().json().await.unwrap();
-    assert!(granted(&linked, "surveys"), "the owner's device choices carried over");
+    let linked: Value = app
+        .get("/v1/consents")
+        .bearer_auth(&owner)
+        .device(&victim)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        granted(&linked, "surveys"),
+        "the owner's device choices carried over"
+    );
     let export: Value = app.get_json("/v1/me/export", &owner).await;
     assert!(export.to_string().contains(&victim.id));
 }
@@ -162,39 +238,109 @@ async fn a_device_id_without_its_proof_is_refused_and_never_linked(app: TestApp)
 /// merged into a second one.
 async fn a_device_linked_to_one_account_is_not_merged_into_another(app: TestApp) {
     let device = new_device();
-    let saved = app.put("/v1/consents").device(&device).json(&choices_body(true)).send().await.unwrap();
+    let saved = app
+        .put("/v1/consents")
+        .device(&device)
+        .json(&choices_body(true))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(saved.status(), 200);
     let first = user_token("u-first");
-    let _ = app.get("/v1/consents").bearer_auth(&first).device(&device).send().await.unwrap();
+    let _ = app
+        .get("/v1/consents")
+        .bearer_auth(&first)
+        .device(&device)
+        .send()
+        .await
+        .unwrap();
     let second = user_token("u-second");
-    let state: Value = app.get("/v1/consents").bearer_auth(&second).device(&device).send().await.unwrap().json().await.unwrap();
-    assert!(!granted(&state, "surveys"), "no choices carried into the second account");
+    let state: Value = app
+        .get("/v1/consents")
+        .bearer_auth(&second)
+        .device(&device)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !granted(&state, "surveys"),
+        "no choices carried into the second account"
+    );
     let export: Value = app.get_json("/v1/me/export", &second).await;
-    assert!(!export.to_string().contains(&device.id), "its history is not shown to the second account");
+    assert!(
+        !export.to_string().contains(&device.id),
+        "its history is not shown to the second account"
+    );
 }
 
 /// Choices made on a device before the account's own later ones never override them.
 async fn device_choices_never_override_the_accounts_later_choices(app: TestApp) {
     let device = new_device();
     let on_device = json!({ "policy_version": "2026-11", "lang": "kk", "choices": { "surveys": true, "research": true } });
-    let saved = app.put("/v1/consents").device(&device).json(&on_device).send().await.unwrap();
+    let saved = app
+        .put("/v1/consents")
+        .device(&device)
+        .json(&on_device)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(saved.status(), 200);
     let token = user_token("u-later");
     // Later, on another device already signed in, the account refuses surveys.
-    assert_eq!(app.put_consents(&token, json!({ "surveys": false })).await.status(), 200);
-    let state: Value = app.get("/v1/consents").bearer_auth(&token).device(&device).send().await.unwrap().json().await.unwrap();
-    assert!(!granted(&state, "surveys"), "the account's later refusal stands");
-    assert!(granted(&state, "research"), "what the account never chose carries over");
+    assert_eq!(
+        app.put_consents(&token, json!({ "surveys": false }))
+            .await
+            .status(),
+        200
+    );
+    let state: Value = app
+        .get("/v1/consents")
+        .bearer_auth(&token)
+        .device(&device)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !granted(&state, "surveys"),
+        "the account's later refusal stands"
+    );
+    assert!(
+        granted(&state, "research"),
+        "what the account never chose carries over"
+    );
 }
 
 /// Event ids are the subject's own, and the same UUID written in capitals is the same id.
 async fn events_are_deduplicated_per_subject_with_normalised_ids(app: TestApp) {
     let id = uuid::Uuid::new_v4().to_string();
     let with_id = |id: &str| json!({ "events": [{ "id": id, "kind": "banner_shown", "at": "2026-11-25T10:00:00.000Z" }] });
-    let stored = |response: reqwest::Response| async move { response.json::<Value>().await.unwrap()["stored"].clone() };
-    assert_eq!(stored(app.post_events(&user_token("u-a"), &with_id(&id)).await).await, 1);
-    assert_eq!(stored(app.post_events(&user_token("u-b"), &with_id(&id)).await).await, 1, "another subject's id suppresses nothing");
-    assert_eq!(stored(app.post_events(&user_token("u-a"), &with_id(&id.to_uppercase())).await).await, 0, "a replay in capitals");
+    let stored = |response: reqwest::Response| async move {
+        response.json::<Value>().await.unwrap()["stored"].clone()
+    };
+    assert_eq!(
+        stored(app.post_events(&user_token("u-a"), &with_id(&id)).await).await,
+        1
+    );
+    assert_eq!(
+        stored(app.post_events(&user_token("u-b"), &with_id(&id)).await).await,
+        1,
+        "another subject's id suppresses nothing"
+    );
+    assert_eq!(
+        stored(
+            app.post_events(&user_token("u-a"), &with_id(&id.to_uppercase()))
+                .await
+        )
+        .await,
+        0,
+        "a replay in capitals"
+    );
 }
 
 both_databases!(
