@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# What a visitor downloads, from dist/: the loader, the wasm, its JS glue and the CSS, raw and
-# brotli (quality 11, as a CDN would serve them).
+# What a visitor downloads, from dist/ after scripts/build-widget.sh, raw and brotli (quality 11,
+# as served): the loader, which paints the banner by itself (prerendered markup and CSS inside),
+# and the widget it loads behind it (the wasm and its glue; a returning visitor loads neither).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../dist"
-total_raw=0; total_br=0
-printf '%-24s %10s %10s\n' "file" "raw" "brotli"
-for file in consent.js consent-widget_bg.wasm consent-widget.js consent.css; do
-  raw=$(wc -c < "$file"); br=$(brotli -c -q 11 "$file" | wc -c)
-  total_raw=$((total_raw + raw)); total_br=$((total_br + br))
-  printf '%-24s %10d %10d\n' "$file" "$raw" "$br"
-done
-printf '%-24s %10d %10d   (%d KB brotli)\n' "total" "$total_raw" "$total_br" "$(( (total_br + 1023) / 1024 ))"
+glue=$(ls consent-widget-*.js | grep -v '_bg' | head -1)
+wasm=${glue%.js}_bg.wasm
+row() { printf '%-44s %10d %10d\n' "$1" "$(wc -c < "$2")" "$(brotli -c -q 11 "$2" | wc -c)"; }
+printf '%-44s %10s %10s\n' "file" "raw" "brotli"
+row "consent.js (loader + banner + CSS)" consent.js
+row "$glue (glue)" "$glue"
+row "$wasm" "$wasm"
+widget=$(( $(brotli -c -q 11 "$glue" | wc -c) + $(brotli -c -q 11 "$wasm" | wc -c) ))
+first=$(brotli -c -q 11 consent.js | wc -c)
+printf 'before the banner is visible: %d B brotli; the widget behind it: %d B brotli (%d KB)\n' \
+  "$first" "$widget" "$(( (widget + 1023) / 1024 ))"

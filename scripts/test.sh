@@ -24,8 +24,8 @@ fi
 step "cargo test --workspace (shared crate; server against SQLite and PostgreSQL; the widget compiles natively, its tests run in wasm below)"
 cargo test --workspace
 
-step "release build of the widget (trunk build --release --offline)"
-trunk build --release --offline
+step "release build of the widget (scripts/build-widget.sh: trunk, the prerendered banner, brotli and gzip)"
+"$root/scripts/build-widget.sh"
 "$root/scripts/size.sh"
 
 step "widget tests in headless Chromium (wasm-bindgen-test)"

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::api;
-use crate::banner::Banner;
+use crate::banner::{Banner, BannerAction, SettingsButtonView};
 use crate::choices::ChoicesDialog;
 use crate::config::WidgetConfig;
 use crate::embed::{self, Command, HostState};
@@ -59,6 +59,8 @@ pub struct Model {
     pub banner_forced: bool,
     /// Full screen in the app's webview: no banner, the choices are the page.
     pub in_app: bool,
+    /// A click on the prerendered banner, to carry out once the user's state has loaded.
+    pub queued: Option<BannerAction>,
 }
 
 pub enum Action {
@@ -68,6 +70,7 @@ pub enum Action {
     Open(View),
     Close,
     Toggle(PurposeId, bool),
+    Queue(Option<BannerAction>),
     /// The user saved: the choices apply now and go to the server through the outbox.
     Chosen(ConsentUpdate),
     Delivered {
@@ -102,6 +105,7 @@ impl Reducible for Model {
                 next.notice = None;
             }
             Action::Close => next.view = View::None,
+            Action::Queue(action) => next.queued = action,
             Action::Toggle(purpose, on) => {
                 next.draft.insert(purpose, on);
                 // "Saved" spoke of the switches as they were.
@@ -189,7 +193,8 @@ impl Model {
     }
 
     pub fn banner_visible(&self) -> bool {
-        self.loaded && !self.in_app && (self.banner_forced || !self.answered())
+        let answering = self.queued.is_some_and(BannerAction::answers);
+        self.loaded && !self.in_app && !answering && (self.banner_forced || !self.answered())
     }
 
     /// An edition newer than the one the user accepted is in force (1.5–1.6).
@@ -249,6 +254,11 @@ impl Widget {
             Command::OpenPolicy(anchor) => self.open(View::Policy { anchor }),
             Command::SetLanguage(lang) => self.set_lang(lang),
             Command::Close => self.model.dispatch(Action::Close),
+            // Until the state has loaded an answer has no edition to answer.
+            Command::Act(action) if !self.model.loaded => {
+                self.model.dispatch(Action::Queue(Some(action)))
+            }
+            Command::Act(action) => self.act(action),
         }
     }
 
@@ -363,6 +373,7 @@ pub fn App(props: &AppProps) -> Html {
         pending: outbox::pending_update(),
         banner_forced: false,
         in_app: config.in_app,
+        queued: None,
         view: if config.in_app {
             View::Choices
         } else {
@@ -393,6 +404,20 @@ pub fn App(props: &AppProps) -> Html {
             });
             embed::on_command(move |command| widget.run(command));
             wasm_bindgen_futures::spawn_local(load(model, config));
+        });
+    }
+    {
+        // Once the state has loaded the widget shows what it must: the loader's prerendered
+        // banner goes in the same frame, and a click made on it is carried out now.
+        let widget = widget.clone();
+        use_effect_with(model.loaded, move |loaded| {
+            if *loaded {
+                embed::notify("ready_view", &embed::Empty {});
+                if let Some(action) = widget.model.queued {
+                    widget.model.dispatch(Action::Queue(None));
+                    widget.act(action);
+                }
+            }
         });
     }
     {
@@ -483,7 +508,6 @@ fn NoticeLine() -> Html {
     html! { <div class={class} role="status" aria-live="polite">{ text }</div> }
 }
 
-/// Always there once answered: reopens the choices (consent must be as easy to change as to give).
 #[function_component]
 fn SettingsButton() -> Html {
     let widget = use_context::<Widget>().expect("inside the widget");
@@ -491,7 +515,7 @@ fn SettingsButton() -> Html {
     if widget.model.banner_visible() {
         return html! {};
     }
-    let t = texts(widget.lang());
+    let lang = widget.lang();
     let onclick = Callback::from(move |_| widget.open(View::Choices));
-    html! { <button type="button" class="dc-fab" {onclick}>{ t.settings }</button> }
+    html! { <SettingsButtonView {lang} {onclick} /> }
 }

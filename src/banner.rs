@@ -1,5 +1,10 @@
 //! The first-visit banner: what is processed and why, a link to the policy, and three equally
 //! prominent answers. It overlays the page (fixed), so the page does not move.
+//!
+//! [`BannerView`] is pure markup from its props: the build renders it to HTML for every language
+//! (`src/bin/prerender.rs`), which the loader shows before any wasm has arrived. Each button
+//! says what it does in `data-action`, so the loader can take a click on the prerendered banner
+//! and hand it to the widget once it runs.
 
 use consent_core::Lang;
 use yew::prelude::*;
@@ -7,36 +12,142 @@ use yew::prelude::*;
 use crate::app::{View, Widget};
 use crate::i18n::texts;
 
+/// What a banner button asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BannerAction {
+    AcceptAll,
+    RefuseOptional,
+    Choose,
+    ReadPolicy,
+    Language(Lang),
+}
+
+impl BannerAction {
+    /// The name in `data-action`, which the loader reads.
+    pub fn name(self) -> String {
+        match self {
+            BannerAction::AcceptAll => "accept_all".into(),
+            BannerAction::RefuseOptional => "refuse_optional".into(),
+            BannerAction::Choose => "choose".into(),
+            BannerAction::ReadPolicy => "policy".into(),
+            BannerAction::Language(lang) => format!("lang:{}", lang.code()),
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<BannerAction> {
+        Some(match name {
+            "accept_all" => BannerAction::AcceptAll,
+            "refuse_optional" => BannerAction::RefuseOptional,
+            "choose" => BannerAction::Choose,
+            "policy" => BannerAction::ReadPolicy,
+            other => BannerAction::Language(Lang::parse(other.strip_prefix("lang:")?).ok()?),
+        })
+    }
+
+    /// An answer: the banner closes the moment it is given.
+    pub fn answers(self) -> bool {
+        matches!(self, BannerAction::AcceptAll | BannerAction::RefuseOptional)
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct BannerViewProps {
+    pub lang: Lang,
+    pub gpc: bool,
+    pub title_id: AttrValue,
+    pub langs_label_id: AttrValue,
+    pub on_action: Callback<BannerAction>,
+}
+
+#[function_component]
+pub fn BannerView(props: &BannerViewProps) -> Html {
+    let t = texts(props.lang);
+    let button = |action: BannerAction, class: &'static str, label: &'static str| {
+        let on_action = props.on_action.clone();
+        let onclick = Callback::from(move |_: MouseEvent| on_action.emit(action));
+        html! { <button type="button" {class} data-action={action.name()} {onclick}>{ label }</button> }
+    };
+    let on_language = props.on_action.reform(BannerAction::Language);
+    html! {
+        <section class="dc-banner" role="region" aria-labelledby={props.title_id.clone()}>
+            <div class="dc-banner-text">
+                <h2 id={props.title_id.clone()} class="dc-banner-title">{ t.banner_title }</h2>
+                <p>
+                    { t.banner_body }{ " " }
+                    { button(BannerAction::ReadPolicy, "dc-link", t.read_policy) }
+                </p>
+                if props.gpc { <p class="dc-gpc">{ t.gpc_honoured }</p> }
+                <LanguageButtons current={props.lang} label_id={props.langs_label_id.clone()} on_pick={on_language} />
+            </div>
+            <div class="dc-actions">
+                { button(BannerAction::AcceptAll, "dc-button", t.accept_all) }
+                { button(BannerAction::RefuseOptional, "dc-button", t.refuse_optional) }
+                { button(BannerAction::Choose, "dc-button", t.choose) }
+            </div>
+        </section>
+    }
+}
+
+/// The live banner: the view, acting through the widget.
 #[function_component]
 pub fn Banner() -> Html {
     let widget = use_context::<Widget>().expect("inside the widget");
-    let t = texts(widget.lang());
-    let title_id = use_memo((), |_| crate::dialog::unique_id("banner"));
-    let on = |f: fn(&Widget)| {
+    let ids = use_memo((), |_| {
+        (
+            crate::dialog::unique_id("banner"),
+            crate::dialog::unique_id("lang"),
+        )
+    });
+    let on_action = {
         let widget = widget.clone();
-        Callback::from(move |_: MouseEvent| f(&widget))
-    };
-    let open_policy = {
-        let widget = widget.clone();
-        Callback::from(move |_: MouseEvent| widget.open(View::Policy { anchor: None }))
+        Callback::from(move |action| widget.act(action))
     };
     html! {
-        <section class="dc-banner" role="region" aria-labelledby={(*title_id).clone()}>
-            <div class="dc-banner-text">
-                <h2 id={(*title_id).clone()} class="dc-banner-title">{ t.banner_title }</h2>
-                <p>
-                    { t.banner_body }{ " " }
-                    <button type="button" class="dc-link" onclick={open_policy}>{ t.read_policy }</button>
-                </p>
-                if widget.model.gpc { <p class="dc-gpc">{ t.gpc_honoured }</p> }
-                <LanguageSwitcher />
-            </div>
-            <div class="dc-actions">
-                <button type="button" class="dc-button" onclick={on(Widget::accept_all)}>{ t.accept_all }</button>
-                <button type="button" class="dc-button" onclick={on(Widget::refuse_optional)}>{ t.refuse_optional }</button>
-                <button type="button" class="dc-button" onclick={on(|w| w.open(View::Choices))}>{ t.choose }</button>
-            </div>
-        </section>
+        <BannerView lang={widget.lang()} gpc={widget.model.gpc} title_id={ids.0.clone()}
+            langs_label_id={ids.1.clone()} {on_action} />
+    }
+}
+
+impl Widget {
+    /// A banner answer, from the live banner or from a click on the prerendered one that the
+    /// loader kept until the widget ran.
+    pub fn act(&self, action: BannerAction) {
+        match action {
+            BannerAction::AcceptAll => self.accept_all(),
+            BannerAction::RefuseOptional => self.refuse_optional(),
+            BannerAction::Choose => self.open(View::Choices),
+            BannerAction::ReadPolicy => self.open(View::Policy { anchor: None }),
+            BannerAction::Language(lang) => self.set_lang(lang),
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LanguageButtonsProps {
+    pub current: Lang,
+    pub label_id: AttrValue,
+    pub on_pick: Callback<Lang>,
+}
+
+/// Kazakh, Russian, English, each named in itself.
+#[function_component]
+pub fn LanguageButtons(props: &LanguageButtonsProps) -> Html {
+    let t = texts(props.current);
+    html! {
+        <div class="dc-langs" role="group" aria-labelledby={props.label_id.clone()}>
+            <span id={props.label_id.clone()} class="dc-visually-hidden">{ t.language }</span>
+            { for Lang::ALL.into_iter().map(|lang| {
+                let on_pick = props.on_pick.clone();
+                let onclick = Callback::from(move |_| on_pick.emit(lang));
+                let action = BannerAction::Language(lang).name();
+                html! {
+                    <button type="button" class="dc-lang" lang={lang.code()} data-action={action}
+                        aria-pressed={(props.current == lang).to_string()} {onclick}>
+                        { lang.endonym() }
+                    </button>
+                }
+            }) }
+        </div>
     }
 }
 
@@ -44,21 +155,23 @@ pub fn Banner() -> Html {
 #[function_component]
 pub fn LanguageSwitcher() -> Html {
     let widget = use_context::<Widget>().expect("inside the widget");
-    let t = texts(widget.lang());
     let label_id = use_memo((), |_| crate::dialog::unique_id("lang"));
-    html! {
-        <div class="dc-langs" role="group" aria-labelledby={(*label_id).clone()}>
-            <span id={(*label_id).clone()} class="dc-visually-hidden">{ t.language }</span>
-            { for Lang::ALL.into_iter().map(|lang| {
-                let widget = widget.clone();
-                let current = widget.lang() == lang;
-                let onclick = Callback::from(move |_| widget.set_lang(lang));
-                html! {
-                    <button type="button" class="dc-lang" lang={lang.code()} aria-pressed={current.to_string()} {onclick}>
-                        { lang.endonym() }
-                    </button>
-                }
-            }) }
-        </div>
-    }
+    let current = widget.lang();
+    let on_pick = Callback::from(move |lang| widget.set_lang(lang));
+    html! { <LanguageButtons {current} label_id={(*label_id).clone()} {on_pick} /> }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SettingsButtonViewProps {
+    pub lang: Lang,
+    pub onclick: Callback<MouseEvent>,
+}
+
+/// Always there once answered: reopens the choices (consent must be as easy to change as to
+/// give). Prerendered too, for returning visitors whose page loads no wasm.
+#[function_component]
+pub fn SettingsButtonView(props: &SettingsButtonViewProps) -> Html {
+    let label = texts(props.lang).settings;
+    let action = BannerAction::Choose.name();
+    html! { <button type="button" class="dc-fab" data-action={action} onclick={props.onclick.clone()}>{ label }</button> }
 }

@@ -20,6 +20,8 @@ pub enum Command {
     OpenPolicy(Option<String>),
     SetLanguage(Lang),
     Close,
+    /// A click on the prerendered banner or settings button, made before the widget ran.
+    Act(crate::banner::BannerAction),
 }
 
 thread_local! {
@@ -153,6 +155,10 @@ pub fn command(name: &str, arg: JsValue) -> Result<(), JsValue> {
             Command::OpenPolicy(text.map(|clause| consent_core::policy::anchor_for(&clause)))
         }
         "close" => Command::Close,
+        "act" => Command::Act(
+            crate::banner::BannerAction::parse(&text.unwrap_or_default())
+                .ok_or_else(|| JsValue::from_str("DosmartConsent: unknown action"))?,
+        ),
         "setLanguage" => Command::SetLanguage(
             Lang::parse(&text.unwrap_or_default())
                 .map_err(|e| JsValue::from_str(&e.to_string()))?,

@@ -4,7 +4,7 @@
 
 mod api;
 pub mod app;
-mod banner;
+pub mod banner;
 mod choices;
 pub mod config;
 mod dialog;

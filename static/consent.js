@@ -7,6 +7,12 @@
  * leak out), sets Google Consent Mode defaults at once, runs gated scripts and iframes only once
  * their purposes are granted, answers window.DosmartConsent, fires `dosmart:consent` on window,
  * and in the app's webview (data-mode="app") talks to the native side. Docs: docs/embedding.md.
+ *
+ * It costs the page as little as it can: the build (scripts/build-widget.sh) puts the banner,
+ * prerendered from the widget's own components in kk, ru and en, and the CSS into this file, so
+ * the banner is painted without any other request; the wasm loads behind it. A returning visitor
+ * whose answer is known and fresh gets their gated scripts and Consent Mode update from the state
+ * kept in localStorage, and no wasm at all until something needs it.
  */
 (function () {
   'use strict';
@@ -30,11 +36,23 @@
   };
   signal('default', DEFAULTS);
 
+  // Filled in by the build: {glue, wasm, styles, banner, banner_gpc, settings}; null when
+  // served straight from static/ (development), which loads the widget as it is.
+  var BUILD = /*@dosmart-build@*/null;
+  var KEYS = { state: 'dosmart-consent:state', lang: 'dosmart-consent:lang', outbox: 'dosmart-consent:outbox' };
+  /** A kept answer older than this is checked by the widget against the server. */
+  var FRESH_MS = 24 * 3600 * 1000;
+
   var current = null;
   var lastSignalled = JSON.stringify(DEFAULTS);
   var subscribers = [];
   var widget = null;
+  var loading = null;
   var waiting = [];
+  var shadow = null;
+  var root = null;
+  var prerendered = null;
+  var token = config.token || '';
 
   var api = {
     version: '1',
@@ -44,7 +62,7 @@
     openPolicy: function (clause) { command('openPolicy', clause); },
     close: function () { command('close'); },
     setLanguage: function (lang) { command('setLanguage', lang); },
-    setToken: function (token) { command('setToken', token); },
+    setToken: function (fresh) { token = fresh || ''; command('setToken', fresh); },
     getState: function () { return current && JSON.parse(JSON.stringify(current)); },
     onChange: function (callback) {
       subscribers.push(callback);
@@ -70,9 +88,10 @@
     if (call && typeof api[call[0]] === 'function') api[call[0]].apply(api, [].slice.call(call, 1));
   }
 
+  /** Everything the page or the user asks of the widget: it loads the widget if need be. */
   function command(name, arg) {
     if (widget) widget.consentCommand(name, arg === undefined ? null : arg);
-    else waiting.push([name, arg]);
+    else { waiting.push([name, arg]); loadWidget(); }
   }
 
   function fromFragment() {
@@ -183,7 +202,9 @@
       return;
     }
     if (kind === 'token_expired') { askForToken(); return; }
+    if (kind === 'ready_view') { removePrerendered(); return; }
     if (kind !== 'change') return;
+    if (payload.answered) keep(KEYS.state, JSON.stringify({ state: payload, at: Date.now(), token: fingerprint(token) }));
     current = payload;
     var signals = JSON.stringify(payload.consent_mode);
     if (payload.answered && signals !== lastSignalled) {
@@ -211,22 +232,104 @@
       .catch(function (e) { console.error('dosmart consent: refreshToken failed', e); });
   }
 
-  function mount() {
-    var host = document.createElement('div');
-    host.id = 'dosmart-consent-host';
-    // Takes no room: the widget inside is fixed-position, so the page never shifts.
-    host.setAttribute('style', 'all: initial; position: static; display: contents;');
-    var shadow = host.attachShadow({ mode: 'open' });
-    var style = document.createElement('link');
-    style.rel = 'stylesheet';
-    style.href = base + 'consent.css';
-    var root = document.createElement('div');
-    shadow.append(style, root);
-    document.body.appendChild(host);
-    window.__dosmartConsentEmbed = true;
-    import(base + 'consent-widget.js')
+  function stored(key) { try { return localStorage.getItem(key); } catch (e) { return null; } }
+  function keep(key, value) { try { localStorage.setItem(key, value); } catch (e) { /* private mode: forgets sooner */ } }
+
+  /** Tells one account's token from another's without keeping the token. */
+  function fingerprint(text) {
+    var h = 5381;
+    for (var i = 0; i < text.length; i++) h = ((h << 5) + h + text.charCodeAt(i)) | 0;
+    return text ? String(h >>> 0) : '';
+  }
+
+  /** As the widget chooses: the page's, then the user's own, then the browser's, then Kazakh. */
+  function language() {
+    var known = ['kk', 'ru', 'en'];
+    if (known.indexOf(config.lang) >= 0) return config.lang;
+    if (known.indexOf(stored(KEYS.lang)) >= 0) return stored(KEYS.lang);
+    var tags = navigator.languages || [navigator.language || ''];
+    for (var i = 0; i < tags.length; i++) {
+      var primary = String(tags[i]).split(/[-_]/)[0].toLowerCase();
+      if (known.indexOf(primary) >= 0) return primary;
+    }
+    return 'kk';
+  }
+
+  /** The answer this browser gave, if it can stand in for the widget: fresh, fully delivered, same account. */
+  function rememberedAnswer() {
+    if (!BUILD || inApp) return null;
+    var saved = null;
+    try { saved = JSON.parse(stored(KEYS.state) || 'null'); } catch (e) { return null; }
+    if (!saved || !saved.state || !saved.state.answered) return null;
+    if (!(Date.now() - saved.at < FRESH_MS)) return null;
+    if (stored(KEYS.outbox) !== null) return null; // something waits to be sent: the widget sends it
+    if (saved.token !== fingerprint(token)) return null;
+    return saved.state;
+  }
+
+  /** Paints the build's markup (banner or settings button) until the widget takes over. */
+  function showPrerendered(kind) {
+    var lang = language();
+    var gpc = navigator.globalPrivacyControl === true;
+    var html = kind === 'settings' ? BUILD.settings[lang] : (gpc ? BUILD.banner_gpc : BUILD.banner)[lang];
+    removePrerendered();
+    prerendered = document.createElement('div');
+    prerendered.className = 'dc-root';
+    prerendered.lang = lang;
+    prerendered.setAttribute('data-prerendered', kind);
+    prerendered.innerHTML = html; // the build's own markup, never page or user input
+    prerendered.addEventListener('click', onPrerenderedClick);
+    shadow.insertBefore(prerendered, root);
+    prerendered.kind = kind;
+  }
+
+  function removePrerendered() {
+    if (prerendered) prerendered.remove();
+    prerendered = null;
+  }
+
+  /** A click before the widget runs is not lost: answers close the banner at once and are
+   *  carried out by the widget when it has loaded. */
+  function onPrerenderedClick(event) {
+    var button = event.target.closest('[data-action]');
+    if (!button) return;
+    var action = button.getAttribute('data-action');
+    if (action.indexOf('lang:') === 0) {
+      var chosen = action.slice(5);
+      keep(KEYS.lang, chosen);
+      if (config.lang) config.lang = chosen; // the user's own choice beats the page's from now on
+      showPrerendered(prerendered.kind);
+      prerendered.querySelector('[data-action="' + action + '"]').focus();
+      command('setLanguage', chosen); // the widget may already be running behind the banner
+      return;
+    }
+    if (action === 'accept_all' || action === 'refuse_optional') removePrerendered();
+    command('act', action);
+  }
+
+  /** A new edition is noticed without the wasm: one small, cacheable request. */
+  function checkEdition(known) {
+    fetch(String(config.api).replace(/\/$/, '') + '/v1/policy/current')
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (edition) { if (edition && edition.version !== known) loadWidget(); })
+      .catch(function () { /* offline: the kept answer stands */ });
+  }
+
+  /** Signed in with no answer kept here: has the user answered on another device? */
+  function answeredElsewhere() {
+    return fetch(String(config.api).replace(/\/$/, '') + '/v1/consents', { headers: { Authorization: 'Bearer ' + token } })
+      .then(function (r) { return r.ok ? r.json() : { answered: false }; })
+      .then(function (state) { return state.answered === true; })
+      .catch(function () { return false; });
+  }
+
+  function loadWidget() {
+    if (loading) return loading;
+    var glue = base + (BUILD ? BUILD.glue : 'consent-widget.js');
+    var wasm = base + (BUILD ? BUILD.wasm : 'consent-widget_bg.wasm');
+    loading = import(glue)
       .then(function (module) {
-        return module.default({ module_or_path: base + 'consent-widget_bg.wasm' }).then(function () {
+        return module.default({ module_or_path: wasm }).then(function () {
           module.mountConsentWidget(root, config, onEvent);
           widget = module;
           waiting.splice(0).forEach(function (c) { command(c[0], c[1]); });
@@ -234,6 +337,43 @@
         });
       })
       .catch(function (e) { console.error('dosmart consent could not start', e); });
+    return loading;
+  }
+
+  function mount() {
+    var host = document.createElement('div');
+    host.id = 'dosmart-consent-host';
+    // Takes no room: the widget inside is fixed-position, so the page never shifts.
+    host.setAttribute('style', 'all: initial; position: static; display: contents;');
+    shadow = host.attachShadow({ mode: 'open' });
+    var style;
+    if (BUILD) {
+      style = document.createElement('style');
+      style.textContent = BUILD.styles;
+    } else {
+      style = document.createElement('link');
+      style.rel = 'stylesheet';
+      style.href = base + 'consent.css';
+    }
+    root = document.createElement('div');
+    shadow.append(style, root);
+    document.body.appendChild(host);
+    window.__dosmartConsentEmbed = true;
+
+    var remembered = rememberedAnswer();
+    if (remembered) {
+      onEvent('change', Object.assign({}, remembered, { lang: language() }));
+      showPrerendered('settings');
+      checkEdition(remembered.edition);
+    } else if (BUILD && !inApp && token) {
+      answeredElsewhere().then(function (answered) {
+        if (!answered && !widget) showPrerendered('banner');
+        loadWidget();
+      });
+    } else {
+      if (BUILD && !inApp) showPrerendered('banner');
+      loadWidget();
+    }
   }
   if (document.body) mount();
   else document.addEventListener('DOMContentLoaded', mount);

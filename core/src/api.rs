@@ -42,6 +42,15 @@ pub struct PolicyResponse {
     pub edition: PolicyEdition,
 }
 
+/// Which edition is in force: what the loader asks to notice a new edition without the widget.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditionInForce {
+    pub version: EditionVersion,
+    pub published: CalendarDate,
+    pub deemed_accepted_from: CalendarDate,
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClauseLink {

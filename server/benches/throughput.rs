@@ -35,7 +35,7 @@ async fn main() {
         },
         allowed_origins: vec![],
         demo: false,
-        static_dir: None,
+        widget_dir: None,
         retention: Default::default(),
         checkpoint_every: None,
     })

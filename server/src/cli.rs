@@ -107,12 +107,17 @@ struct ServeArgs {
     /// An origin allowed to call the API from a browser (repeatable).
     #[arg(long = "allow-origin")]
     allow_origin: Vec<String>,
-    /// Seed a sample user and serve the widget and a demo page.
+    /// Seed a sample user, sign the demo storefront in, and send `/` to it.
     #[arg(long)]
     demo: bool,
-    /// Where the built widget is (trunk's output).
-    #[arg(long, default_value = "dist")]
-    static_dir: PathBuf,
+    /// The built widget (`scripts/build-widget.sh`), served with the API when the folder exists.
+    #[arg(
+        long,
+        alias = "static-dir",
+        env = "CONSENT_WIDGET_DIR",
+        default_value = "dist"
+    )]
+    widget_dir: PathBuf,
     #[command(flatten)]
     retention: RetentionArgs,
     /// Minutes between signed checkpoints of the ledger (0: only `consent-server checkpoint`).
@@ -213,7 +218,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         keys: keys(args.demo)?,
         allowed_origins: args.allow_origin,
         demo: args.demo,
-        static_dir: Some(args.static_dir),
+        widget_dir: args.widget_dir.is_dir().then_some(args.widget_dir),
         retention: args.retention.retention(),
         checkpoint_every: (args.checkpoint_minutes > 0)
             .then(|| std::time::Duration::from_secs(args.checkpoint_minutes * 60)),

@@ -1,13 +1,10 @@
-//! `--demo`: a sample user with data on file, a page that signs them in, and the widget.
+//! `--demo`: a sample user with data on file, and a page that signs them in.
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue};
 use axum::routing::get;
 use axum::Router;
 use consent_core::api::DataSource;
 use consent_core::DataCategoryId;
-use std::path::PathBuf;
-use tower_http::services::ServeDir;
 
 use crate::auth::{self, USER_AUDIENCE};
 use crate::json::Json;
@@ -65,34 +62,14 @@ pub async fn seed(app: &AppState) -> Result<(), StoreError> {
         .await
 }
 
-pub fn routes(static_dir: Option<PathBuf>) -> Router<AppState> {
-    let router = Router::new()
+pub fn routes() -> Router<AppState> {
+    Router::new()
         .route("/demo/token", get(demo_token))
         // The demo storefront, which embeds the widget with its one script tag.
         .route(
             "/",
             get(|| async { axum::response::Redirect::temporary("/shop.html") }),
-        );
-    match static_dir {
-        Some(dir) => {
-            router
-                .fallback_service(ServeDir::new(dir))
-                .layer(axum::middleware::map_response(
-                    |uri: axum::http::Uri, mut response: axum::response::Response| async move {
-                        // The in-app page runs only as the app's own top-level page, never framed by
-                        // another site (clickjacking).
-                        if uri.path() == "/app.html" {
-                            response.headers_mut().insert(
-                                header::CONTENT_SECURITY_POLICY,
-                                HeaderValue::from_static("frame-ancestors 'none'"),
-                            );
-                        }
-                        response
-                    },
-                ))
-        }
-        None => router,
-    }
+        )
 }
 
 #[derive(serde::Deserialize)]

@@ -14,6 +14,7 @@ pub mod routes;
 pub mod seal;
 pub mod store;
 mod texts;
+pub mod widget_files;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{header, HeaderName, HeaderValue, Method};
@@ -32,6 +33,7 @@ use crate::auth::Keys;
 use crate::editions::Editions;
 use crate::store::retention::Retention;
 use crate::store::{Store, StoreError};
+use crate::widget_files::WidgetFiles;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -45,9 +47,10 @@ pub struct Settings {
     pub database_url: String,
     pub keys: Keys,
     pub allowed_origins: Vec<String>,
-    /// Seed a sample user and serve the widget and the demo page from `static_dir`.
+    /// Seed a sample user, sign the demo page in, and send `/` to the demo storefront.
     pub demo: bool,
-    pub static_dir: Option<PathBuf>,
+    /// The built widget (`dist/`), served when given.
+    pub widget_dir: Option<PathBuf>,
     /// How long IP addresses and user agents are kept (2.5).
     pub retention: Retention,
     /// How often a signed checkpoint of the ledger is made; `None`: only by the command.
@@ -62,6 +65,8 @@ pub enum StartError {
     Bind(SocketAddr, std::io::Error),
     #[error("--allow-origin `{0}` is not an origin like https://dosmart.kz")]
     BadOrigin(String),
+    #[error("cannot read the widget in {0}: {1}")]
+    Widget(PathBuf, std::io::Error),
 }
 
 pub struct Application {
@@ -87,14 +92,19 @@ impl Application {
         let mut router = routes::api();
         if settings.demo {
             demo::seed(&state).await?;
-            router = router.merge(demo::routes(settings.static_dir.clone()));
+            router = router.merge(demo::routes());
         }
-        let router = router
+        let mut router = router
             .route_layer(middleware::from_fn(log_request))
             .with_state(state.clone())
             .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
             .layer(cors(&settings.allowed_origins)?)
             .layer(CatchPanicLayer::custom(|_| server_error_response()));
+        if let Some(dir) = &settings.widget_dir {
+            let files = WidgetFiles::load(dir).map_err(|e| StartError::Widget(dir.clone(), e))?;
+            tracing::info!(files = files.len(), "serving the built widget");
+            router = router.fallback_service(files.router());
+        }
         let listener = TcpListener::bind(settings.bind)
             .await
             .map_err(|e| StartError::Bind(settings.bind, e))?;

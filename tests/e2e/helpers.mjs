@@ -21,7 +21,7 @@ export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'consent-e2e-'));
   const child = spawn(join(repo, 'target/debug/consent-server'), [
     '--demo', '--bind', '127.0.0.1:0', '--database', `sqlite://${join(dir, 'consent.db')}`,
-    '--static-dir', join(repo, 'dist'),
+    '--widget-dir', join(repo, 'dist'),
   ], { env: { ...withoutUserSecrets(process.env), ...secrets, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const base = await new Promise((ok, fail) => {
     let out = '';
@@ -101,8 +101,10 @@ export async function launch() {
 export const phone = { width: 360, height: 740 };
 export const desktop = { width: 1280, height: 800 };
 
-export async function openPage(browser, server, { locale = 'kk-KZ', colorScheme = 'light', viewport = desktop, path = '/' } = {}) {
-  const context = await browser.newContext({ locale, colorScheme, viewport });
+/// `bypassCSP` for tests that inject inline script (axe, hand-made gated elements): the demo
+/// pages allow none, as the widget's own pages should.
+export async function openPage(browser, server, { locale = 'kk-KZ', colorScheme = 'light', viewport = desktop, path = '/', bypassCSP = false } = {}) {
+  const context = await browser.newContext({ locale, colorScheme, viewport, bypassCSP });
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
@@ -148,6 +150,14 @@ export function useBrowser() {
 export async function withServer(body) {
   const server = await startServer();
   try { await body(server); } finally { server.stop(); }
+}
+
+/// The widget itself has taken over from the loader's prerendered banner or button.
+export async function widgetShown(page) {
+  await page.waitForFunction(() => {
+    const host = document.querySelector('#dosmart-consent-host');
+    return host && !host.shadowRoot.querySelector('[data-prerendered]') && window.DosmartConsent.getState() !== null;
+  });
 }
 
 /// The banner (or update notice): the region with the widget's buttons.

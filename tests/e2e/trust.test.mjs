@@ -99,7 +99,7 @@ test('two tabs of one browser never send the same outbox item twice', () => with
 }));
 
 test('gating fails closed: empty, unknown or misspelt purposes and javascript: URLs never run, and the console names them', () => withServer(async (server) => {
-  const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
+  const { context, page } = await openPage(shared.browser, server, { locale: 'en-US', bypassCSP: true });
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await banner(page).waitFor();

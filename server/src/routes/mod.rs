@@ -26,6 +26,7 @@ use crate::AppState;
 pub fn api() -> Router<AppState> {
     Router::new()
         .route("/v1/policy", get(policy::current))
+        .route("/v1/policy/current", get(policy::in_force))
         .route("/v1/policy/{version}", get(policy::by_version))
         .route("/v1/purposes", get(catalog::purposes))
         .route("/v1/data-categories", get(catalog::data_categories))

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "dosmart.kz consent API", description = "Consent ledger, policy and purpose catalog, and the data-held report of AITU Sauda LLP"),
     paths(
         super::healthz,
-        super::policy::current, super::policy::by_version, super::policy::publish,
+        super::policy::current, super::policy::in_force, super::policy::by_version, super::policy::publish,
         super::catalog::purposes, super::catalog::data_categories,
         super::consents::read, super::consents::update,
         super::events::record, super::withdrawals::request,

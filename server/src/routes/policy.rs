@@ -2,7 +2,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_LANGUAGE;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use consent_core::api::{EditionPublication, PolicyResponse};
+use consent_core::api::{EditionInForce, EditionPublication, PolicyResponse};
 use consent_core::{EditionVersion, Lang, PolicyEdition};
 
 use super::LangQuery;
@@ -29,6 +29,23 @@ pub async fn current(
         .version
         .clone();
     respond(&app, &version, lang).await
+}
+
+/// Only which edition is in force: a few bytes, cacheable, asked by the loader on every page
+/// view of a returning visitor to notice a new edition without loading the widget.
+#[utoipa::path(get, path = "/v1/policy/current",
+    responses((status = 200, description = "The edition in force", body = EditionInForce)))]
+pub async fn in_force(State(app): State<AppState>) -> Response {
+    let editions = app.editions.read().await;
+    let current = editions.current(crate::clock::now().kazakhstan_date());
+    let body = EditionInForce {
+        version: current.version.clone(),
+        published: current.published,
+        deemed_accepted_from: current.deemed_accepted_from(),
+    };
+    // A new edition reaches every visitor within five minutes of its publication date.
+    let cache = HeaderValue::from_static("public, max-age=300");
+    ([(axum::http::header::CACHE_CONTROL, cache)], Json(body)).into_response()
 }
 
 #[utoipa::path(get, path = "/v1/policy/{version}", params(("version" = String, Path), LangQuery),

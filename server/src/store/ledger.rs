@@ -349,12 +349,15 @@ fn replay(records: &[Stored]) -> Result<BTreeMap<PurposeId, bool>, StoreError> {
     Ok(state)
 }
 
-/// Every subject with a ledger.
+/// Every subject with a ledger or a current state (a state with no ledger behind it is itself
+/// a finding).
 pub async fn subjects(store: &Store) -> Result<Vec<String>, StoreError> {
-    sqlx::query("SELECT DISTINCT subject FROM ledger ORDER BY subject")
-        .fetch_all(store.pool())
-        .await?
-        .iter()
-        .map(|row| Ok(row.try_get("subject")?))
-        .collect()
+    sqlx::query(
+        "SELECT subject FROM ledger UNION SELECT subject FROM consent_state ORDER BY subject",
+    )
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| Ok(row.try_get("subject")?))
+    .collect()
 }

@@ -140,7 +140,7 @@ async fn serve(database_url: String, owns_database: bool) -> TestApp {
         keys: test_keys(),
         allowed_origins: vec!["https://dosmart.kz".into()],
         demo: false,
-        static_dir: None,
+        widget_dir: None,
         retention: Default::default(),
         checkpoint_every: None,
     };

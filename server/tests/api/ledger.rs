@@ -215,6 +215,17 @@ async fn a_current_state_the_ledger_does_not_explain_is_found(app: TestApp) {
         &app.consents(&user_token("u-state")).await,
         "surveys"
     ));
+    // A state planted for someone with no ledger at all is found by the command.
+    app.sql("INSERT INTO consent_state (subject, purpose, granted, changed_at) VALUES ('user:u-planted', 'research', 1, 0)")
+        .await
+        .unwrap();
+    let output = app.command(&["verify"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("BROKEN  user:u-planted: the current state is not what the ledger says"),
+        "{stdout}"
+    );
 }
 
 /// IP addresses and user agents go after their period (2.5); every chain still verifies.

@@ -1,0 +1,116 @@
+//! The build step after `trunk build`: renders the banner and the settings button for every
+//! language with the same Yew components the widget runs (Yew's `ssr`), gives the wasm and its
+//! glue content-hashed names, and writes `consent.js`, the loader, with that markup, the CSS and
+//! the hashed names inside: the banner can be painted from the loader alone, and a loader never
+//! pairs with a wasm of another build.
+//!
+//! `cargo run --features ssr --bin prerender -- dist` (`scripts/build-widget.sh`).
+
+use consent_core::Lang;
+use consent_widget::banner::{
+    BannerView, BannerViewProps, SettingsButtonView, SettingsButtonViewProps,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use yew::{AttrValue, Callback, ServerRenderer};
+
+/// Where `static/consent.js` takes the build's data.
+const SLOT: &str = "/*@dosmart-build@*/null";
+
+#[derive(Serialize)]
+struct Build {
+    /// Names of this build's files, relative to the loader.
+    glue: String,
+    wasm: String,
+    /// The CSS itself: painted with the banner, no request of its own.
+    styles: String,
+    /// Per language: the banner, the banner with the Global Privacy Control line, the button.
+    banner: BTreeMap<&'static str, String>,
+    banner_gpc: BTreeMap<&'static str, String>,
+    settings: BTreeMap<&'static str, String>,
+}
+
+async fn banner(lang: Lang, gpc: bool) -> String {
+    ServerRenderer::<BannerView>::with_props(move || BannerViewProps {
+        lang,
+        gpc,
+        title_id: AttrValue::from("dc-prerendered-title"),
+        langs_label_id: AttrValue::from("dc-prerendered-langs"),
+        on_action: Callback::noop(),
+    })
+    .hydratable(false)
+    .render()
+    .await
+}
+
+async fn settings(lang: Lang) -> String {
+    ServerRenderer::<SettingsButtonView>::with_props(move || SettingsButtonViewProps {
+        lang,
+        onclick: Callback::noop(),
+    })
+    .hydratable(false)
+    .render()
+    .await
+}
+
+/// Copies the glue and the wasm under names with the hash of both: either changing renames
+/// both, so a year-long cache never serves one build's wasm to another build's glue.
+fn hashed_widget(dist: &Path) -> std::io::Result<(String, String)> {
+    let glue = std::fs::read(dist.join("consent-widget.js"))?;
+    let wasm = std::fs::read(dist.join("consent-widget_bg.wasm"))?;
+    let hash = hex(&Sha256::new()
+        .chain_update(&glue)
+        .chain_update(&wasm)
+        .finalize()[..8]);
+    let names = (
+        format!("consent-widget-{hash}.js"),
+        format!("consent-widget-{hash}_bg.wasm"),
+    );
+    std::fs::write(dist.join(&names.0), glue)?;
+    std::fs::write(dist.join(&names.1), wasm)?;
+    Ok(names)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::io::Result<()> {
+    let dist = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "dist".into()));
+    let (glue, wasm) = hashed_widget(&dist)?;
+    let mut build = Build {
+        glue,
+        wasm,
+        styles: std::fs::read_to_string(dist.join("consent.css"))?,
+        banner: BTreeMap::new(),
+        banner_gpc: BTreeMap::new(),
+        settings: BTreeMap::new(),
+    };
+    for lang in Lang::ALL {
+        build.banner.insert(lang.code(), banner(lang, false).await);
+        build
+            .banner_gpc
+            .insert(lang.code(), banner(lang, true).await);
+        build.settings.insert(lang.code(), settings(lang).await);
+    }
+    let loader_path = dist.join("consent.js");
+    let loader = std::fs::read_to_string(&loader_path)?;
+    if !loader.contains(SLOT) {
+        return Err(std::io::Error::other(format!(
+            "{} has no {SLOT}",
+            loader_path.display()
+        )));
+    }
+    let data = serde_json::to_string(&build).expect("the build serialises");
+    std::fs::write(&loader_path, loader.replace(SLOT, &data))?;
+    println!(
+        "prerendered the banner in {} languages; {} and {}",
+        Lang::ALL.len(),
+        build.glue,
+        build.wasm
+    );
+    Ok(())
+}

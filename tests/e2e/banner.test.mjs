@@ -1,0 +1,128 @@
+// The banner that costs the page nothing: painted from the loader alone, a click before the wasm
+// is not lost, a returning visitor loads no wasm, and the server serves the widget as a CDN would.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser, withServer, banner, outboxEmpty, consentsOf, ledgerOf, eventsIn, publishEdition, axe } from './helpers.mjs';
+
+const shared = useBrowser();
+
+/// Holds every .wasm response until `release()`; counts what was asked for.
+async function holdWasm(context) {
+  const asked = [];
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  await context.route('**/*.wasm', async (route) => {
+    asked.push(route.request().url());
+    await released;
+    await route.continue();
+  });
+  return { asked, release };
+}
+
+test('the banner is painted before the wasm arrives, and a click made then is recorded once it has', () => withServer(async (server) => {
+  const context = await shared.browser.newContext({ locale: 'ru-RU', bypassCSP: true });
+  const wasm = await holdWasm(context);
+  const page = await context.newPage();
+  await page.goto(server.base + '/');
+  const region = banner(page);
+  await region.getByRole('button', { name: 'Принять все' }).waitFor();
+  assert.equal(await page.locator('.dc-root').first().getAttribute('lang'), 'ru');
+  assert.deepEqual(await axe(page), [], 'the prerendered banner is as accessible as the widget\'s');
+  // A language button swaps the prerendered banner, still without the wasm.
+  await region.getByRole('button', { name: 'Қазақша' }).click();
+  await region.getByRole('button', { name: 'Барлығын қабылдау' }).waitFor();
+  await page.waitForFunction(() => window.DosmartConsent.getState() === null);
+  assert.ok(wasm.asked.length > 0, 'the wasm was asked for, and is being held');
+
+  await region.getByRole('button', { name: 'Барлығын қабылдау' }).click();
+  await banner(page).waitFor({ state: 'detached' });
+  wasm.release();
+  await page.locator('#analytics-status').filter({ hasText: 'Analytics ran 1 time' }).waitFor();
+  await outboxEmpty(page);
+  const state = await consentsOf(server);
+  assert.equal(state.answered, true);
+  assert.equal(state.purposes.find((p) => p.purpose === 'research').granted, true);
+  const kinds = eventsIn(await ledgerOf(server)).map((e) => e.kind);
+  assert.equal(kinds.filter((k) => k === 'accept_all').length, 1, `recorded once: ${kinds}`);
+  assert.equal(await page.locator('.dc-root').last().getAttribute('lang'), 'kk', 'the language chosen on the prerendered banner');
+  await context.close();
+}));
+
+test('a returning visitor fetches no wasm; their gated script runs from the kept answer', () => withServer(async (server) => {
+  const context = await shared.browser.newContext({ locale: 'en-US' });
+  const first = await context.newPage();
+  await first.goto(server.base + '/');
+  await banner(first).getByRole('button', { name: 'Accept all' }).click();
+  await first.locator('#analytics-status').filter({ hasText: 'Analytics ran 1 time' }).waitFor();
+  await outboxEmpty(first);
+  await first.close();
+
+  const fetched = [];
+  context.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  const again = await context.newPage();
+  const editionAsked = again.waitForResponse((r) => r.url().endsWith('/v1/policy/current'));
+  await again.goto(server.base + '/');
+  await again.locator('#analytics-status').filter({ hasText: 'Analytics ran 1 time' }).waitFor();
+  const updates = await again.evaluate(() => window.dataLayer.filter((e) => e[0] === 'consent').map((e) => `${e[1]}:${e[2].analytics_storage}`));
+  assert.deepEqual(updates, ['default:denied', 'update:granted']);
+  await again.getByRole('button', { name: 'Privacy settings' }).waitFor();
+  await editionAsked;
+  assert.deepEqual(fetched.filter((p) => p.endsWith('.wasm') || p.includes('consent-widget')), [], `no widget: ${fetched}`);
+
+  // Changing one's mind is one tap away: the settings button brings the widget.
+  await again.getByRole('button', { name: 'Privacy settings' }).click();
+  await again.getByRole('dialog', { name: 'Consent settings' }).waitFor();
+  assert.ok(fetched.some((p) => p.endsWith('.wasm')), 'now the widget loads');
+  await context.close();
+}));
+
+test('a newly published edition brings the notice on the next page view', () => withServer(async (server) => {
+  const context = await shared.browser.newContext({ locale: 'ru-RU' });
+  const page = await context.newPage();
+  await page.goto(server.base + '/');
+  await banner(page).getByRole('button', { name: 'Отказаться от необязательных' }).click();
+  await page.getByRole('status').filter({ hasText: 'сохранён' }).waitFor();
+  await outboxEmpty(page);
+  await publishEdition(server, '2026-12', new Date(Date.now() + 5 * 3600e3).toISOString().slice(0, 10));
+  await page.reload();
+  await page.getByRole('region', { name: 'Новая редакция Политики конфиденциальности' }).waitFor();
+  await context.close();
+}));
+
+test('the server serves the built widget: brotli or gzip, immutable hashed names, a revalidated loader', () => withServer(async (server) => {
+  const get = (path, headers = {}) => fetch(server.base + path, { headers });
+  const loader = await get('/consent.js', { 'accept-encoding': 'br' });
+  assert.equal(loader.headers.get('content-encoding'), 'br');
+  assert.equal(loader.headers.get('cache-control'), 'public, max-age=300');
+  assert.equal(loader.headers.get('x-content-type-options'), 'nosniff');
+  const source = await loader.text();
+  const glue = source.match(/"glue":"(consent-widget-[0-9a-f]{16}\.js)"/)[1];
+  const wasm = source.match(/"wasm":"(consent-widget-[0-9a-f]{16}_bg\.wasm)"/)[1];
+  assert.equal(glue.slice(15, 31), wasm.slice(15, 31), 'the glue and the wasm of one build');
+
+  const etag = loader.headers.get('etag');
+  assert.equal((await get('/consent.js', { 'if-none-match': etag })).status, 304);
+  const gzipped = await get(`/${wasm}`, { 'accept-encoding': 'gzip' });
+  assert.equal(gzipped.headers.get('content-encoding'), 'gzip');
+  assert.equal(gzipped.headers.get('content-type'), 'application/wasm');
+  assert.equal(gzipped.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  assert.equal((await get(`/${glue}`, { 'accept-encoding': 'identity' })).headers.get('content-encoding'), null);
+  assert.equal((await get('/nothing-here.js')).status, 404);
+}));
+
+test('the widget\'s own pages run under their Content-Security-Policy with no violation', () => withServer(async (server) => {
+  const context = await shared.browser.newContext({ locale: 'kk-KZ' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  const shop = await page.goto(server.base + '/shop.html');
+  assert.match(shop.headers()['content-security-policy'], /script-src 'self' 'wasm-unsafe-eval'/);
+  await banner(page).getByRole('button', { name: 'Барлығын қабылдау' }).click();
+  await page.locator('#analytics-status').filter({ hasText: 'Analytics ran 1 time' }).waitFor();
+  const app = await page.goto(server.base + '/app.html#lang=kk');
+  assert.match(app.headers()['content-security-policy'], /frame-ancestors 'none'/);
+  await page.getByRole('dialog').getByRole('button', { name: 'Таңдауды сақтау' }).waitFor();
+  assert.deepEqual(problems, [], 'no CSP violation, no error');
+  await context.close();
+}));
