@@ -36,9 +36,12 @@
   };
   signal('default', DEFAULTS);
 
-  // Filled in by the build: {glue, wasm, styles, banner, banner_gpc, settings}; null when
-  // served straight from static/ (development), which loads the widget as it is.
-  var BUILD = /*@dosmart-build@*/null;
+  // Filled in by the build, as JSON text: {glue, wasm, styles, banner, banner_gpc, settings};
+  // null when served straight from static/ (development), which loads the widget as it is.
+  // Text, parsed only when wanted: a returning visitor's page need not compile the markup.
+  var BUILD_TEXT = /*@dosmart-build@*/null;
+  var built = null;
+  function build() { return built || (built = JSON.parse(BUILD_TEXT)); }
   var KEYS = { state: 'dosmart-consent:state', lang: 'dosmart-consent:lang', outbox: 'dosmart-consent:outbox' };
   /** A kept answer older than this is checked by the widget against the server. */
   var FRESH_MS = 24 * 3600 * 1000;
@@ -204,7 +207,13 @@
     if (kind === 'token_expired') { askForToken(); return; }
     if (kind === 'ready_view') { removePrerendered(); return; }
     if (kind !== 'change') return;
+    // What the widget says is kept for the next page view (see rememberedAnswer).
     if (payload.answered) keep(KEYS.state, JSON.stringify({ state: payload, at: Date.now(), token: fingerprint(token) }));
+    apply(payload);
+  }
+
+  /** The state as the page sees it: gating, Consent Mode, subscribers, the event, the app. */
+  function apply(payload) {
     current = payload;
     var signals = JSON.stringify(payload.consent_mode);
     if (payload.answered && signals !== lastSignalled) {
@@ -257,7 +266,7 @@
 
   /** The answer this browser gave, if it can stand in for the widget: fresh, fully delivered, same account. */
   function rememberedAnswer() {
-    if (!BUILD || inApp) return null;
+    if (!BUILD_TEXT || inApp) return null;
     var saved = null;
     try { saved = JSON.parse(stored(KEYS.state) || 'null'); } catch (e) { return null; }
     if (!saved || !saved.state || !saved.state.answered) return null;
@@ -271,7 +280,7 @@
   function showPrerendered(kind) {
     var lang = language();
     var gpc = navigator.globalPrivacyControl === true;
-    var html = kind === 'settings' ? BUILD.settings[lang] : (gpc ? BUILD.banner_gpc : BUILD.banner)[lang];
+    var html = kind === 'settings' ? build().settings[lang] : (gpc ? build().banner_gpc : build().banner)[lang];
     removePrerendered();
     prerendered = document.createElement('div');
     prerendered.className = 'dc-root';
@@ -325,8 +334,8 @@
 
   function loadWidget() {
     if (loading) return loading;
-    var glue = base + (BUILD ? BUILD.glue : 'consent-widget.js');
-    var wasm = base + (BUILD ? BUILD.wasm : 'consent-widget_bg.wasm');
+    var glue = base + (BUILD_TEXT ? build().glue : 'consent-widget.js');
+    var wasm = base + (BUILD_TEXT ? build().wasm : 'consent-widget_bg.wasm');
     loading = import(glue)
       .then(function (module) {
         return module.default({ module_or_path: wasm }).then(function () {
@@ -347,9 +356,9 @@
     host.setAttribute('style', 'all: initial; position: static; display: contents;');
     shadow = host.attachShadow({ mode: 'open' });
     var style;
-    if (BUILD) {
+    if (BUILD_TEXT) {
       style = document.createElement('style');
-      style.textContent = BUILD.styles;
+      style.textContent = build().styles;
     } else {
       style = document.createElement('link');
       style.rel = 'stylesheet';
@@ -360,21 +369,31 @@
     document.body.appendChild(host);
     window.__dosmartConsentEmbed = true;
 
-    var remembered = rememberedAnswer();
     if (remembered) {
-      onEvent('change', Object.assign({}, remembered, { lang: language() }));
       showPrerendered('settings');
       checkEdition(remembered.edition);
-    } else if (BUILD && !inApp && token) {
+    } else if (BUILD_TEXT && !inApp && token) {
       answeredElsewhere().then(function (answered) {
         if (!answered && !widget) showPrerendered('banner');
-        loadWidget();
+        loadWidgetAfterPaint();
       });
     } else {
-      if (BUILD && !inApp) showPrerendered('banner');
-      loadWidget();
+      if (BUILD_TEXT && !inApp) showPrerendered('banner');
+      loadWidgetAfterPaint();
     }
   }
+
+  /** The banner first: the wasm is asked for only once the banner is on screen, so it neither
+   *  competes with the banner for the network nor for the main thread. */
+  function loadWidgetAfterPaint() {
+    if (!prerendered) { loadWidget(); return; }
+    requestAnimationFrame(function () { setTimeout(loadWidget, 0); });
+  }
+
+  // A returning visitor's answer applies before the page has even finished parsing: gated
+  // elements run as they appear, the Consent Mode update goes out now.
+  var remembered = rememberedAnswer();
+  if (remembered) apply(Object.assign({}, remembered, { lang: language() }));
   if (document.body) mount();
   else document.addEventListener('DOMContentLoaded', mount);
 })();

@@ -104,8 +104,10 @@ async fn main() -> std::io::Result<()> {
             loader_path.display()
         )));
     }
-    let data = serde_json::to_string(&build).expect("the build serialises");
-    std::fs::write(&loader_path, loader.replace(SLOT, &data))?;
+    // A JS string holding JSON: the loader parses it only when it needs the markup.
+    let json = serde_json::to_string(&build).expect("the build serialises");
+    let text = serde_json::to_string(&json).expect("a string serialises");
+    std::fs::write(&loader_path, loader.replace(SLOT, &text))?;
     println!(
         "prerendered the banner in {} languages; {} and {}",
         Lang::ALL.len(),
