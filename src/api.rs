@@ -127,7 +127,8 @@ async fn send(builder: RequestBuilder, body: Option<String>) -> Result<Response,
         200..=299 => Ok(response),
         status @ 500..=599 => Err(ApiError::ServerFailed(status)),
         status => {
-            let body = response.json::<ErrorBody>().await.unwrap_or(ErrorBody {
+            let text = response.text().await.unwrap_or_default();
+            let body = crate::json::from_text::<ErrorBody>(&text).unwrap_or(ErrorBody {
                 error: "http".into(),
                 message: format!("HTTP {status}"),
             });
@@ -141,11 +142,15 @@ async fn call<T: serde::de::DeserializeOwned>(
     request: RequestBuilder,
     body: Option<String>,
 ) -> Result<T, ApiError> {
-    send(request, body)
-        .await?
-        .json::<T>()
+    read(send(request, body).await?).await
+}
+
+async fn read<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let text = response
+        .text()
         .await
-        .map_err(|e| ApiError::Unreadable(e.to_string()))
+        .map_err(|e| ApiError::Unreadable(e.to_string()))?;
+    crate::json::from_text(&text).map_err(ApiError::Unreadable)
 }
 
 /// A request about this user or device: it carries who is asking.
@@ -154,7 +159,7 @@ fn identified(method: fn(&str) -> RequestBuilder, path: &str) -> RequestBuilder 
 }
 
 fn body<T: serde::Serialize>(value: &T) -> Option<String> {
-    Some(serde_json::to_string(value).expect("request bodies serialise"))
+    Some(crate::json::to_text(value))
 }
 
 /// The state of this user or device. A browser with no device yet gets one here: the server
@@ -173,10 +178,7 @@ pub async fn consents() -> Result<ConsentState, ApiError> {
     {
         storage::keep_device(&id, &proof);
     }
-    response
-        .json()
-        .await
-        .map_err(|e| ApiError::Unreadable(e.to_string()))
+    read(response).await
 }
 
 /// Requests that write as a device need one: a visitor who arrived offline gets it now.

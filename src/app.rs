@@ -414,6 +414,10 @@ pub fn App(props: &AppProps) -> Html {
             if *loaded {
                 embed::notify("ready_view", &embed::Empty {});
                 if let Some(action) = widget.model.queued {
+                    if action.answers() {
+                        // Answered on the loader's banner, which this widget never showed.
+                        record_banner_shown(widget.lang(), widget.model.gpc);
+                    }
                     widget.model.dispatch(Action::Queue(None));
                     widget.act(action);
                 }
@@ -438,10 +442,7 @@ pub fn App(props: &AppProps) -> Html {
             (model.banner_visible(), model.gpc),
             move |(visible, gpc)| {
                 if *visible {
-                    outbox::record(EventKind::BannerShown, lang);
-                    if *gpc {
-                        outbox::record(EventKind::GpcHonoured, lang);
-                    }
+                    record_banner_shown(lang, *gpc);
                 }
             },
         );
@@ -458,6 +459,13 @@ pub fn App(props: &AppProps) -> Html {
                 <SettingsButton />
             </div>
         </ContextProvider<Widget>>
+    }
+}
+
+fn record_banner_shown(lang: Lang, gpc: bool) {
+    outbox::record(EventKind::BannerShown, lang);
+    if gpc {
+        outbox::record(EventKind::GpcHonoured, lang);
     }
 }
 

@@ -115,8 +115,7 @@ pub struct Empty {}
 pub fn notify(kind: &str, payload: &impl Serialize) {
     HOST.with(|h| {
         if let Some(host) = h.borrow().as_ref() {
-            let json = serde_json::to_string(payload).expect("host payloads serialise");
-            let value = js_sys::JSON::parse(&json).unwrap_or(JsValue::NULL);
+            let value = crate::json::to_js(payload);
             let _ = host.call2(&JsValue::NULL, &JsValue::from_str(kind), &value);
         }
     });

@@ -10,6 +10,7 @@ pub mod config;
 mod dialog;
 pub mod embed;
 pub mod i18n;
+mod json;
 pub mod language;
 mod my_data;
 pub mod outbox;
@@ -30,7 +31,19 @@ pub fn start() {
     }
 }
 
+/// Reads the shipped catalogs with the browser's JSON parser: before anything uses them.
+pub fn prepare() {
+    struct BrowserJson;
+    impl consent_core::catalog::JsonParser for BrowserJson {
+        fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, String> {
+            json::from_text(text)
+        }
+    }
+    consent_core::catalog::install_shipped(&BrowserJson);
+}
+
 pub fn start_in(root: web_sys::Element, config: config::WidgetConfig) {
+    prepare();
     embed::set_root(root.clone());
     api::configure(&config);
     outbox::start_background_delivery();

@@ -22,14 +22,11 @@ pub fn remove(key: &str) {
 }
 
 pub fn get_json<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
-    serde_json::from_str(&get(key)?).ok()
+    crate::json::from_text(&get(key)?).ok()
 }
 
 pub fn set_json<T: serde::Serialize>(key: &str, value: &T) -> bool {
-    set(
-        key,
-        &serde_json::to_string(value).expect("widget state serialises"),
-    )
+    set(key, &crate::json::to_text(value))
 }
 
 /// The anonymous id of this browser, issued by the server with a proof that it issued it:

@@ -345,7 +345,13 @@
           toNative('ready', { version: api.version });
         });
       })
-      .catch(function (e) { console.error('dosmart consent could not start', e); });
+      .catch(function (e) {
+        // Offline, or the network dropped: what was asked waits, and the next try comes when
+        // the browser is back online (or at the next call).
+        console.error('dosmart consent could not start', e);
+        loading = null;
+        window.addEventListener('online', loadWidget, { once: true });
+      });
     return loading;
   }
 

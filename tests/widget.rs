@@ -109,6 +109,7 @@ fn button(root: &web_sys::Element, text: &str) -> web_sys::HtmlElement {
 /// in the outbox with the edition last seen.
 #[wasm_bindgen_test]
 async fn an_offline_visitor_sees_the_banner_and_their_answer_waits() {
+    consent_widget::prepare();
     storage::remove("outbox");
     storage::remove("lang");
     storage::set("edition", "2026-11");

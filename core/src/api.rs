@@ -308,16 +308,33 @@ pub struct HeldCategory {
     pub recipients: Vec<Recipient>,
 }
 
+/// A ledger record's body: natively the raw JSON as stored; in the widget, which never shows
+/// it, skipped on reading, so that no JSON-tree type (and no serde_json) is in the wasm.
+#[cfg(not(target_arch = "wasm32"))]
+pub type RecordBody = Box<serde_json::value::RawValue>;
+#[cfg(target_arch = "wasm32")]
+pub type RecordBody = Skipped;
+
+#[cfg(target_arch = "wasm32")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Skipped;
+
+#[cfg(target_arch = "wasm32")]
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Skipped, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Skipped)
+    }
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LedgerEntry {
     pub seq: i64,
     pub at: Timestamp,
     pub kind: String,
-    /// The record's body as stored: kept as raw JSON so that reading it costs the widget no
-    /// JSON-tree code.
+    /// The record's body as stored.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub detail: Box<serde_json::value::RawValue>,
+    pub detail: RecordBody,
     /// Personal data too: shown to the subject, never logged.
     pub ip: Option<String>,
     pub user_agent: Option<String>,

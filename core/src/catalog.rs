@@ -195,11 +195,44 @@ impl Catalog {
     }
 }
 
+/// Reads the catalogs' JSON: serde_json natively; the widget passes the browser's own parser,
+/// so that serde_json is not in the wasm every visitor downloads.
+pub trait JsonParser {
+    fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, String>;
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub struct SerdeJson;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl JsonParser for SerdeJson {
+    fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+static CATALOG: OnceLock<Catalog> = OnceLock::new();
+
 /// The catalog shipped with this build.
 pub fn catalog() -> &'static Catalog {
-    static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG
-        .get_or_init(|| load(PURPOSES_JSON, CATEGORIES_JSON).expect("shipped catalogs are valid"))
+    CATALOG.get_or_init(shipped)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn shipped() -> Catalog {
+    load(PURPOSES_JSON, CATEGORIES_JSON).expect("shipped catalogs are valid")
+}
+
+#[cfg(target_arch = "wasm32")]
+fn shipped() -> Catalog {
+    panic!("the widget installs the catalog (catalog::install_shipped) before using it")
+}
+
+/// Reads the shipped catalogs with `parser` and makes them the catalog (the first call does).
+pub fn install_shipped(parser: &impl JsonParser) {
+    CATALOG.get_or_init(|| {
+        load_with(parser, PURPOSES_JSON, CATEGORIES_JSON).expect("shipped catalogs are valid")
+    });
 }
 
 #[derive(Deserialize)]
@@ -236,11 +269,21 @@ struct RawCategory {
     purposes: Vec<String>,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+pub fn load(purposes_json: &str, categories_json: &str) -> Result<Catalog, String> {
+    load_with(&SerdeJson, purposes_json, categories_json)
+}
+
 /// Loads and checks the catalogs: every purpose has a legal basis that matches its default
 /// (necessary ones on, consent ones off), ids are unique, and sensitive data is masked.
-pub fn load(purposes_json: &str, categories_json: &str) -> Result<Catalog, String> {
-    let raw: RawPurposes =
-        serde_json::from_str(purposes_json).map_err(|e| format!("purposes: {e}"))?;
+pub fn load_with(
+    parser: &impl JsonParser,
+    purposes_json: &str,
+    categories_json: &str,
+) -> Result<Catalog, String> {
+    let raw: RawPurposes = parser
+        .parse(purposes_json)
+        .map_err(|e| format!("purposes: {e}"))?;
     let mut purposes = Vec::new();
     for p in raw.purposes {
         let basis = match (p.basis.as_str(), p.ground) {
@@ -267,8 +310,9 @@ pub fn load(purposes_json: &str, categories_json: &str) -> Result<Catalog, Strin
             summary: p.summary,
         });
     }
-    let raw: RawCategories =
-        serde_json::from_str(categories_json).map_err(|e| format!("data categories: {e}"))?;
+    let raw: RawCategories = parser
+        .parse(categories_json)
+        .map_err(|e| format!("data categories: {e}"))?;
     let mut categories = Vec::new();
     for c in raw.categories {
         if c.sensitivity == Sensitivity::Sensitive && c.masking != Masking::OnFileSince {

@@ -44,6 +44,7 @@ test('the banner is painted before the wasm arrives, and a click made then is re
   assert.equal(state.purposes.find((p) => p.purpose === 'research').granted, true);
   const kinds = eventsIn(await ledgerOf(server)).map((e) => e.kind);
   assert.equal(kinds.filter((k) => k === 'accept_all').length, 1, `recorded once: ${kinds}`);
+  assert.equal(kinds.filter((k) => k === 'banner_shown').length, 1, `the banner the loader showed is recorded: ${kinds}`);
   assert.equal(await page.locator('.dc-root').last().getAttribute('lang'), 'kk', 'the language chosen on the prerendered banner');
   await context.close();
 }));
@@ -124,5 +125,26 @@ test('the widget\'s own pages run under their Content-Security-Policy with no vi
   assert.match(app.headers()['content-security-policy'], /frame-ancestors 'none'/);
   await page.getByRole('dialog').getByRole('button', { name: 'Таңдауды сақтау' }).waitFor();
   assert.deepEqual(problems, [], 'no CSP violation, no error');
+  await context.close();
+}));
+
+test('when the widget cannot be fetched, a click on the banner waits and is carried out once the network is back', () => withServer(async (server) => {
+  const context = await shared.browser.newContext({ locale: 'en-US' });
+  let refused = 0;
+  await context.route('**/consent-widget-*.js', (route) => {
+    if (refused > 0) return route.continue();
+    refused += 1;
+    return route.abort('internetdisconnected');
+  });
+  const page = await context.newPage();
+  const failed = page.waitForEvent('requestfailed', (r) => r.url().includes('consent-widget-'));
+  await page.goto(server.base + '/');
+  await failed;
+  await banner(page).getByRole('button', { name: 'Accept all' }).click();
+  await banner(page).waitFor({ state: 'detached' });
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.locator('#analytics-status').filter({ hasText: 'Analytics ran 1 time' }).waitFor();
+  await outboxEmpty(page);
+  assert.equal((await consentsOf(server)).answered, true);
   await context.close();
 }));

@@ -103,12 +103,15 @@ export const desktop = { width: 1280, height: 800 };
 
 /// `bypassCSP` for tests that inject inline script (axe, hand-made gated elements): the demo
 /// pages allow none, as the widget's own pages should.
-export async function openPage(browser, server, { locale = 'kk-KZ', colorScheme = 'light', viewport = desktop, path = '/', bypassCSP = false } = {}) {
+/// Waits until the widget has taken over from the prerendered banner (`waitForWidget: false`
+/// for a test of what comes before).
+export async function openPage(browser, server, { locale = 'kk-KZ', colorScheme = 'light', viewport = desktop, path = '/', bypassCSP = false, waitForWidget = true } = {}) {
   const context = await browser.newContext({ locale, colorScheme, viewport, bypassCSP });
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
   await page.goto(server.base + path);
+  if (waitForWidget) await widgetShown(page);
   return { context, page };
 }
 

@@ -2,7 +2,7 @@
 // elements that user-written HTML cannot turn into script. Real Chromium, the real server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, withServer, banner, openPage, outboxEmpty, consentsOf, ledgerOf, userToken } from './helpers.mjs';
+import { useBrowser, withServer, banner, openPage, outboxEmpty, consentsOf, ledgerOf, userToken, widgetShown } from './helpers.mjs';
 
 const shared = useBrowser();
 const runs = (page) => page.evaluate(() => window.__analyticsRuns || 0);
@@ -176,9 +176,10 @@ test('a token that expired while choices waited: the page is asked for a fresh o
   });
   const page = await context.newPage();
   await page.goto(server.base + '/');
+  await widgetShown(page);
   await banner(page).getByRole('button', { name: 'Accept all' }).click();
+  await page.waitForFunction(() => window.__asked >= 1); // the page was asked for a token
   await outboxEmpty(page, 20000);
-  assert.ok(await page.evaluate(() => window.__asked) >= 1, 'the page was asked for a token');
   assert.ok(await page.evaluate(() => window.__expiredEvents) >= 1, 'dosmart:token-expired fired');
   const state = await consentsOf(server, 'refreshed-user');
   assert.equal(state.answered, true, 'delivered with the fresh token');

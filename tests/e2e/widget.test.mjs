@@ -15,7 +15,7 @@ test('each browser language gets the banner in it, with the right lang attribute
     ['ru-RU', 'ru', 'Как мы используем ваши данные', 'Принять все'],
     ['en-US', 'en', 'How we use your data', 'Accept all'],
   ]) {
-    const { context, page } = await openPage(shared.browser, server, { locale });
+    const { context, page } = await openPage(shared.browser, server, { locale, waitForWidget: false });
     const region = banner(page);
     await region.waitFor();
     // The prerendered banner first, then the widget's own: both in the browser's language.
@@ -31,7 +31,8 @@ test('each browser language gets the banner in it, with the right lang attribute
 }));
 
 test('the language switcher changes the widget at once and is remembered', () => withServer(async (server) => {
-  const { context, page } = await openPage(shared.browser, server, { locale: 'kk-KZ' });
+  // Clicked as soon as the banner shows: on the prerendered banner or on the widget's.
+  const { context, page } = await openPage(shared.browser, server, { locale: 'kk-KZ', waitForWidget: false });
   await banner(page).getByRole('button', { name: 'Русский' }).click();
   await page.getByRole('button', { name: 'Принять все' }).waitFor();
   await widgetShown(page);
