@@ -333,6 +333,32 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// An anonymous device answers: `choices` as in `PUT /v1/consents`; must succeed.
+    pub async fn answer_as_device(&self, device: &Device, choices: Value) {
+        let body = json!({ "policy_version": "2026-11", "lang": "kk", "choices": choices });
+        let response = self
+            .put("/v1/consents")
+            .device(device)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "PUT /v1/consents as a device");
+    }
+
+    /// `GET /v1/consents` as a signed-in user from a device (which links it, the first time).
+    pub async fn consents_from_device(&self, token: &str, device: &Device) -> Value {
+        let response = self
+            .get("/v1/consents")
+            .bearer_auth(token)
+            .device(device)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "GET /v1/consents from a device");
+        response.json().await.unwrap()
+    }
+
     /// The user's ledger as staff see it (audited), to check what was or was not written.
     pub async fn ledger_of(&self, user: &str) -> Vec<Value> {
         let response = self

@@ -160,14 +160,8 @@ async fn a_new_device_is_issued_with_a_proof_that_later_requests_carry(app: Test
     let state: Value = response.json().await.unwrap();
     assert_eq!(state["answered"], false);
     let device = Device { id, proof };
-    let saved = app
-        .put("/v1/consents")
-        .device(&device)
-        .json(&choices_body(true))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(saved.status(), 200);
+    app.answer_as_device(&device, json!({ "surveys": true }))
+        .await;
     let read: Value = app
         .get("/v1/consents")
         .device(&device)
@@ -183,14 +177,8 @@ async fn a_new_device_is_issued_with_a_proof_that_later_requests_carry(app: Test
 /// Someone reads another browser's device id (it sits in localStorage) and sends it.
 async fn a_device_id_without_its_proof_is_refused_and_never_linked(app: TestApp) {
     let victim = new_device();
-    let answered = app
-        .put("/v1/consents")
-        .device(&victim)
-        .json(&choices_body(true))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answered.status(), 200);
+    app.answer_as_device(&victim, json!({ "surveys": true }))
+        .await;
 
     let attacker = user_token("u-attacker");
     for proof in [None, Some("00".repeat(32)), Some(new_device().proof)] {
@@ -216,16 +204,7 @@ async fn a_device_id_without_its_proof_is_refused_and_never_linked(app: TestApp)
 
     // The owner signs in from their browser: the device is theirs, once.
     let owner = user_token("u-owner");
-    let linked: Value = app
-        .get("/v1/consents")
-        .bearer_auth(&owner)
-        .device(&victim)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let linked = app.consents_from_device(&owner, &victim).await;
     assert!(
         granted(&linked, "surveys"),
         "the owner's device choices carried over"
@@ -238,33 +217,12 @@ async fn a_device_id_without_its_proof_is_refused_and_never_linked(app: TestApp)
 /// merged into a second one.
 async fn a_device_linked_to_one_account_is_not_merged_into_another(app: TestApp) {
     let device = new_device();
-    let saved = app
-        .put("/v1/consents")
-        .device(&device)
-        .json(&choices_body(true))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(saved.status(), 200);
-    let first = user_token("u-first");
-    let _ = app
-        .get("/v1/consents")
-        .bearer_auth(&first)
-        .device(&device)
-        .send()
-        .await
-        .unwrap();
+    app.answer_as_device(&device, json!({ "surveys": true }))
+        .await;
+    app.consents_from_device(&user_token("u-first"), &device)
+        .await;
     let second = user_token("u-second");
-    let state: Value = app
-        .get("/v1/consents")
-        .bearer_auth(&second)
-        .device(&device)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = app.consents_from_device(&second, &device).await;
     assert!(
         !granted(&state, "surveys"),
         "no choices carried into the second account"
@@ -279,15 +237,8 @@ async fn a_device_linked_to_one_account_is_not_merged_into_another(app: TestApp)
 /// Choices made on a device before the account's own later ones never override them.
 async fn device_choices_never_override_the_accounts_later_choices(app: TestApp) {
     let device = new_device();
-    let on_device = json!({ "policy_version": "2026-11", "lang": "kk", "choices": { "surveys": true, "research": true } });
-    let saved = app
-        .put("/v1/consents")
-        .device(&device)
-        .json(&on_device)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(saved.status(), 200);
+    app.answer_as_device(&device, json!({ "surveys": true, "research": true }))
+        .await;
     let token = user_token("u-later");
     // Later, on another device already signed in, the account refuses surveys.
     assert_eq!(
@@ -296,16 +247,7 @@ async fn device_choices_never_override_the_accounts_later_choices(app: TestApp) 
             .status(),
         200
     );
-    let state: Value = app
-        .get("/v1/consents")
-        .bearer_auth(&token)
-        .device(&device)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = app.consents_from_device(&token, &device).await;
     assert!(
         !granted(&state, "surveys"),
         "the account's later refusal stands"
