@@ -48,6 +48,8 @@ pub struct Model {
     pub loaded: bool,
     /// The switches as the user set them in the choices dialog.
     pub draft: BTreeMap<PurposeId, bool>,
+    /// The switches the user moved since the dialog opened.
+    pub touched: std::collections::BTreeSet<PurposeId>,
     pub view: View,
     pub notice: Option<Notice>,
     /// The browser sends Global Privacy Control: promotion and targeting stay refused.
@@ -92,7 +94,7 @@ impl Reducible for Model {
                 next.loaded = true;
                 if let Some(state) = state {
                     next.state = Some(state);
-                    next.draft = next.draft_from_latest();
+                    next.refresh_draft();
                 }
             }
             Action::SetLang(lang) => next.lang = lang,
@@ -100,6 +102,7 @@ impl Reducible for Model {
             Action::Open(view) => {
                 if view == View::Choices {
                     next.draft = next.draft_from_latest();
+                    next.touched.clear();
                 }
                 next.view = view;
                 next.notice = None;
@@ -108,12 +111,14 @@ impl Reducible for Model {
             Action::Queue(action) => next.queued = action,
             Action::Toggle(purpose, on) => {
                 next.draft.insert(purpose, on);
+                next.touched.insert(purpose);
                 // "Saved" spoke of the switches as they were.
                 next.notice = None;
             }
             Action::Chosen(update) => {
                 next.pending = Some(update);
                 next.draft = next.draft_from_latest();
+                next.touched.clear();
                 next.banner_forced = false;
                 next.notice = None;
                 next.view = next.view_after_answer();
@@ -124,14 +129,14 @@ impl Reducible for Model {
             } => {
                 next.state = Some(state);
                 next.pending = still_pending;
-                next.draft = next.draft_from_latest();
+                next.refresh_draft();
                 next.notice = Some(Notice::Saved);
             }
             Action::SavedOffline => next.notice = Some(Notice::SavedOffline),
             Action::Failed(message) => next.notice = Some(Notice::Failed(message)),
             Action::Dropped(message) => {
                 next.pending = None;
-                next.draft = next.draft_from_latest();
+                next.refresh_draft();
                 next.notice = Some(Notice::Dropped(message));
             }
         }
@@ -182,6 +187,15 @@ impl Model {
                 )
             })
             .collect()
+    }
+
+    /// The switches follow what is now known, except those the user moved and has not saved.
+    fn refresh_draft(&mut self) {
+        let moved = std::mem::take(&mut self.draft);
+        self.draft = self.draft_from_latest();
+        let touched = &self.touched;
+        self.draft
+            .extend(moved.into_iter().filter(|(p, _)| touched.contains(p)));
     }
 
     fn view_after_answer(&self) -> View {
@@ -368,6 +382,7 @@ pub fn App(props: &AppProps) -> Html {
         state: None,
         loaded: false,
         draft: BTreeMap::new(),
+        touched: Default::default(),
         notice: None,
         gpc: gpc_enabled(),
         pending: outbox::pending_update(),

@@ -334,6 +334,8 @@
 
   function loadWidget() {
     if (loading) return loading;
+    if (!document.body) { document.addEventListener('DOMContentLoaded', loadWidget); return null; }
+    attachHost();
     var glue = base + (BUILD_TEXT ? build().glue : 'consent-widget.js');
     var wasm = base + (BUILD_TEXT ? build().wasm : 'consent-widget_bg.wasm');
     loading = import(glue)
@@ -355,7 +357,9 @@
     return loading;
   }
 
-  function mount() {
+  /** The shadow root the widget lives in, made once. */
+  function attachHost() {
+    if (root) return;
     var host = document.createElement('div');
     host.id = 'dosmart-consent-host';
     // Takes no room: the widget inside is fixed-position, so the page never shifts.
@@ -374,11 +378,28 @@
     shadow.append(style, root);
     document.body.appendChild(host);
     window.__dosmartConsentEmbed = true;
+  }
 
+  /** After the page's own work: for what no one waits for. */
+  function whenIdle(work) {
+    if (window.requestIdleCallback) requestIdleCallback(work, { timeout: 1000 });
+    else setTimeout(work, 200);
+  }
+
+  function mount() {
     if (remembered) {
-      showPrerendered('settings');
-      checkEdition(remembered.edition);
-    } else if (BUILD_TEXT && !inApp && token) {
+      // The answer already applies; the settings button and the edition check can wait until
+      // the page's own scripts (the gated ones among them) have run.
+      whenIdle(function () {
+        if (widget || loading) return;
+        attachHost();
+        showPrerendered('settings');
+        checkEdition(remembered.edition);
+      });
+      return;
+    }
+    attachHost();
+    if (BUILD_TEXT && !inApp && token) {
       answeredElsewhere().then(function (answered) {
         if (!answered && !widget) showPrerendered('banner');
         loadWidgetAfterPaint();
