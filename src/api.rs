@@ -55,6 +55,11 @@ impl ApiError {
         }
     }
 
+    /// The device id was not issued by this server (or its proof was lost): take a new one.
+    fn is_unknown_device(&self) -> bool {
+        matches!(self, ApiError::Rejected { status: 401, body } if body.error == "device_not_proven")
+    }
+
     /// The token expired (or was revoked) while the request waited: a fresh one will do.
     pub fn needs_fresh_token(&self) -> bool {
         matches!(self, ApiError::Rejected { status: 401, body } if body.error == "unauthorized")
@@ -153,61 +158,86 @@ async fn read<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, A
     crate::json::from_text(&text).map_err(ApiError::Unreadable)
 }
 
-/// A request about this user or device: it carries who is asking.
-fn identified(method: fn(&str) -> RequestBuilder, path: &str) -> RequestBuilder {
-    with_identity(method(&url(path)))
+/// A request about this user or device: it carries who is asking, and the idempotency key of
+/// a write. A device the server does not recognise (no valid proof) is forgotten, a new one is
+/// taken, and the request goes once more: for every identified request, writes and reads alike.
+async fn send_identified(
+    method: fn(&str) -> RequestBuilder,
+    path: &str,
+    body: Option<String>,
+    key: Option<&str>,
+) -> Result<Response, ApiError> {
+    let build = || {
+        let builder = with_identity(method(&url(path)));
+        match key {
+            Some(key) => builder.header(IDEMPOTENCY_HEADER, key),
+            None => builder,
+        }
+    };
+    match send(build(), body.clone()).await {
+        Err(e) if e.is_unknown_device() => {
+            storage::forget_device();
+            ensure_device().await?;
+            send(build(), body).await
+        }
+        other => other,
+    }
+}
+
+/// A write as this user or device; a visitor who arrived offline gets their device now.
+async fn write<T: serde::de::DeserializeOwned>(
+    method: fn(&str) -> RequestBuilder,
+    path: &str,
+    value: &impl serde::Serialize,
+    key: Option<&str>,
+) -> Result<T, ApiError> {
+    ensure_device().await?;
+    read(send_identified(method, path, body(value), key).await?).await
 }
 
 fn body<T: serde::Serialize>(value: &T) -> Option<String> {
     Some(crate::json::to_text(value))
 }
 
-/// The state of this user or device. A browser with no device yet gets one here: the server
-/// issues its id with a proof, both kept in localStorage and sent from then on. A device the
-/// server does not recognise (no valid proof) is forgotten and a new one taken.
-pub async fn consents() -> Result<ConsentState, ApiError> {
-    let response = match send(identified(Request::get, "/v1/consents"), None).await {
-        Err(ApiError::Rejected { status: 401, body }) if body.error == "device_not_proven" => {
-            storage::forget_device();
-            send(identified(Request::get, "/v1/consents"), None).await?
-        }
-        other => other?,
-    };
+/// The server issues a device its id with a proof, in the headers of `GET /v1/consents` asked
+/// without one; both are kept in localStorage and sent from then on.
+fn keep_issued_device(response: &Response) {
     let headers = response.headers();
     if let (Some(id), Some(proof)) = (headers.get(DEVICE_HEADER), headers.get(DEVICE_PROOF_HEADER))
     {
         storage::keep_device(&id, &proof);
     }
-    read(response).await
 }
 
-/// Requests that write as a device need one: a visitor who arrived offline gets it now.
 async fn ensure_device() -> Result<(), ApiError> {
     if storage::device().is_none() && !signed_in() {
-        consents().await?;
+        let response = send(Request::get(&url("/v1/consents")), None).await?;
+        keep_issued_device(&response);
     }
     Ok(())
 }
 
+/// The state of this user or device (a browser with no device yet gets one with it).
+pub async fn consents() -> Result<ConsentState, ApiError> {
+    let response = send_identified(Request::get, "/v1/consents", None, None).await?;
+    keep_issued_device(&response);
+    read(response).await
+}
+
 /// `key` makes a repeat (after a lost answer) safe: the server stores the change once.
 pub async fn put_consents(update: &ConsentUpdate, key: &str) -> Result<ConsentUpdated, ApiError> {
-    ensure_device().await?;
-    let request = identified(Request::put, "/v1/consents").header(IDEMPOTENCY_HEADER, key);
-    call(request, body(update)).await
+    write(Request::put, "/v1/consents", update, Some(key)).await
 }
 
 pub async fn post_events(batch: &EventBatch) -> Result<EventsAccepted, ApiError> {
-    ensure_device().await?;
-    call(identified(Request::post, "/v1/events"), body(batch)).await
+    write(Request::post, "/v1/events", batch, None).await
 }
 
 pub async fn withdraw(
     request: &WithdrawalRequest,
     key: &str,
 ) -> Result<WithdrawalRecorded, ApiError> {
-    ensure_device().await?;
-    let builder = identified(Request::post, "/v1/withdrawals").header(IDEMPOTENCY_HEADER, key);
-    call(builder, body(request)).await
+    write(Request::post, "/v1/withdrawals", request, Some(key)).await
 }
 
 pub async fn policy(lang: Lang) -> Result<PolicyResponse, ApiError> {
@@ -215,16 +245,13 @@ pub async fn policy(lang: Lang) -> Result<PolicyResponse, ApiError> {
 }
 
 pub async fn my_data(lang: Lang) -> Result<MyData, ApiError> {
-    call(
-        identified(Request::get, &format!("/v1/me/data?lang={lang}")),
-        None,
-    )
-    .await
+    let path = format!("/v1/me/data?lang={lang}");
+    read(send_identified(Request::get, &path, None, None).await?).await
 }
 
 /// The full export, as the text of the JSON file.
 pub async fn export() -> Result<String, ApiError> {
-    send(identified(Request::get, "/v1/me/export"), None)
+    send_identified(Request::get, "/v1/me/export", None, None)
         .await?
         .text()
         .await

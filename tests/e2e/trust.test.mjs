@@ -207,3 +207,27 @@ test('a refusal by the server keeps the choices, tells the user and the page, an
   assert.equal((await consentsOf(server)).answered, true, 'delivered on the next try');
   await context.close();
 }));
+
+test('a device id the server does not recognise is replaced, and the answer still lands', () => withServer(async (server) => {
+  const context = await shared.browser.newContext({ locale: 'en-US' });
+  // An anonymous visitor: the page hands over no token.
+  await context.route('**/anon.html', (route) => route.fulfill({
+    contentType: 'text/html',
+    body: '<!doctype html><html lang="en"><head><title>anon</title><script src="/consent.js" data-api="" async></script></head><body><h1>Shop</h1></body></html>',
+  }));
+  const page = await context.newPage();
+  await page.goto(server.base + '/anon.html');
+  await widgetShown(page);
+  // The device the browser holds stops being recognised (another server secret, storage
+  // edited) between loading the page and answering.
+  const planted = '6f1c1d64-5b8e-4c1e-9a53-0d3f3c2b7a10';
+  await page.evaluate((id) => {
+    localStorage.setItem('dosmart-consent:device', id);
+    localStorage.setItem('dosmart-consent:device-proof', '00'.repeat(32));
+  }, planted);
+  await banner(page).getByRole('button', { name: 'Accept all' }).click();
+  await page.getByRole('status').filter({ hasText: 'saved' }).waitFor();
+  const device = await page.evaluate(() => localStorage.getItem('dosmart-consent:device'));
+  assert.ok(device && device !== planted, `a new device was issued: ${device}`);
+  await context.close();
+}));
