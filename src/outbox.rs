@@ -186,10 +186,7 @@ fn report(report: Report) {
 
 /// Delivers what the last page load left, and again whenever the browser comes back online.
 pub fn start_background_delivery() {
-    let online = gloo_events::EventListener::new(&gloo_utils::window(), "online", |_| {
-        FAILURES.with(|f| f.set(0));
-        deliver_soon(0);
-    });
+    let online = gloo_events::EventListener::new(&gloo_utils::window(), "online", |_| retry_now());
     online.forget();
     deliver_soon(0);
 }
@@ -197,6 +194,11 @@ pub fn start_background_delivery() {
 /// The page or the app handed over a fresh token: what waited for it goes now.
 pub fn token_refreshed() {
     AWAITING_TOKEN.with(|a| a.set(false));
+    retry_now();
+}
+
+/// What stopped deliveries has passed: try at once, with the backoff started afresh.
+fn retry_now() {
     FAILURES.with(|f| f.set(0));
     deliver_soon(0);
 }

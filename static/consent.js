@@ -289,7 +289,6 @@
     prerendered.innerHTML = html; // the build's own markup, never page or user input
     prerendered.addEventListener('click', onPrerenderedClick);
     shadow.insertBefore(prerendered, root);
-    prerendered.kind = kind;
   }
 
   function removePrerendered() {
@@ -307,7 +306,7 @@
       var chosen = action.slice(5);
       keep(KEYS.lang, chosen);
       if (config.lang) config.lang = chosen; // the user's own choice beats the page's from now on
-      showPrerendered(prerendered.kind);
+      showPrerendered(prerendered.getAttribute('data-prerendered'));
       prerendered.querySelector('[data-action="' + action + '"]').focus();
       command('setLanguage', chosen); // the widget may already be running behind the banner
       return;

@@ -153,12 +153,17 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn secret_from_env(name: &str) -> Result<Option<Secret>, String> {
+/// A secret from the environment: absent, or at least `MIN_SECRET_BYTES` long.
+fn env_secret(name: &str) -> Result<Option<String>, String> {
     match std::env::var(name) {
-        Ok(value) if value.len() >= MIN_SECRET_BYTES => Ok(Some(Secret::new(value.as_bytes()))),
+        Ok(value) if value.len() >= MIN_SECRET_BYTES => Ok(Some(value)),
         Ok(_) => Err(format!("{name} must be at least {MIN_SECRET_BYTES} bytes")),
         Err(_) => Ok(None),
     }
+}
+
+fn secret_from_env(name: &str) -> Result<Option<Secret>, String> {
+    Ok(env_secret(name)?.map(|value| Secret::new(value.as_bytes())))
 }
 
 fn random_secret() -> Secret {
@@ -172,12 +177,13 @@ fn random_secret() -> Secret {
 /// uses a public one of its own.
 fn server_keys(demo: bool) -> Result<Arc<ServerKeys>, String> {
     const NAME: &str = "CONSENT_SERVER_SECRET";
-    match (std::env::var(NAME), demo) {
-        (Ok(_), true) => Err(format!("refusing to start: --demo keys its ledger with a public secret; unset {NAME}")),
-        (Ok(value), false) if value.len() >= MIN_SECRET_BYTES => Ok(Arc::new(ServerKeys::from_secret(value.as_bytes()))),
-        (Ok(_), false) => Err(format!("{NAME} must be at least {MIN_SECRET_BYTES} bytes")),
-        (Err(_), true) => Ok(Arc::new(ServerKeys::from_secret(DEMO_SECRET))),
-        (Err(_), false) => Err(format!(
+    match (env_secret(NAME)?, demo) {
+        (Some(_), true) => Err(format!(
+            "refusing to start: --demo keys its ledger with a public secret; unset {NAME}"
+        )),
+        (Some(secret), false) => Ok(Arc::new(ServerKeys::from_secret(secret.as_bytes()))),
+        (None, true) => Ok(Arc::new(ServerKeys::from_secret(DEMO_SECRET))),
+        (None, false) => Err(format!(
             "set {NAME} (at least {MIN_SECRET_BYTES} bytes): it keys the ledger's chain, proves device ids and signs checkpoints; \
              keep it outside the database"
         )),

@@ -124,12 +124,11 @@ impl Visit {
                 .as_ref()
                 .is_some_and(|edition| *edition != self.editions.current);
         if deemed {
-            let current = self.editions.current.clone();
             accept(
                 store,
                 tx,
                 key,
-                &current,
+                &self.editions.current,
                 AcceptanceMethod::DeemedByContinuedUse,
                 now,
                 origin,
@@ -223,6 +222,7 @@ pub async fn append(
 
 /// Records that the subject accepted an edition, in the ledger and the current state: once,
 /// and never an older edition over a newer one. `false` when there was nothing to record.
+/// Called after [`Visit::record`], which holds the subject's lock for the transaction.
 #[allow(clippy::too_many_arguments)]
 pub async fn accept(
     store: &Store,
@@ -234,7 +234,6 @@ pub async fn accept(
     origin: &Origin,
     editions: &EditionsAt,
 ) -> Result<bool, StoreError> {
-    Store::lock_subject(store.backend(), tx, subject).await?;
     if let Some(before) = records::acceptance(&mut **tx, subject).await? {
         if !editions.is_newer(edition, &before.edition) {
             return Ok(false);

@@ -48,13 +48,11 @@ impl ServerKeys {
 
     /// Constant time: the comparison says nothing about how much of a guess was right.
     pub fn device_proof_is_valid(&self, device_id: &str, proof: &str) -> bool {
-        let Ok(bytes) = hex::decode(proof) else {
-            return false;
-        };
-        let mut mac = HmacSha256::new_from_slice(&self.device).expect("HMAC takes any key length");
-        mac.update(&(device_id.len() as u64).to_be_bytes());
-        mac.update(device_id.as_bytes());
-        mac.verify_slice(&bytes).is_ok()
+        hex::decode(proof).is_ok_and(|bytes| {
+            keyed(&self.device, &[device_id.as_bytes()])
+                .verify_slice(&bytes)
+                .is_ok()
+        })
     }
 
     pub fn sign(&self, message: &[u8]) -> String {
@@ -83,13 +81,18 @@ pub fn signature_is_valid(public_key_hex: &str, message: &[u8], signature_hex: &
     }
 }
 
-fn mac_hex(key: &[u8], fields: &[&[u8]]) -> String {
+/// An HMAC over length-prefixed fields.
+fn keyed(key: &[u8], fields: &[&[u8]]) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
     for field in fields {
         mac.update(&(field.len() as u64).to_be_bytes());
         mac.update(field);
     }
-    hex::encode(mac.finalize().into_bytes())
+    mac
+}
+
+fn mac_hex(key: &[u8], fields: &[&[u8]]) -> String {
+    hex::encode(keyed(key, fields).finalize().into_bytes())
 }
 
 #[cfg(test)]

@@ -109,12 +109,11 @@ pub async fn update(
             append(&store, tx, key, "choices", now, record, Some(origin)).await?;
             // Answering the banner of the edition in force accepts it by button (1.6), once.
             if receipt.policy_version == visit.editions().current {
-                let edition = receipt.policy_version.clone();
                 accept(
                     &store,
                     tx,
                     key,
-                    &edition,
+                    &receipt.policy_version,
                     AcceptanceMethod::Button,
                     now,
                     origin,

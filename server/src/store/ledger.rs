@@ -277,20 +277,27 @@ pub async fn verify(
     if let Some(head) = checkpointed {
         let seen = records.iter().find(|r| r.seq == head.seq);
         if seen.map(|r| &r.hash) != Some(&head.hash) {
-            let problem = if records.is_empty() {
-                format!(
-                    "the chain is gone: the last checkpoint saw {} records",
-                    head.seq
+            // The first record missing or changed, where there is one to name.
+            let (first, problem) = if records.is_empty() {
+                let seen = head.seq;
+                (
+                    None,
+                    format!("the chain is gone: the last checkpoint saw {seen} records"),
                 )
             } else if count < head.seq {
-                format!(
-                    "records were cut off: the last checkpoint saw {}, the ledger has {count}",
-                    head.seq
-                )
+                let seen = head.seq;
+                let problem = format!(
+                    "records were cut off: the last checkpoint saw {seen}, the ledger has {count}"
+                );
+                (Some(count + 1), problem)
             } else {
-                format!("record {} is not the one the last checkpoint saw", head.seq)
+                let seq = head.seq;
+                (
+                    Some(seq),
+                    format!("record {seq} is not the one the last checkpoint saw"),
+                )
             };
-            return Ok(report(Some(count.min(head.seq)), Some(problem)));
+            return Ok(report(first, Some(problem)));
         }
     }
     let stored = super::records::choices(store.pool(), subject).await?;

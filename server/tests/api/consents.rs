@@ -111,17 +111,9 @@ async fn a_visitor_keeps_choices_on_a_device_and_they_follow_them_when_signing_i
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["receipt"]["subject"], format!("device:{}", device.id));
 
-    let token = user_token("u-linked");
-    let state: Value = app
-        .get("/v1/consents")
-        .bearer_auth(&token)
-        .device(&device)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = app
+        .consents_from_device(&user_token("u-linked"), &device)
+        .await;
     assert!(
         granted(&state, "surveys"),
         "the device's choice carried over to the account"

@@ -162,6 +162,7 @@ async fn a_new_device_is_issued_with_a_proof_that_later_requests_carry(app: Test
     let device = Device { id, proof };
     app.answer_as_device(&device, json!({ "surveys": true }))
         .await;
+    // Read back as that device alone: its answer is there.
     let read: Value = app
         .get("/v1/consents")
         .device(&device)
