@@ -2,7 +2,7 @@
 
 use consent_core::api::{
     ConsentState, ConsentUpdate, ConsentUpdated, ErrorBody, EventBatch, EventsAccepted, MyData,
-    PolicyResponse, WithdrawalRecorded, WithdrawalRequest, DEVICE_HEADER, DEVICE_PROOF_HEADER,
+    PolicyResponse, DEVICE_HEADER, DEVICE_PROOF_HEADER,
     IDEMPOTENCY_HEADER,
 };
 use consent_core::Lang;
@@ -231,13 +231,6 @@ pub async fn put_consents(update: &ConsentUpdate, key: &str) -> Result<ConsentUp
 
 pub async fn post_events(batch: &EventBatch) -> Result<EventsAccepted, ApiError> {
     write(Request::post, "/v1/events", batch, None).await
-}
-
-pub async fn withdraw(
-    request: &WithdrawalRequest,
-    key: &str,
-) -> Result<WithdrawalRecorded, ApiError> {
-    write(Request::post, "/v1/withdrawals", request, Some(key)).await
 }
 
 pub async fn policy(lang: Lang) -> Result<PolicyResponse, ApiError> {

@@ -1,6 +1,6 @@
 //! The root: the widget's state (a reducer in a context) and the actions every part uses.
 
-use consent_core::api::{ConsentState, ConsentUpdate, EventKind, WrittenApplication};
+use consent_core::api::{ConsentState, ConsentUpdate, EventKind, Withdrawal, WrittenApplication};
 use consent_core::{catalog, EditionVersion, Lang, PurposeId};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -11,6 +11,8 @@ use crate::banner::{Banner, BannerAction, SettingsButtonView};
 use crate::choices::ChoicesDialog;
 use crate::config::WidgetConfig;
 use crate::embed::{self, Command, HostState};
+use crate::feedback::Toast;
+use crate::focus;
 use crate::i18n::texts;
 use crate::language;
 use crate::my_data::MyDataDialog;
@@ -18,14 +20,14 @@ use crate::outbox::{self, EventDetail, Report};
 use crate::policy::PolicyDialog;
 use crate::storage;
 use crate::update_notice::UpdateNotice;
-use crate::withdrawal::{ApplicationDialog, WithdrawDialog};
+use crate::withdrawal::ApplicationDialog;
 
+/// A screen of the widget. They stack: each opened from another returns to it with Back.
 #[derive(Clone, Debug, PartialEq)]
 pub enum View {
-    None,
     Choices,
     Policy { anchor: Option<String> },
-    Withdraw(PurposeId),
+    /// The written application of a withdrawal, the user's proof of it (2.6).
     Application(WrittenApplication),
     MyData,
 }
@@ -33,10 +35,29 @@ pub enum View {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
     Saved,
+    /// Saved switches turned consent off: withdrawn from this moment (2.6). The application
+    /// comes once the server has recorded the withdrawal.
+    Withdrawn {
+        purposes: Vec<PurposeId>,
+        application: Option<WrittenApplication>,
+        /// Not yet delivered: the network is down.
+        waiting: bool,
+    },
     SavedOffline,
     Failed(String),
     /// The server can never store the choices: the user is asked to choose again.
     Dropped(String),
+}
+
+impl Notice {
+    pub fn is_error(&self) -> bool {
+        matches!(self, Notice::Failed(_) | Notice::Dropped(_))
+    }
+
+    /// Only plain success goes by itself; what the user may act on stays until dismissed.
+    fn hides_by_itself(&self) -> bool {
+        matches!(self, Notice::Saved)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -50,8 +71,11 @@ pub struct Model {
     pub draft: BTreeMap<PurposeId, bool>,
     /// The switches the user moved since the dialog opened.
     pub touched: std::collections::BTreeSet<PurposeId>,
-    pub view: View,
+    /// The open screens, the shown one last; empty when only the page is seen.
+    pub views: Vec<View>,
     pub notice: Option<Notice>,
+    /// Tells one notice from the next, so that a success hidden by its timer is that one.
+    pub notice_seq: u32,
     /// The browser sends Global Privacy Control: promotion and targeting stay refused.
     pub gpc: bool,
     /// The user's latest choices, saved but not yet confirmed by the server: they apply at
@@ -70,7 +94,8 @@ pub enum Action {
     ShowBanner,
     SetLang(Lang),
     Open(View),
-    Close,
+    Back,
+    CloseAll,
     Toggle(PurposeId, bool),
     Queue(Option<BannerAction>),
     /// The user saved: the choices apply now and go to the server through the outbox.
@@ -78,10 +103,13 @@ pub enum Action {
     Delivered {
         state: ConsentState,
         still_pending: Option<ConsentUpdate>,
+        withdrawal: Option<Withdrawal>,
     },
     SavedOffline,
     Failed(String),
     Dropped(String),
+    /// The notice numbered so goes (its timer ran out, or the user dismissed it).
+    Dismiss(u32),
 }
 
 impl Reducible for Model {
@@ -100,44 +128,85 @@ impl Reducible for Model {
             Action::SetLang(lang) => next.lang = lang,
             Action::ShowBanner => next.banner_forced = true,
             Action::Open(view) => {
-                if view == View::Choices {
+                if view == View::Choices && !next.views.contains(&View::Choices) {
                     next.draft = next.draft_from_latest();
                     next.touched.clear();
                 }
-                next.view = view;
-                next.notice = None;
+                if next.views.last() != Some(&view) {
+                    next.views.push(view);
+                }
             }
-            Action::Close => next.view = View::None,
+            Action::Back => {
+                next.views.pop();
+            }
+            Action::CloseAll => next.views.clear(),
             Action::Queue(action) => next.queued = action,
             Action::Toggle(purpose, on) => {
                 next.draft.insert(purpose, on);
                 next.touched.insert(purpose);
                 // "Saved" spoke of the switches as they were.
-                next.notice = None;
+                if next.notice == Some(Notice::Saved) {
+                    next.notice = None;
+                }
             }
             Action::Chosen(update) => {
+                let withdrawn = next.withdrawn_by(&update);
                 next.pending = Some(update);
                 next.draft = next.draft_from_latest();
                 next.touched.clear();
                 next.banner_forced = false;
-                next.notice = None;
-                next.view = next.view_after_answer();
+                next.set_notice((!withdrawn.is_empty()).then_some(Notice::Withdrawn {
+                    purposes: withdrawn,
+                    application: None,
+                    waiting: false,
+                }));
+                next.views = next.views_after_answer();
             }
             Action::Delivered {
                 state,
                 still_pending,
+                withdrawal,
             } => {
                 next.state = Some(state);
                 next.pending = still_pending;
                 next.refresh_draft();
-                next.notice = Some(Notice::Saved);
+                let notice = match (withdrawal, next.notice.take()) {
+                    (Some(w), _) => Notice::Withdrawn {
+                        purposes: w.purposes,
+                        application: Some(w.application),
+                        waiting: false,
+                    },
+                    // Told at once; the server's word on it changes nothing the user must know.
+                    (None, Some(Notice::Withdrawn { purposes, application, .. })) => {
+                        Notice::Withdrawn { purposes, application, waiting: false }
+                    }
+                    (None, _) => Notice::Saved,
+                };
+                next.set_notice(Some(notice));
             }
-            Action::SavedOffline => next.notice = Some(Notice::SavedOffline),
-            Action::Failed(message) => next.notice = Some(Notice::Failed(message)),
+            Action::SavedOffline => {
+                // A withdrawal applies at once, online or not: its notice stays, and says
+                // that the server has yet to hear of it.
+                let notice = match next.notice.take() {
+                    Some(Notice::Withdrawn { purposes, application, .. }) => Notice::Withdrawn {
+                        purposes,
+                        application,
+                        waiting: true,
+                    },
+                    _ => Notice::SavedOffline,
+                };
+                next.set_notice(Some(notice));
+            }
+            Action::Failed(message) => next.set_notice(Some(Notice::Failed(message))),
             Action::Dropped(message) => {
                 next.pending = None;
                 next.refresh_draft();
-                next.notice = Some(Notice::Dropped(message));
+                next.set_notice(Some(Notice::Dropped(message)));
+            }
+            Action::Dismiss(seq) => {
+                if seq == next.notice_seq {
+                    next.notice = None;
+                }
             }
         }
         Rc::new(next)
@@ -198,17 +267,45 @@ impl Model {
             .extend(moved.into_iter().filter(|(p, _)| touched.contains(p)));
     }
 
-    fn view_after_answer(&self) -> View {
+    /// On the web an answer closes every screen; in the app the choices are the screen.
+    fn views_after_answer(&self) -> Vec<View> {
         if self.in_app {
-            View::Choices
+            vec![View::Choices]
         } else {
-            View::None
+            Vec::new()
         }
+    }
+
+    /// The consent purposes `update` turns off that are on now: a withdrawal (2.6).
+    fn withdrawn_by(&self, update: &ConsentUpdate) -> Vec<PurposeId> {
+        update
+            .choices
+            .iter()
+            .filter(|(purpose, granted)| !**granted && self.granted(**purpose))
+            .map(|(purpose, _)| *purpose)
+            .collect()
+    }
+
+    fn set_notice(&mut self, notice: Option<Notice>) {
+        self.notice_seq += 1;
+        self.notice = notice;
+    }
+
+    pub fn view(&self) -> Option<&View> {
+        self.views.last()
     }
 
     pub fn banner_visible(&self) -> bool {
         let answering = self.queued.is_some_and(BannerAction::answers);
         self.loaded && !self.in_app && !answering && (self.banner_forced || !self.answered())
+    }
+
+    /// Of the consent purposes, how many are on now and how many there are.
+    pub fn consent_count(&self) -> (usize, usize) {
+        let purposes = catalog().consent_purposes();
+        purposes.fold((0, 0), |(on, all), p| {
+            (on + usize::from(self.granted(p.id)), all + 1)
+        })
     }
 
     /// An edition newer than the one the user accepted is in force (1.5–1.6).
@@ -237,28 +334,41 @@ impl Widget {
         self.model.lang
     }
 
+    /// Opens `view` over what is shown; Back returns to it.
     pub fn open(&self, view: View) {
         let kind = match &view {
             View::Choices => Some(EventKind::ChoicesOpened),
             View::Policy { .. } => Some(EventKind::PolicyOpened),
-            View::Withdraw(_) => Some(EventKind::WithdrawalStarted),
             View::MyData => Some(EventKind::MyDataOpened),
-            View::None | View::Application(_) => None,
+            View::Application(_) => None,
         };
         if let Some(kind) = kind {
             outbox::record(kind, self.lang());
         }
+        if self.model.view() != Some(&view) {
+            focus::opening(self.model.views.len());
+        }
         self.model.dispatch(Action::Open(view));
     }
 
-    pub fn close(&self) {
+    /// One screen back. The last one closes: on the web back to the page, in the app by
+    /// telling the native side, which closes the screen (it is never left blank).
+    pub fn back(&self) {
         outbox::record(EventKind::DialogClosed, self.lang());
-        if self.model.in_app && matches!(self.model.view, View::Choices) {
-            // In the app, closing the choices closes the screen: the native side does that.
+        let open = self.model.views.len();
+        if open > 1 {
+            focus::closing_to(open - 1);
+            self.model.dispatch(Action::Back);
+        } else if self.model.in_app {
             embed::notify("close", &embed::Empty {});
-            return;
+        } else {
+            self.close_all();
         }
-        self.model.dispatch(Action::Close);
+    }
+
+    fn close_all(&self) {
+        focus::closing_to(0);
+        self.model.dispatch(Action::CloseAll);
     }
 
     fn run(&self, command: Command) {
@@ -267,7 +377,9 @@ impl Widget {
             Command::OpenChoices => self.open(View::Choices),
             Command::OpenPolicy(anchor) => self.open(View::Policy { anchor }),
             Command::SetLanguage(lang) => self.set_lang(lang),
-            Command::Close => self.model.dispatch(Action::Close),
+            // The app's back button or gesture goes one screen back, at every depth.
+            Command::Close if self.model.in_app => self.back(),
+            Command::Close => self.close_all(),
             // Until the state has loaded an answer has no edition to answer.
             Command::Act(action) if !self.model.loaded => {
                 self.model.dispatch(Action::Queue(Some(action)))
@@ -309,6 +421,7 @@ impl Widget {
 
     /// The choices apply at once (gating, Consent Mode, the page and the app hear them now)
     /// and go to the server through the outbox, which keeps them until it has stored them.
+    /// Turning off what was on is a withdrawal (2.6): the server records it as one.
     fn save(&self, kind: EventKind, choices: BTreeMap<PurposeId, bool>) {
         let lang = self.lang();
         outbox::record(kind, lang);
@@ -322,11 +435,30 @@ impl Widget {
             lang,
             choices,
         };
+        if !self.model.withdrawn_by(&update).is_empty() {
+            outbox::record(EventKind::WithdrawalRequested, lang);
+        }
         let offline = outbox::queue_choices(update.clone());
+        if self.model.in_app {
+            focus::closing_to(1);
+        } else if self.model.views.is_empty() {
+            focus::return_to_page();
+        } else {
+            focus::closing_to(0);
+        }
         self.model.dispatch(Action::Chosen(update));
         if offline {
             self.model.dispatch(Action::SavedOffline);
         }
+    }
+
+    /// Sends what waits in the outbox now, after a failure the user saw.
+    pub fn retry(&self) {
+        outbox::retry_now();
+    }
+
+    pub fn dismiss_notice(&self) {
+        self.model.dispatch(Action::Dismiss(self.model.notice_seq));
     }
 
     pub fn accept_edition(&self) {
@@ -346,22 +478,6 @@ impl Widget {
             state.current_accepted = true;
             self.model.dispatch(Action::Loaded(Some(state)));
         }
-    }
-
-    pub fn withdrawn(
-        &self,
-        purposes: &[PurposeId],
-        state: ConsentState,
-        application: WrittenApplication,
-    ) {
-        // Choices still waiting in the outbox must not grant what was just withdrawn.
-        outbox::refuse_in_pending(purposes);
-        self.model.dispatch(Action::Delivered {
-            state,
-            still_pending: outbox::pending_update(),
-        });
-        self.model
-            .dispatch(Action::Open(View::Application(application)));
     }
 }
 
@@ -384,15 +500,16 @@ pub fn App(props: &AppProps) -> Html {
         draft: BTreeMap::new(),
         touched: Default::default(),
         notice: None,
+        notice_seq: 0,
         gpc: gpc_enabled(),
         pending: outbox::pending_update(),
         banner_forced: false,
         in_app: config.in_app,
         queued: None,
-        view: if config.in_app {
-            View::Choices
+        views: if config.in_app {
+            vec![View::Choices]
         } else {
-            View::None
+            Vec::new()
         },
     });
     let widget = Widget {
@@ -408,9 +525,11 @@ pub fn App(props: &AppProps) -> Html {
                     Report::Delivered {
                         state,
                         still_pending,
+                        withdrawal,
                     } => Action::Delivered {
                         state,
                         still_pending,
+                        withdrawal,
                     },
                     Report::Waiting => Action::SavedOffline,
                     Report::Held(message) => Action::Failed(message),
@@ -433,6 +552,7 @@ pub fn App(props: &AppProps) -> Html {
                         // Answered on the loader's banner, which this widget never showed.
                         record_banner_shown(widget.lang(), widget.model.gpc);
                     }
+                    focus::return_to_page();
                     widget.model.dispatch(Action::Queue(None));
                     widget.act(action);
                 }
@@ -452,6 +572,22 @@ pub fn App(props: &AppProps) -> Html {
         use_effect_with(host, |host| embed::notify("change", host));
     }
     {
+        // A success says its word and goes; errors and withdrawals stay until dismissed.
+        let (model, seq) = (model.clone(), model.notice_seq);
+        let hides = model.notice.as_ref().is_some_and(Notice::hides_by_itself);
+        use_effect_with((seq, hides), move |(seq, hides)| {
+            let seq = *seq;
+            let timer = hides.then(|| {
+                gloo_timers::callback::Timeout::new(NOTICE_MS, move || {
+                    model.dispatch(Action::Dismiss(seq))
+                })
+            });
+            move || drop(timer)
+        });
+    }
+    // Focus the widget promised to put back (after an answer, after the last screen closed).
+    use_effect(focus::settle);
+    {
         let lang = model.lang;
         use_effect_with(
             (model.banner_visible(), model.gpc),
@@ -468,10 +604,16 @@ pub fn App(props: &AppProps) -> Html {
         <ContextProvider<Widget> context={widget}>
             <div class={classes!("dc-root", model.in_app.then_some("dc-inapp"))} lang={lang.code()}>
                 if model.banner_visible() { <Banner /> }
-                if model.update_pending() && model.view == View::None { <UpdateNotice /> }
-                <NoticeLine />
-                { dialog_for(&model.view) }
+                if model.update_pending() && model.views.is_empty() { <UpdateNotice /> }
+                // In an element of their own: `for` children would join the siblings' list, where
+                // Yew matches them from the end and a screen opening would remount the one below.
+                <div class="dc-screens">
+                    { for model.views.iter().enumerate().map(|(depth, view)| {
+                        screen(view, depth, depth + 1 < model.views.len())
+                    }) }
+                </div>
                 <SettingsButton />
+                <Toast />
             </div>
         </ContextProvider<Widget>>
     }
@@ -484,16 +626,22 @@ fn record_banner_shown(lang: Lang, gpc: bool) {
     }
 }
 
-fn dialog_for(view: &View) -> Html {
+/// How long "Saved" stays: long enough to read, short enough not to be in the way.
+const NOTICE_MS: u32 = 4_000;
+
+/// A screen of the stack; those under the shown one stay mounted but hidden, so Back finds
+/// them as they were (switches, scroll, the control last used). Keyed by depth: a screen
+/// closing above never makes the one below mount afresh.
+fn screen(view: &View, depth: usize, covered: bool) -> Html {
     match view {
-        View::None => html! {},
-        View::Choices => html! { <ChoicesDialog /> },
-        View::Policy { anchor } => html! { <PolicyDialog anchor={anchor.clone()} /> },
-        View::Withdraw(purpose) => html! { <WithdrawDialog purpose={*purpose} /> },
-        View::Application(application) => {
-            html! { <ApplicationDialog application={application.clone()} /> }
+        View::Choices => html! { <ChoicesDialog key={depth} {covered} /> },
+        View::Policy { anchor } => {
+            html! { <PolicyDialog key={depth} anchor={anchor.clone()} {covered} /> }
         }
-        View::MyData => html! { <MyDataDialog /> },
+        View::Application(application) => {
+            html! { <ApplicationDialog key={depth} application={application.clone()} {covered} /> }
+        }
+        View::MyData => html! { <MyDataDialog key={depth} {covered} /> },
     }
 }
 
@@ -513,24 +661,6 @@ async fn load(model: UseReducerHandle<Model>, config: WidgetConfig) {
     }
 }
 
-/// After saving: a short, polite line for screen readers and eyes.
-#[function_component]
-fn NoticeLine() -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
-    let t = texts(widget.lang());
-    let text = match &widget.model.notice {
-        Some(Notice::Saved) => t.saved.to_owned(),
-        Some(Notice::SavedOffline) => t.saved_offline.to_owned(),
-        Some(Notice::Failed(message)) => format!("{}: {message}", t.error_prefix),
-        Some(Notice::Dropped(message)) => {
-            format!("{}: {message}. {}", t.error_prefix, t.choose_again)
-        }
-        None => String::new(),
-    };
-    let class = classes!("dc-notice", text.is_empty().then_some("dc-hidden"));
-    html! { <div class={class} role="status" aria-live="polite">{ text }</div> }
-}
-
 #[function_component]
 fn SettingsButton() -> Html {
     let widget = use_context::<Widget>().expect("inside the widget");
@@ -539,6 +669,7 @@ fn SettingsButton() -> Html {
         return html! {};
     }
     let lang = widget.lang();
+    let count = Some(widget.model.consent_count());
     let onclick = Callback::from(move |_| widget.open(View::Choices));
-    html! { <SettingsButtonView {lang} {onclick} /> }
+    html! { <SettingsButtonView {lang} {count} {onclick} /> }
 }

@@ -164,14 +164,29 @@ pub fn LanguageSwitcher() -> Html {
 #[derive(Properties, PartialEq)]
 pub struct SettingsButtonViewProps {
     pub lang: Lang,
+    /// Consent purposes on, of all; `None` when prerendered: the loader fills it in.
+    pub count: Option<(usize, usize)>,
     pub onclick: Callback<MouseEvent>,
 }
 
 /// Always there once answered: reopens the choices (consent must be as easy to change as to
-/// give). Prerendered too, for returning visitors whose page loads no wasm.
+/// give). Compact, so it covers little of the page, and it shows the state: "3/6" on.
+/// Prerendered too, for returning visitors whose page loads no wasm.
 #[function_component]
 pub fn SettingsButtonView(props: &SettingsButtonViewProps) -> Html {
     let label = texts(props.lang).settings;
     let action = BannerAction::Choose.name();
-    html! { <button type="button" class="dc-fab" data-action={action} onclick={props.onclick.clone()}>{ label }</button> }
+    let count = props
+        .count
+        .map(|(on, all)| format!("{on}/{all}"))
+        .unwrap_or_default();
+    html! {
+        <button type="button" class="dc-fab" data-action={action} onclick={props.onclick.clone()}>
+            <span class="dc-visually-hidden">{ label }{ " " }</span>
+            <svg class="dc-fab-icon" aria-hidden="true" viewBox="0 0 24 24" width="18" height="18">
+                <path d="M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5l-8-3Z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" />
+            </svg>
+            <span class="dc-count">{ count }</span>
+        </button>
+    }
 }

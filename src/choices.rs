@@ -1,8 +1,10 @@
-//! One switch per purpose of the catalog. Necessary purposes are shown on and locked, with the
-//! reason (2.7); consent purposes start off and may be withdrawn formally (2.6).
+//! One switch per consent purpose, each on its title's line, with the three answers in a
+//! footer that stays under the thumb. The necessary purposes are one collapsed group with the
+//! reason of 2.7 said once: they are not choices. Turning a purpose off that was on and saving
+//! is the withdrawal of 2.6.
 
 use consent_core::policy::anchor_for;
-use consent_core::{catalog, Purpose};
+use consent_core::{catalog, Purpose, PurposeId};
 use yew::prelude::*;
 
 use crate::app::{View, Widget};
@@ -10,17 +12,19 @@ use crate::banner::LanguageSwitcher;
 use crate::dialog::{unique_id, Dialog};
 use crate::i18n::texts;
 
+#[derive(Properties, PartialEq)]
+pub struct ChoicesProps {
+    #[prop_or_default]
+    pub covered: bool,
+}
+
 #[function_component]
-pub fn ChoicesDialog() -> Html {
+pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
     let widget = use_context::<Widget>().expect("inside the widget");
     let t = texts(widget.lang());
-    let on_close = {
+    let run = |act: fn(&Widget)| {
         let widget = widget.clone();
-        Callback::from(move |_| widget.close())
-    };
-    let save = {
-        let widget = widget.clone();
-        Callback::from(move |_: MouseEvent| widget.save_draft())
+        Callback::from(move |_: MouseEvent| act(&widget))
     };
     let my_data = {
         let widget = widget.clone();
@@ -28,18 +32,31 @@ pub fn ChoicesDialog() -> Html {
     };
     let (necessary, optional): (Vec<&Purpose>, Vec<&Purpose>) =
         catalog().purposes.iter().partition(|p| p.is_necessary());
+    let footer = html! {
+        <>
+            <div class="dc-answers">
+                <button type="button" class="dc-button" onclick={run(Widget::refuse_optional)}>{ t.refuse_all }</button>
+                <button type="button" class="dc-button dc-primary" onclick={run(Widget::save_draft)}>{ t.save }</button>
+                <button type="button" class="dc-button" onclick={run(Widget::accept_all)}>{ t.accept_all }</button>
+            </div>
+        </>
+    };
     html! {
-        <Dialog title={t.choices_title} close_label={t.close} {on_close} class="dc-choices">
+        <Dialog title={t.choices_title} class="dc-choices" {footer} first_focus={Some("[role=switch]:not([disabled])")}
+            covered={props.covered}>
             <p>{ t.choices_intro }</p>
             if widget.model.gpc { <p class="dc-gpc">{ t.gpc_honoured }</p> }
             <ul class="dc-purposes">
                 { for optional.into_iter().map(|p| html! { <PurposeRow purpose={p.id} /> }) }
-                { for necessary.into_iter().map(|p| html! { <PurposeRow purpose={p.id} /> }) }
             </ul>
-            <div class="dc-actions">
-                <button type="button" class="dc-button dc-primary" onclick={save}>{ t.save }</button>
-                <button type="button" class="dc-button" onclick={my_data}>{ t.my_data }</button>
-            </div>
+            <details class="dc-necessary">
+                <summary>{ t.always_on.replace("{n}", &necessary.len().to_string()) }</summary>
+                <p class="dc-reason">{ t.necessary_reason }</p>
+                <ul class="dc-purposes">
+                    { for necessary.into_iter().map(|p| html! { <NecessaryRow purpose={p.id} /> }) }
+                </ul>
+            </details>
+            <p><button type="button" class="dc-link" onclick={my_data}>{ t.my_data }</button></p>
             <LanguageSwitcher />
         </Dialog>
     }
@@ -47,9 +64,11 @@ pub fn ChoicesDialog() -> Html {
 
 #[derive(Properties, PartialEq)]
 struct PurposeRowProps {
-    purpose: consent_core::PurposeId,
+    purpose: PurposeId,
 }
 
+/// A consent purpose: its switch on the title's line, what it means and where the policy
+/// says so beneath. The switch comes first in Tab order, then the clause.
 #[function_component]
 fn PurposeRow(props: &PurposeRowProps) -> Html {
     let widget = use_context::<Widget>().expect("inside the widget");
@@ -58,57 +77,68 @@ fn PurposeRow(props: &PurposeRowProps) -> Html {
     let purpose = catalog().purpose_by_id(props.purpose);
     let ids = use_memo((), |_| (unique_id("purpose"), unique_id("summary")));
     let (title_id, summary_id) = (*ids).clone();
-    let necessary = purpose.is_necessary();
     let gpc_locked = widget.model.gpc && crate::app::refused_by_gpc(purpose.id);
-    let on = necessary
-        || widget
-            .model
-            .draft
-            .get(&purpose.id)
-            .copied()
-            .unwrap_or(false);
-    let granted_now = widget
+    let on = widget
         .model
-        .state
-        .as_ref()
-        .is_some_and(|s| s.granted(purpose.id));
+        .draft
+        .get(&purpose.id)
+        .copied()
+        .unwrap_or(false);
     let toggle = {
         let (widget, id) = (widget.clone(), purpose.id);
         Callback::from(move |_: MouseEvent| widget.toggle(id, !on))
     };
-    let withdraw = {
-        let (widget, id) = (widget.clone(), purpose.id);
-        Callback::from(move |_: MouseEvent| widget.open(View::Withdraw(id)))
-    };
-    let clauses = purpose.clauses_in(lang).iter().map(|reference| {
-        let widget = widget.clone();
-        let anchor = anchor_for(reference);
-        let onclick = Callback::from(move |_: MouseEvent| widget.open(View::Policy { anchor: Some(anchor.clone()) }));
-        html! { <button type="button" class="dc-link dc-clause" {onclick}>{ format!("{} {reference}", t.clause) }</button> }
-    });
     html! {
         <li class="dc-purpose">
-            <div class="dc-purpose-text">
+            <div class="dc-purpose-head">
                 <h3 id={title_id.clone()} class="dc-purpose-title">{ purpose.title.get(lang) }</h3>
-                <p id={summary_id.clone()}>{ purpose.summary.get(lang) }</p>
-                if purpose.id.as_str() == "contests_publicity" {
-                    <p class="dc-warning">{ t.publicity_warning }</p>
-                }
-                if necessary { <p class="dc-reason">{ t.necessary_reason }</p> }
-                if gpc_locked { <p class="dc-gpc">{ t.gpc_honoured }</p> }
-                <p class="dc-clauses">{ for clauses }</p>
-                if !necessary && granted_now {
-                    <button type="button" class="dc-link" onclick={withdraw}>{ t.withdraw }</button>
-                }
-            </div>
-            <div class="dc-switch-cell">
                 <button type="button" role="switch" class="dc-switch"
-                    aria-checked={on.to_string()} aria-labelledby={title_id} aria-describedby={summary_id}
-                    disabled={necessary || gpc_locked} onclick={toggle}>
-                    <span class="dc-switch-knob" aria-hidden="true"></span>
+                    aria-checked={on.to_string()} aria-labelledby={title_id} aria-describedby={summary_id.clone()}
+                    disabled={gpc_locked} onclick={toggle}>
+                    <span class="dc-switch-track" aria-hidden="true"><span class="dc-switch-knob"></span></span>
                 </button>
-                if necessary { <span class="dc-locked">{ t.necessary_locked }</span> }
             </div>
+            <p id={summary_id} class="dc-summary">{ purpose.summary.get(lang) }</p>
+            if purpose.id.as_str() == "contests_publicity" {
+                <p class="dc-warning">{ t.publicity_warning }</p>
+            }
+            if gpc_locked { <p class="dc-gpc">{ t.gpc_honoured }</p> }
+            <ClauseLinks purpose={purpose.id} />
         </li>
     }
+}
+
+/// A necessary purpose: no switch, since there is nothing to choose (2.7).
+#[function_component]
+fn NecessaryRow(props: &PurposeRowProps) -> Html {
+    let widget = use_context::<Widget>().expect("inside the widget");
+    let lang = widget.lang();
+    let purpose = catalog().purpose_by_id(props.purpose);
+    html! {
+        <li class="dc-purpose">
+            <h3 class="dc-purpose-title">{ purpose.title.get(lang) }</h3>
+            <p class="dc-summary">{ purpose.summary.get(lang) }</p>
+            <ClauseLinks purpose={purpose.id} />
+        </li>
+    }
+}
+
+/// The clauses a purpose comes from, each opening the policy there.
+#[function_component]
+fn ClauseLinks(props: &PurposeRowProps) -> Html {
+    let widget = use_context::<Widget>().expect("inside the widget");
+    let lang = widget.lang();
+    let t = texts(lang);
+    let purpose = catalog().purpose_by_id(props.purpose);
+    let links = purpose.clauses_in(lang).iter().map(|reference| {
+        let widget = widget.clone();
+        let anchor = anchor_for(reference);
+        let onclick = Callback::from(move |_: MouseEvent| {
+            widget.open(View::Policy {
+                anchor: Some(anchor.clone()),
+            })
+        });
+        html! { <button type="button" class="dc-link dc-clause" {onclick}>{ format!("{} {reference}", t.clause) }</button> }
+    });
+    html! { <p class="dc-clauses">{ for links }</p> }
 }

@@ -46,6 +46,16 @@ pub fn find(id: &str) -> Option<Element> {
     in_root.or_else(|| gloo_utils::document().get_element_by_id(id))
 }
 
+/// The first element of the widget matching `selector`.
+pub fn query(selector: &str) -> Option<Element> {
+    ROOT.with(|r| r.borrow().as_ref()?.query_selector(selector).ok().flatten())
+}
+
+/// Whether `element` is part of the widget.
+pub fn contains(element: &Element) -> bool {
+    ROOT.with(|r| r.borrow().as_ref().is_some_and(|root| root.contains(Some(element))))
+}
+
 /// The focused element, looking through shadow roots.
 pub fn active_element() -> Option<Element> {
     let mut active = gloo_utils::document().active_element()?;

@@ -9,6 +9,8 @@ mod choices;
 pub mod config;
 mod dialog;
 pub mod embed;
+mod feedback;
+mod focus;
 pub mod i18n;
 mod json;
 pub mod language;
@@ -43,8 +45,16 @@ pub fn prepare() {
 }
 
 pub fn start_in(root: web_sys::Element, config: config::WidgetConfig) {
+    use wasm_bindgen::JsCast;
     prepare();
     embed::set_root(root.clone());
+    // Embedded, the widget is the shadow root's host as the page sees it.
+    let host = root
+        .get_root_node()
+        .dyn_into::<web_sys::ShadowRoot>()
+        .map(|shadow| shadow.host())
+        .unwrap_or_else(|_| root.clone());
+    focus::follow_page_focus(host);
     api::configure(&config);
     outbox::start_background_delivery();
     yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { config }).render();

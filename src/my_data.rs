@@ -30,8 +30,14 @@ impl PartialEq for Loading {
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct MyDataProps {
+    #[prop_or_default]
+    pub covered: bool,
+}
+
 #[function_component]
-pub fn MyDataDialog() -> Html {
+pub fn MyDataDialog(props: &MyDataProps) -> Html {
     let widget = use_context::<Widget>().expect("inside the widget");
     let lang = widget.lang();
     let t = texts(lang);
@@ -51,10 +57,6 @@ pub fn MyDataDialog() -> Html {
             }
         });
     }
-    let on_close = {
-        let widget = widget.clone();
-        Callback::from(move |_| widget.close())
-    };
     let body = match (&*loading, signed_in) {
         (_, false) => html! { <p>{ t.sign_in_to_see }</p> },
         (Loading::Waiting, true) => html! { <p role="status">{ t.loading }</p> },
@@ -64,7 +66,7 @@ pub fn MyDataDialog() -> Html {
         (Loading::Loaded(data), true) => render(data, lang),
     };
     html! {
-        <Dialog title={t.my_data_title} close_label={t.close} {on_close} class="dc-my-data">
+        <Dialog title={t.my_data_title} class="dc-my-data" covered={props.covered}>
             { body }
         </Dialog>
     }

@@ -8,7 +8,7 @@
 //! one browser deliver one at a time (Web Locks), so no item is sent twice at once.
 
 use consent_core::api::{
-    ConsentState, ConsentUpdate, EventBatch, EventKind, UiEvent, MAX_EVENTS_PER_BATCH,
+    ConsentState, ConsentUpdate, EventBatch, EventKind, UiEvent, Withdrawal, MAX_EVENTS_PER_BATCH,
 };
 use consent_core::{EditionVersion, Lang, PurposeId, Timestamp};
 use gloo_timers::callback::Timeout;
@@ -132,21 +132,6 @@ pub fn queue_choices(update: ConsentUpdate) -> bool {
     failing
 }
 
-/// A withdrawal the server recorded: choices still waiting must not grant those purposes again.
-pub fn refuse_in_pending(purposes: &[PurposeId]) {
-    let mut outbox = Outbox::load();
-    if let Some(pending) = &mut outbox.pending_choices {
-        for purpose in purposes {
-            if let Some(granted) = pending.update.choices.get_mut(purpose) {
-                *granted = false;
-            }
-        }
-        // Another body, another key: the server would refuse the old key with a new body.
-        pending.key = storage::random_uuid();
-        outbox.save();
-    }
-}
-
 /// What the App hears of deliveries.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Report {
@@ -154,6 +139,8 @@ pub enum Report {
     Delivered {
         state: ConsentState,
         still_pending: Option<ConsentUpdate>,
+        /// Switches turned off that were on: the server recorded a withdrawal (2.6).
+        withdrawal: Option<Withdrawal>,
     },
     /// The choices could not be sent yet; they wait and will be.
     Waiting,
@@ -197,8 +184,9 @@ pub fn token_refreshed() {
     retry_now();
 }
 
-/// What stopped deliveries has passed: try at once, with the backoff started afresh.
-fn retry_now() {
+/// What stopped deliveries has passed (or the user asked): try at once, with the backoff
+/// started afresh.
+pub fn retry_now() {
     FAILURES.with(|f| f.set(0));
     deliver_soon(0);
 }
@@ -340,6 +328,7 @@ async fn deliver_choices() -> Result<(), Stop> {
             report(Report::Delivered {
                 state: saved.state,
                 still_pending: pending_update(),
+                withdrawal: saved.withdrawal,
             });
             Ok(())
         }

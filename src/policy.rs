@@ -2,7 +2,7 @@
 //! table of contents and an anchor on every clause and item.
 
 use consent_core::api::PolicyResponse;
-use consent_core::{Block, Clause, Section};
+use consent_core::{Block, Clause, PolicyEdition, Section};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -22,11 +22,59 @@ enum Loading {
 #[derive(Properties, PartialEq)]
 pub struct PolicyProps {
     pub anchor: Option<String>,
+    #[prop_or_default]
+    pub covered: bool,
 }
 
 /// Element ids are prefixed so they cannot collide with the host page's.
 pub fn element_id(anchor: &str) -> String {
     format!("dc-{anchor}")
+}
+
+const TOC: &str = "toc";
+
+/// Where the reader is: a section, and a clause of it once past its first clause's start.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+struct Place {
+    section: usize,
+    clause: Option<usize>,
+}
+
+impl Place {
+    /// The place of `anchor` (a section, clause or item), if the edition has it.
+    fn of(edition: &PolicyEdition, anchor: &str) -> Option<Place> {
+        edition.sections.iter().enumerate().find_map(|(s, section)| {
+            if section.anchor == anchor {
+                return Some(Place { section: s, clause: None });
+            }
+            section.clauses.iter().position(|clause| {
+                clause.anchor == anchor
+                    || clause.blocks.iter().any(|b| matches!(b, Block::Item { anchor: a, .. } if a == anchor))
+            })
+            .map(|c| Place { section: s, clause: Some(c) })
+        })
+    }
+
+    /// `2. Title › 2.2. First words`: what stays in view above the text.
+    fn trail(self, edition: &PolicyEdition) -> Option<(String, Option<String>)> {
+        let section = edition.sections.get(self.section)?;
+        let clause = self
+            .clause
+            .and_then(|c| section.clauses.get(c))
+            .map(clause_heading);
+        Some((format!("{} {}", section.number, section.title), clause))
+    }
+}
+
+/// A clause named by its number and first words: the policy's clauses have no titles.
+fn clause_heading(clause: &Clause) -> String {
+    const WORDS: usize = 60;
+    let lead = clause.blocks.first().map(Block::text).unwrap_or_default();
+    let mut short: String = lead.chars().take(WORDS).collect();
+    if lead.chars().count() > WORDS {
+        short.push('…');
+    }
+    format!("{} {short}", clause.number)
 }
 
 #[function_component]
@@ -36,6 +84,8 @@ pub fn PolicyDialog(props: &PolicyProps) -> Html {
     let t = texts(lang);
     let loading = use_state(|| Loading::Waiting);
     let attempt = use_state(|| 0u32);
+    let place = use_state(|| None::<Place>);
+    let body_ref = use_node_ref();
     {
         let loading = loading.clone();
         use_effect_with((lang, *attempt), move |(lang, _)| {
@@ -50,19 +100,31 @@ pub fn PolicyDialog(props: &PolicyProps) -> Html {
         });
     }
     {
-        let anchor = props.anchor.clone();
-        use_effect_with(
-            (matches!(*loading, Loading::Loaded(_)), anchor),
-            |(loaded, anchor)| {
-                if let (true, Some(anchor)) = (loaded, anchor) {
-                    scroll_to(anchor);
-                }
-            },
-        );
+        let (anchor, place) = (props.anchor.clone(), place.clone());
+        let policy = match &*loading {
+            Loading::Loaded(policy) => Some(policy.clone()),
+            _ => None,
+        };
+        use_effect_with((policy, anchor), move |(policy, anchor)| {
+            if let (Some(policy), Some(anchor)) = (policy, anchor) {
+                place.set(Place::of(&policy.edition, anchor));
+                scroll_to(anchor);
+            }
+        });
     }
-    let on_close = {
-        let widget = widget.clone();
-        Callback::from(move |_| widget.close())
+    let onscroll = match &*loading {
+        Loading::Loaded(policy) => {
+            let (policy, place, body_ref) = (policy.clone(), place.clone(), body_ref.clone());
+            Some(Callback::from(move |_: Event| {
+                let found = body_ref
+                    .cast::<web_sys::Element>()
+                    .and_then(|body| place_in_view(&body, &policy.edition));
+                if found != *place {
+                    place.set(found);
+                }
+            }))
+        }
+        _ => None,
     };
     let body = match &*loading {
         Loading::Waiting => html! { <p role="status">{ t.loading }</p> },
@@ -78,29 +140,87 @@ pub fn PolicyDialog(props: &PolicyProps) -> Html {
                 </div>
             }
         }
-        Loading::Loaded(policy) => render_policy(policy, lang),
+        Loading::Loaded(policy) => html! {
+            <>
+                { trail_bar(policy, *place, lang) }
+                { render_policy(policy, lang) }
+            </>
+        },
+    };
+    let footer = if widget.model.update_pending() {
+        let accept = {
+            let widget = widget.clone();
+            Callback::from(move |_: MouseEvent| widget.accept_edition())
+        };
+        html! {
+            <div class="dc-foot-row">
+                <p>{ t.update_title }</p>
+                <button type="button" class="dc-button dc-primary" onclick={accept}>{ t.accept }</button>
+            </div>
+        }
+    } else {
+        html! {}
     };
     html! {
-        <Dialog title={t.policy_title} close_label={t.close} {on_close} class="dc-policy">
+        <Dialog title={t.policy_title} class="dc-policy" covered={props.covered} {footer} {onscroll} {body_ref}>
             <LanguageSwitcher />
             { body }
         </Dialog>
     }
 }
 
+/// The section and clause at the top of the scrolled body.
+fn place_in_view(body: &web_sys::Element, edition: &PolicyEdition) -> Option<Place> {
+    let top = body.get_bounding_client_rect().top();
+    // Under the trail bar, which is sticky at the top of the body, and the scroll margin
+    // (3.75rem) a clause jumped to stops at.
+    let line = top + 80.0;
+    let passed = |anchor: &str| {
+        crate::embed::find(&element_id(anchor))
+            .is_some_and(|e| e.get_bounding_client_rect().top() <= line)
+    };
+    let mut place = None;
+    for (s, section) in edition.sections.iter().enumerate() {
+        if !passed(&section.anchor) {
+            break;
+        }
+        let clause = section.clauses.iter().rposition(|c| passed(&c.anchor));
+        place = Some(Place { section: s, clause });
+    }
+    place
+}
+
+/// Stays at the top of the text: where the reader is, and the way back to the contents.
+fn trail_bar(policy: &PolicyResponse, place: Option<Place>, lang: consent_core::Lang) -> Html {
+    let t = texts(lang);
+    let to_contents = Callback::from(|_: MouseEvent| scroll_to(TOC));
+    let trail = place.and_then(|p| p.trail(&policy.edition));
+    html! {
+        <div class="dc-trail">
+            <p class="dc-trail-path" lang={policy.edition.language.code()}>
+                if let Some((section, clause)) = trail {
+                    <span>{ section }</span>
+                    if let Some(clause) = clause { <span>{ "› " }{ clause }</span> }
+                }
+            </p>
+            <button type="button" class="dc-link dc-to-contents" onclick={to_contents}>{ t.contents }</button>
+        </div>
+    }
+}
 fn scroll_to(anchor: &str) {
     if let Some(element) = crate::embed::find(&element_id(anchor)) {
-        element.scroll_into_view();
-        if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
+        if let Ok(element) = element.clone().dyn_into::<web_sys::HtmlElement>() {
             let _ = element.focus();
         }
+        // After focusing, which scrolls too: this one keeps clear of the sticky trail.
+        element.scroll_into_view();
     }
 }
 
 fn render_policy(policy: &PolicyResponse, lang: consent_core::Lang) -> Html {
     let t = texts(lang);
     let edition = &policy.edition;
-    let toc_id = element_id("toc");
+    let toc_id = element_id("toc-title");
     html! {
         <>
             if policy.language != lang {
@@ -109,15 +229,16 @@ fn render_policy(policy: &PolicyResponse, lang: consent_core::Lang) -> Html {
             <p class="dc-meta">{ format!("{} {} · {} {}", t.edition, policy.version, t.published, policy.published) }</p>
             <article class="dc-policy-text" lang={edition.language.code()}>
                 <h3 class="dc-policy-title">{ &edition.title }</h3>
-                <nav aria-labelledby={toc_id.clone()}>
+                <nav id={element_id(TOC)} tabindex="-1" aria-labelledby={toc_id.clone()}>
                     <h4 id={toc_id} lang={lang.code()}>{ t.contents }</h4>
-                    <ol class="dc-toc">
-                        { for edition.sections.iter().map(|s| {
-                            let anchor = s.anchor.clone();
-                            let onclick = Callback::from(move |e: MouseEvent| { e.prevent_default(); scroll_to(&anchor); });
-                            html! { <li><a href={format!("#{}", element_id(&s.anchor))} {onclick}>{ format!("{} {}", s.number, s.title) }</a></li> }
+                    <ul class="dc-toc">
+                        { for edition.sections.iter().map(|s| html! {
+                            <li>
+                                { toc_link(&s.anchor, format!("{} {}", s.number, s.title)) }
+                                <ul>{ for s.clauses.iter().map(|c| html! { <li>{ toc_link(&c.anchor, clause_heading(c)) }</li> }) }</ul>
+                            </li>
                         }) }
-                    </ol>
+                    </ul>
                 </nav>
                 { for edition.sections.iter().map(render_section) }
             </article>
@@ -151,4 +272,13 @@ fn render_clause(clause: &Clause) -> Html {
             }) }
         </div>
     }
+}
+
+fn toc_link(anchor: &str, label: String) -> Html {
+    let target = anchor.to_owned();
+    let onclick = Callback::from(move |e: MouseEvent| {
+        e.prevent_default();
+        scroll_to(&target);
+    });
+    html! { <a href={format!("#{}", element_id(anchor))} {onclick}>{ label }</a> }
 }

@@ -1,84 +1,20 @@
-//! Withdrawal of consent (2.6): confirm, knowing the consequences; the server records it; the
-//! written application comes back to be copied, downloaded or printed, signed and sent.
+//! The written application of a withdrawal (2.6). The withdrawal itself is made by turning a
+//! purpose off and saving, and applies at once; the application is the user's proof of it, to
+//! copy, download or print, sign and send to the Company's address shown beside it.
 
-use consent_core::api::{EventKind, WithdrawalRequest, WrittenApplication};
-use consent_core::{catalog, PurposeId};
+use consent_core::api::WrittenApplication;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
-use crate::api;
 use crate::app::Widget;
 use crate::dialog::Dialog;
 use crate::i18n::texts;
-use crate::outbox;
-
-#[derive(Properties, PartialEq)]
-pub struct WithdrawProps {
-    pub purpose: PurposeId,
-}
-
-#[function_component]
-pub fn WithdrawDialog(props: &WithdrawProps) -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
-    let lang = widget.lang();
-    let t = texts(lang);
-    let error = use_state(|| None::<String>);
-    let busy = use_state(|| false);
-    // One key for this withdrawal, kept across retries: a retry after a lost answer is the
-    // same withdrawal, stored once.
-    let key = use_state(crate::storage::random_uuid);
-    let purpose = catalog().purpose_by_id(props.purpose);
-    let on_close = {
-        let widget = widget.clone();
-        Callback::from(move |_| widget.close())
-    };
-    let confirm = {
-        let (widget, error, busy, id) =
-            (widget.clone(), error.clone(), busy.clone(), props.purpose);
-        let key = (*key).clone();
-        Callback::from(move |_: MouseEvent| {
-            let (widget, error, busy, key) =
-                (widget.clone(), error.clone(), busy.clone(), key.clone());
-            busy.set(true);
-            outbox::record(EventKind::WithdrawalRequested, lang);
-            wasm_bindgen_futures::spawn_local(async move {
-                let request = WithdrawalRequest {
-                    purposes: vec![id],
-                    lang,
-                };
-                match api::withdraw(&request, &key).await {
-                    Ok(recorded) => {
-                        widget.withdrawn(&recorded.purposes, recorded.state, recorded.application)
-                    }
-                    Err(e) => {
-                        busy.set(false);
-                        error.set(Some(e.message()));
-                    }
-                }
-            });
-        })
-    };
-    let cancel = {
-        let widget = widget.clone();
-        Callback::from(move |_: MouseEvent| widget.close())
-    };
-    html! {
-        <Dialog title={t.withdraw_title} close_label={t.close} {on_close}>
-            <p>{ t.withdraw_body.replace("{purpose}", purpose.title.get(lang)) }</p>
-            if let Some(message) = &*error {
-                <p class="dc-error" role="alert">{ format!("{}: {message}", t.error_prefix) }</p>
-            }
-            <div class="dc-actions">
-                <button type="button" class="dc-button dc-primary" onclick={confirm} disabled={*busy}>{ t.withdraw_confirm }</button>
-                <button type="button" class="dc-button" onclick={cancel}>{ t.cancel }</button>
-            </div>
-        </Dialog>
-    }
-}
 
 #[derive(Properties, PartialEq)]
 pub struct ApplicationProps {
     pub application: WrittenApplication,
+    #[prop_or_default]
+    pub covered: bool,
 }
 
 #[function_component]
@@ -87,10 +23,6 @@ pub fn ApplicationDialog(props: &ApplicationProps) -> Html {
     let t = texts(widget.lang());
     let copied = use_state(|| false);
     let application = props.application.clone();
-    let on_close = {
-        let widget = widget.clone();
-        Callback::from(move |_| widget.close())
-    };
     let copy = {
         let (text, copied) = (application.text.clone(), copied.clone());
         Callback::from(move |_: MouseEvent| {
@@ -121,8 +53,11 @@ pub fn ApplicationDialog(props: &ApplicationProps) -> Html {
         Callback::from(move |_: MouseEvent| print_application(&application))
     };
     html! {
-        <Dialog title={t.application_title} close_label={t.close} {on_close} class="dc-application-dialog">
+        <Dialog title={t.application_title} class="dc-application-dialog" covered={props.covered}>
             <p>{ t.application_intro }</p>
+            if let Some(address) = &application.address {
+                <p class="dc-send-to"><strong>{ t.send_to }{ ": " }</strong>{ address }</p>
+            }
             <pre class="dc-application" lang={application.language.code()} tabindex="0">{ &application.text }</pre>
             <div class="dc-actions">
                 <button type="button" class="dc-button" onclick={copy}>{ if *copied { t.copied } else { t.copy } }</button>

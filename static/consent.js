@@ -55,6 +55,7 @@
   var shadow = null;
   var root = null;
   var prerendered = null;
+  var lastOnPage = null;
   var token = config.token || '';
 
   var api = {
@@ -288,6 +289,12 @@
     prerendered.setAttribute('data-prerendered', kind);
     prerendered.innerHTML = html; // the build's own markup, never page or user input
     prerendered.addEventListener('click', onPrerenderedClick);
+    if (kind === 'settings' && remembered) {
+      // "3/6": how many consent purposes are on, from the kept answer.
+      var ids = build().consent_purposes;
+      prerendered.querySelector('.dc-count').textContent =
+        ids.filter(function (p) { return remembered.purposes[p] === true; }).length + '/' + ids.length;
+    }
     shadow.insertBefore(prerendered, root);
   }
 
@@ -311,7 +318,11 @@
       command('setLanguage', chosen); // the widget may already be running behind the banner
       return;
     }
-    if (action === 'accept_all' || action === 'refuse_optional') removePrerendered();
+    if (action === 'accept_all' || action === 'refuse_optional') {
+      removePrerendered();
+      // Focus goes back where it was before the banner, not to the top of the page.
+      if (lastOnPage && lastOnPage.isConnected) lastOnPage.focus();
+    }
     command('act', action);
   }
 
@@ -375,7 +386,9 @@
     }
     root = document.createElement('div');
     shadow.append(style, root);
-    document.body.appendChild(host);
+    // First in the body: the banner is the first Tab stop, before the page's links.
+    document.body.insertBefore(host, document.body.firstChild);
+    document.addEventListener('focusin', function (e) { if (e.target !== host) lastOnPage = e.target; });
     window.__dosmartConsentEmbed = true;
   }
 

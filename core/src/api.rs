@@ -163,6 +163,9 @@ pub struct Receipt {
 pub struct ConsentUpdated {
     pub state: ConsentState,
     pub receipt: Receipt,
+    /// Consent purposes this update turned off that were on: a withdrawal, recorded as one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal: Option<Withdrawal>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -233,17 +236,32 @@ pub struct WrittenApplication {
     pub language: Lang,
     pub filename: String,
     pub text: String,
+    /// Where the signed application goes (2.6): the Company's address, from the server's
+    /// configuration; `None` where none is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// A withdrawal (2.6) the server recorded: by turning consent purposes off and saving, or by
+/// `POST /v1/withdrawals`. The application is the user's proof of it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    pub withdrawal_id: String,
+    pub purposes: Vec<PurposeId>,
+    pub application: WrittenApplication,
+    /// 2.6: that the User Agreement may be suspended or ended, only where a withdrawn purpose
+    /// is tied to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consequences: Option<String>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WithdrawalRecorded {
-    pub withdrawal_id: String,
+    #[serde(flatten)]
+    pub withdrawal: Withdrawal,
     pub at: Timestamp,
-    pub purposes: Vec<PurposeId>,
-    pub application: WrittenApplication,
-    /// 2.6: what withdrawal may lead to, in the requested language.
-    pub consequences: String,
     pub state: ConsentState,
 }
 

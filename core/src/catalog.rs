@@ -99,6 +99,10 @@ pub struct Purpose {
     pub clauses: BTreeMap<Lang, Vec<String>>,
     pub title: Localized,
     pub summary: Localized,
+    /// 2.6 warns that withdrawing consent may suspend or end the User Agreement. The warning is
+    /// shown only for purposes whose withdrawal the policy ties to the Agreement, so users are
+    /// not frightened off a withdrawal that cannot have that effect.
+    pub withdrawal_may_end_agreement: bool,
 }
 
 impl Purpose {
@@ -250,6 +254,8 @@ struct RawPurpose {
     clauses: BTreeMap<Lang, Vec<String>>,
     title: Localized,
     summary: Localized,
+    #[serde(default)]
+    withdrawal_may_end_agreement: bool,
 }
 
 #[derive(Deserialize)]
@@ -302,12 +308,19 @@ pub fn load_with(
                 p.id
             ));
         }
+        if p.withdrawal_may_end_agreement && basis != LegalBasis::Consent {
+            return Err(format!(
+                "purpose `{}`: only a consent purpose can be withdrawn (2.7)",
+                p.id
+            ));
+        }
         purposes.push(Purpose {
             id: PurposeId(unique_id(&p.id, purposes.iter().map(|q: &Purpose| q.id.0))?),
             basis,
             clauses: p.clauses,
             title: p.title,
             summary: p.summary,
+            withdrawal_may_end_agreement: p.withdrawal_may_end_agreement,
         });
     }
     let raw: RawCategories = parser
@@ -393,5 +406,28 @@ mod tests {
         assert!(load(PURPOSES_JSON, &categories)
             .unwrap_err()
             .contains("must be masked"));
+    }
+
+    #[test]
+    fn only_consent_purposes_can_tie_their_withdrawal_to_the_agreement() {
+        let tie = |basis: &str| {
+            PURPOSES_JSON.replacen(
+                &format!("\"basis\": \"{basis}\","),
+                &format!("\"basis\": \"{basis}\", \"withdrawal_may_end_agreement\": true,"),
+                1,
+            )
+        };
+        let err = load(&tie("necessary"), CATEGORIES_JSON).unwrap_err();
+        assert!(err.contains("only a consent purpose"), "{err}");
+        let catalog = load(&tie("consent"), CATEGORIES_JSON).unwrap();
+        let tied: Vec<_> = catalog
+            .purposes
+            .iter()
+            .filter(|p| p.withdrawal_may_end_agreement)
+            .map(|p| p.id.as_str())
+            .collect();
+        assert_eq!(tied, ["promotion"]);
+        // As shipped, no consent purpose is tied to the User Agreement.
+        assert!(super::catalog().purposes.iter().all(|p| !p.withdrawal_may_end_agreement));
     }
 }

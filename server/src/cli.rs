@@ -123,6 +123,10 @@ struct ServeArgs {
     /// Minutes between signed checkpoints of the ledger (0: only `consent-server checkpoint`).
     #[arg(long, env = "CONSENT_CHECKPOINT_MINUTES", default_value_t = 60)]
     checkpoint_minutes: u64,
+    /// The Company's postal address, printed in written applications (2.6) and shown beside
+    /// them. Without it they point to the address given in the User Agreement.
+    #[arg(long, env = "CONSENT_COMPANY_ADDRESS")]
+    company_address: Option<String>,
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -228,6 +232,10 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         retention: args.retention.retention(),
         checkpoint_every: (args.checkpoint_minutes > 0)
             .then(|| std::time::Duration::from_secs(args.checkpoint_minutes * 60)),
+        company_address: args
+            .company_address
+            .filter(|a| !a.trim().is_empty())
+            .or_else(|| args.demo.then(|| crate::demo::COMPANY_ADDRESS.to_owned())),
     };
     let app = Application::build(settings)
         .await

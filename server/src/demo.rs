@@ -14,6 +14,9 @@ use crate::AppState;
 
 pub const DEMO_USER: &str = "demo-user";
 
+/// Not the Company's address: a placeholder that says so, for written applications in the demo.
+pub const COMPANY_ADDRESS: &str = "010000, г. Астана, ул. Примерная, 1 (адрес для демонстрации)";
+
 const SAMPLE: &[(&str, &str, DataSource)] = &[
     ("full_name", "Айгерім Сәрсенқызы Ахметова", DataSource::User),
     ("phone", "+7 701 234 56 78", DataSource::User),

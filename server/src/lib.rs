@@ -40,6 +40,8 @@ pub struct AppState {
     pub store: Store,
     pub keys: Keys,
     pub editions: Arc<RwLock<Editions>>,
+    /// Where written applications of 2.6 are sent, shown in them and beside them.
+    pub company_address: Option<Arc<str>>,
 }
 
 pub struct Settings {
@@ -55,6 +57,8 @@ pub struct Settings {
     pub retention: Retention,
     /// How often a signed checkpoint of the ledger is made; `None`: only by the command.
     pub checkpoint_every: Option<std::time::Duration>,
+    /// The Company's postal address for written applications (2.6).
+    pub company_address: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +87,7 @@ impl Application {
             store,
             keys: settings.keys.clone(),
             editions: Arc::new(RwLock::new(editions)),
+            company_address: settings.company_address.as_deref().map(Arc::from),
         };
         tokio::spawn(refresh_editions(state.clone()));
         tokio::spawn(purge_daily(state.store.clone(), settings.retention));

@@ -30,6 +30,8 @@ struct Build {
     banner: BTreeMap<&'static str, String>,
     banner_gpc: BTreeMap<&'static str, String>,
     settings: BTreeMap<&'static str, String>,
+    /// The consent purposes, for the settings button's "3/6" from the kept state.
+    consent_purposes: Vec<&'static str>,
 }
 
 async fn banner(lang: Lang, gpc: bool) -> String {
@@ -48,6 +50,7 @@ async fn banner(lang: Lang, gpc: bool) -> String {
 async fn settings(lang: Lang) -> String {
     ServerRenderer::<SettingsButtonView>::with_props(move || SettingsButtonViewProps {
         lang,
+        count: None,
         onclick: Callback::noop(),
     })
     .hydratable(false)
@@ -88,6 +91,10 @@ async fn main() -> std::io::Result<()> {
         banner: BTreeMap::new(),
         banner_gpc: BTreeMap::new(),
         settings: BTreeMap::new(),
+        consent_purposes: consent_core::catalog()
+            .consent_purposes()
+            .map(|p| p.id.as_str())
+            .collect(),
     };
     for lang in Lang::ALL {
         build.banner.insert(lang.code(), banner(lang, false).await);

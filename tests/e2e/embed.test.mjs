@@ -20,14 +20,14 @@ test('a gated script runs only after its purpose is granted, once, and not again
 
   await page.getByRole('button', { name: 'Privacy settings' }).first().click();
   await page.getByRole('switch', { name: 'Research with partners' }).click();
-  await page.getByRole('button', { name: 'Save choices' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.locator('#analytics-status').filter({ hasText: 'Analytics ran 1 time' }).waitFor();
 
   // More changes and re-renders: language, another purpose. The script stays run once.
   await page.getByRole('button', { name: 'Privacy settings' }).first().click();
   await page.getByRole('button', { name: 'Русский' }).click();
   await page.getByRole('switch', { name: 'Опросы' }).click();
-  await page.getByRole('button', { name: 'Сохранить выбор' }).click();
+  await page.getByRole('button', { name: 'Сохранить', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'сохранён' }).waitFor();
   assert.equal(await runs(page), 1);
   const state = await page.evaluate(() => window.DosmartConsent.getState());
@@ -65,9 +65,9 @@ test('gated iframes load only with consent; after a withdrawal nothing more is a
 
   // Withdraw research (2.6): the API reports it, and what is added afterwards stays inert.
   await page.getByRole('button', { name: 'Privacy settings' }).first().click();
-  await page.locator('li', { hasText: 'Research with partners' }).getByRole('button', { name: 'Withdraw consent' }).click();
-  await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
-  await page.locator('pre.dc-application').waitFor();
+  await page.getByRole('dialog').getByRole('switch', { name: 'Research with partners' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Consent withdrawn' }).waitFor();
   await page.waitForFunction(() => window.DosmartConsent.getState().purposes.research === false);
   await page.evaluate(() => { document.querySelectorAll('.gated-frame').forEach((f) => f.remove()); });
   await addGated();
@@ -95,8 +95,8 @@ test('consent default comes before any gated script, and an update follows each 
   await page.locator('#analytics-status').filter({ hasText: 'ran 1' }).waitFor();
   await page.getByRole('button', { name: 'Privacy settings' }).first().click();
   await page.getByRole('switch', { name: 'Research with partners' }).click();
-  await page.getByRole('button', { name: 'Save choices' }).click();
-  await page.getByRole('status').filter({ hasText: 'saved' }).waitFor();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Consent withdrawn' }).waitFor();
   await page.waitForFunction(() => window.dataLayer.filter((e) => e[0] === 'consent').length === 3);
   const order = await page.evaluate(() => window.dataLayer
     .map((e) => (e[0] === 'consent' ? `${e[1]}:${e[2].analytics_storage}:${e[2].ad_storage}` : e.event)));
@@ -219,7 +219,7 @@ test('in-app mode: each native bridge gets the documented messages; token refres
   assert.equal(message.payload.purposes.service, true, 'necessary purposes are on');
 
   await dialog.getByRole('switch', { name: 'Сауалнамалар' }).click();
-  await dialog.getByRole('button', { name: 'Таңдауды сақтау' }).click();
+  await dialog.getByRole('button', { name: 'Сақтау', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'сақталды' }).waitFor();
   assert.equal((await consentsOf(server, 'app-user-1')).purposes.find((p) => p.purpose === 'surveys').granted, true);
 
@@ -228,7 +228,7 @@ test('in-app mode: each native bridge gets the documented messages; token refres
   await page.evaluate((t) => window.DosmartConsent.receive({ type: 'token_refresh', token: t }), await userToken(server, 'app-user-2'));
   await page.evaluate(() => window.postMessage(JSON.stringify({ type: 'set_language', lang: 'en' }), '*'));
   await dialog.getByRole('switch', { name: 'Research with partners' }).click();
-  await dialog.getByRole('button', { name: 'Save choices' }).click();
+  await dialog.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'saved' }).waitFor();
   const second = await consentsOf(server, 'app-user-2');
   assert.equal(second.purposes.find((p) => p.purpose === 'research').granted, true, 'the refreshed token was used');
@@ -240,12 +240,12 @@ test('in-app mode: each native bridge gets the documented messages; token refres
     window.dispatchEvent(new MessageEvent('message', { origin: 'https://evil.example', source: window, data: JSON.stringify({ type: 'set_language', lang: 'ru' }) }));
     document.dispatchEvent(new MessageEvent('message', { origin: 'https://evil.example', data: JSON.stringify({ type: 'set_language', lang: 'ru' }) }));
   });
-  await dialog.getByRole('button', { name: 'Таңдауды сақтау' }).waitFor();
+  await dialog.getByRole('button', { name: 'Сақтау', exact: true }).waitFor();
   assert.equal(await page.locator('.dc-root').getAttribute('lang'), 'kk', 'the other origin was not heard');
   await page.evaluate(() => document.dispatchEvent(new MessageEvent('message', { origin: location.origin, data: JSON.stringify({ type: 'set_language', lang: 'ru' }) })));
-  await dialog.getByRole('button', { name: 'Сохранить выбор' }).waitFor();
+  await dialog.getByRole('button', { name: 'Сохранить', exact: true }).waitFor();
   await page.evaluate(() => window.DosmartConsent.receive({ type: 'set_language', lang: 'en' }));
-  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.getByRole('button', { name: 'Back' }).click();
   await page.waitForFunction(() => window.__native.ios.some((m) => m.type === 'close'));
   for (const kind of ['ios', 'android', 'rn']) assert.ok((await types(kind)).includes('close'), kind);
   await context.close();

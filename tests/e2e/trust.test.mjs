@@ -19,7 +19,7 @@ async function acceptAllOnline(page) {
 async function refuseResearchInChoices(page) {
   await page.getByRole('button', { name: 'Privacy settings' }).first().click();
   await page.getByRole('switch', { name: 'Research with partners' }).click();
-  await page.getByRole('button', { name: 'Save choices' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
 }
 
 test('a refusal saved while the server is out of reach applies at once, and after a reload, until it is delivered', () => withServer(async (server) => {
@@ -118,7 +118,7 @@ test('gating fails closed: empty, unknown or misspelt purposes and javascript: U
   await page.getByRole('status').filter({ hasText: 'saved' }).waitFor();
   await page.getByRole('button', { name: 'Privacy settings' }).first().click();
   await page.getByRole('switch', { name: 'Research with partners' }).click();
-  await page.getByRole('button', { name: 'Save choices' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.waitForFunction(() => (window.__ran || []).includes('good'));
   assert.deepEqual(await page.evaluate(() => window.__ran), ['good'], 'only the well-formed, granted script ran');
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'no javascript: or data: frame ran');
@@ -198,13 +198,15 @@ test('a refusal by the server keeps the choices, tells the user and the page, an
     return route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ error: 'bad_request', message: 'временная ошибка прокси' }) });
   });
   await banner(page).getByRole('button', { name: 'Принять все' }).click();
-  await page.getByRole('status').filter({ hasText: 'Ошибка: временная ошибка прокси' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: 'Ошибка: временная ошибка прокси' }).waitFor();
   const problem = (await page.evaluate(() => window.__problems))[0];
   assert.deepEqual([problem.what, problem.status, problem.error], ['choices_held', 400, 'bad_request']);
   assert.notEqual(await page.evaluate(() => localStorage.getItem('dosmart-consent:outbox')), null, 'kept');
-  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  // The error stays, with a way to try again now.
+  await page.getByRole('alert').getByRole('button', { name: 'Повторить' }).click();
   await outboxEmpty(page);
   assert.equal((await consentsOf(server)).answered, true, 'delivered on the next try');
+  await page.getByRole('status').filter({ hasText: 'Ваш выбор сохранён.' }).waitFor();
   await context.close();
 }));
 

@@ -51,9 +51,13 @@ test('choose, switch on contests and publicity only, save: the server has exactl
   assert.equal(await contests.getAttribute('aria-checked'), 'false', 'nothing is pre-ticked');
   await contests.click();
   assert.equal(await contests.getAttribute('aria-checked'), 'true');
-  assert.equal(await dialog.getByRole('switch', { name: 'Providing the service' }).isDisabled(), true, 'necessary is locked');
-  await dialog.getByText('Your name, photo or video may be published in any media.').waitFor();
-  await dialog.getByRole('button', { name: 'Save choices' }).click();
+  // Necessary purposes are no choice: no switch, one collapsed group, the reason said once.
+  assert.equal(await dialog.getByRole('switch', { name: 'Providing the service' }).count(), 0);
+  const always = dialog.locator('details', { hasText: 'Always on (5)' });
+  assert.equal(await always.evaluate((d) => d.open), false, 'collapsed');
+  assert.equal(await always.getByText('(clause 2.7)').count(), 1);
+  await dialog.getByText('Your name, photo or video may be published as a winner or participant in any media.').waitFor();
+  await dialog.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'Your choices are saved.' }).waitFor();
   await outboxEmpty(page);
 
@@ -112,7 +116,8 @@ test('a keyboard-only user opens the choices, changes one, saves, and closes the
   });
   const tabTo = async (wanted) => {
     for (let i = 0; i < 60; i++) {
-      if ((await focused()) === wanted) return;
+      const at = await focused();
+      if (wanted instanceof RegExp ? wanted.test(at) : at === wanted) return;
       await page.keyboard.press('Tab');
     }
     assert.fail(`never reached ${wanted}, at ${await focused()}`);
@@ -122,14 +127,14 @@ test('a keyboard-only user opens the choices, changes one, saves, and closes the
   await page.getByRole('dialog').waitFor();
   await tabTo('switch:Surveys');
   await page.keyboard.press('Space');
-  await tabTo('BUTTON:Save choices');
+  await tabTo('BUTTON:Save');
   await page.keyboard.press('Enter');
   await page.getByRole('dialog').waitFor({ state: 'detached' });
   await outboxEmpty(page);
   assert.equal(granted(await consentsOf(server), 'surveys'), true);
 
   // Reopen from the settings button, close with Esc: focus goes back to the button.
-  await tabTo('BUTTON:Privacy settings');
+  await tabTo(/^BUTTON:Privacy settings\s+1\/6$/);
   await page.keyboard.press('Enter');
   await page.getByRole('dialog').waitFor();
   assert.ok(await inDialog(), 'focus moves into the dialog');
@@ -137,7 +142,7 @@ test('a keyboard-only user opens the choices, changes one, saves, and closes the
   assert.ok(await inDialog(), 'focus stays trapped');
   await page.keyboard.press('Escape');
   await page.getByRole('dialog').waitFor({ state: 'detached' });
-  assert.equal(await focused(), 'BUTTON:Privacy settings', 'focus is restored');
+  assert.match(await focused(), /^BUTTON:Privacy settings\s+1\/6$/, 'focus is restored');
   await context.close();
 }));
 
@@ -153,8 +158,7 @@ test('axe-core finds no violations in the banner, choices, policy and my data (l
     await page.getByRole('dialog').getByRole('button', { name: 'Тармақ 2.2.5' }).click();
     await page.getByRole('dialog').getByText('ЖАЛПЫ ЕРЕЖЕЛЕР').first().waitFor();
     assert.deepEqual(await axe(page), [], `policy (${colorScheme})`);
-    await page.keyboard.press('Escape');
-    await banner(page).getByRole('button', { name: 'Таңдау' }).click();
+    await page.keyboard.press('Escape'); // back to the choices
     await page.getByRole('dialog').getByRole('button', { name: 'Менің деректерім' }).click();
     await page.getByRole('dialog').getByText('Бет кескіні').waitFor();
     assert.deepEqual(await axe(page), [], `my data (${colorScheme})`);
@@ -196,23 +200,34 @@ test('a new edition: the notice names the date, Accept is recorded as acceptance
   await context.close();
 }));
 
-test('withdrawal: confirm the consequences, get the written application', () => withServer(async (server) => {
+test('withdrawal: turning a purpose off and saving withdraws it at once; the application is the proof, with the address', () => withServer(async (server) => {
   const { context, page } = await openPage(shared.browser, server, { locale: 'ru-RU' });
   await banner(page).getByRole('button', { name: 'Принять все' }).click();
+  await outboxEmpty(page);
   await page.getByRole('button', { name: 'Настройки конфиденциальности' }).click();
   const dialog = page.getByRole('dialog');
-  await dialog.locator('li', { hasText: 'Конкурсы и публикация' }).getByRole('button', { name: 'Отозвать согласие' }).click();
-  await page.getByRole('dialog', { name: 'Отзыв согласия' }).getByText('приостановление или прекращение').waitFor();
-  await page.getByRole('button', { name: 'Отозвать', exact: true }).click();
+  await dialog.getByRole('switch', { name: 'Конкурсы и публикация' }).click();
+  await dialog.getByRole('button', { name: 'Сохранить', exact: true }).click();
+  // Said at once, before the server has answered: it applies from now on.
+  const told = page.getByRole('status').filter({ hasText: 'Согласие отозвано: «Конкурсы и публикация». Это действует уже сейчас' });
+  await told.waitFor();
+  assert.equal(await page.evaluate(() => window.DosmartConsent.getState().purposes.contests_publicity), false);
+  await told.getByRole('button', { name: 'Письменное заявление (подтверждение)' }).click();
   const application = page.locator('pre.dc-application');
   await application.waitFor();
   const text = await application.innerText();
   assert.ok(text.includes('Айгерім Сәрсенқызы Ахметова'), 'filled in with the user name');
   assert.ok(text.includes('Конкурсы и публикация (п. 2.2.5)'));
+  const address = '010000, г. Астана, ул. Примерная, 1 (адрес для демонстрации)';
+  assert.ok(text.includes(address), 'the address is in the application');
+  await page.getByRole('dialog').getByText(`Куда направить: ${address}`).waitFor();
+  assert.ok(!text.includes('прекращение'), 'contests are not tied to the User Agreement: no such warning');
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Скачать (.txt)' }).click();
   assert.match((await download).suggestedFilename(), /^withdrawal-\d{4}-\d{2}-\d{2}\.txt$/);
   assert.equal(granted(await consentsOf(server), 'contests_publicity'), false);
+  const withdrawals = (await ledgerOf(server)).filter((e) => e.kind === 'withdrawal');
+  assert.equal(withdrawals.length, 1, 'recorded as one withdrawal');
   await context.close();
 }));
 
@@ -259,7 +274,7 @@ test('usable at 320 px wide and at 200 % zoom: nothing overflows, every action i
       assert.ok(await button.isVisible(), `${name} at ${viewport.width}px`);
     }
     await banner(page).getByRole('button', { name: 'Выбрать' }).click();
-    const save = page.getByRole('button', { name: 'Сохранить выбор' });
+    const save = page.getByRole('button', { name: 'Сохранить', exact: true });
     await save.scrollIntoViewIfNeeded();
     assert.ok(await save.isVisible());
     assert.equal(await overflow(), 0, `choices at ${viewport.width}px`);

@@ -143,6 +143,7 @@ async fn serve(database_url: String, owns_database: bool) -> TestApp {
         widget_dir: None,
         retention: Default::default(),
         checkpoint_every: None,
+        company_address: Some(COMPANY_ADDRESS.into()),
     };
     let app = Application::build(settings)
         .await
@@ -156,6 +157,9 @@ async fn serve(database_url: String, owns_database: bool) -> TestApp {
         owns_database,
     }
 }
+
+/// The address the test servers are configured with, for written applications (2.6).
+pub const COMPANY_ADDRESS: &str = "050000, Алматы, тестовая ул., 7";
 
 pub fn user_token(user: &str) -> String {
     auth::issue(
@@ -317,6 +321,17 @@ impl TestApp {
         self.put("/v1/consents")
             .bearer_auth(token)
             .json(&json!({ "policy_version": "2026-11", "lang": "kk", "choices": choices }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `PUT /v1/consents` in Russian with an `Idempotency-Key`.
+    pub async fn put_consents_with_key(&self, token: &str, choices: Value, key: &str) -> Response {
+        self.put("/v1/consents")
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(&json!({ "policy_version": "2026-11", "lang": "ru", "choices": choices }))
             .send()
             .await
             .unwrap()

@@ -62,7 +62,10 @@ async fn the_ledger_refuses_updates_deletes_and_truncation(app: TestApp) {
     }
     let report = verify(&app, "u-append").await;
     assert_eq!(report["intact"], true, "{report}");
-    assert_eq!(report["records"], 5, "2 choices, 1 acceptance, 2 events");
+    assert_eq!(
+        report["records"], 6,
+        "2 choices, 1 withdrawal (surveys off), 1 acceptance, 2 events"
+    );
 }
 
 /// Every stored field is covered: body, time, previous hash, and the kept IP and user agent.
@@ -109,7 +112,7 @@ async fn an_edit_to_any_field_is_found_by_verify_and_the_command(app: TestApp) {
         "{stdout}"
     );
     assert!(
-        stdout.contains("ok      user:u-honest: 5 records"),
+        stdout.contains("ok      user:u-honest: 6 records"),
         "{stdout}"
     );
 }

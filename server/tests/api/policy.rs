@@ -44,7 +44,7 @@ async fn catalogs_list_purposes_with_clause_anchors_and_categories(app: TestApp)
         .unwrap();
     assert_eq!(contests["necessary"], false);
     assert_eq!(contests["default_granted"], false);
-    assert!(contests["summary"].as_str().unwrap().contains("any media"));
+    assert!(contests["summary"].as_str().unwrap().contains("prizes"));
     assert_eq!(
         contests["clauses"],
         json!([{ "reference": "2.2.5", "anchor": "c2-2-5" }])

@@ -39,10 +39,11 @@ async fn withdrawal_refuses_from_now_and_returns_the_signed_application_text(app
     assert!(text.contains("Конкурсы и публикация (п. 2.2.5)"), "{text}");
     assert!(text.contains("ЗАЯВЛЕНИЕ") && text.contains("2.6"));
     assert!(text.contains(body["withdrawal_id"].as_str().unwrap()));
-    assert!(body["consequences"]
-        .as_str()
-        .unwrap()
-        .contains("приостановление или прекращение"));
+    assert!(text.contains(COMPANY_ADDRESS), "the address to send it to: {text}");
+    assert_eq!(body["application"]["address"], COMPANY_ADDRESS);
+    // Contests are not tied to the User Agreement: 2.6's warning is not given for them.
+    assert!(body.get("consequences").is_none(), "{body}");
+    assert!(!text.contains("прекращение"), "{text}");
     assert!(body["application"]["filename"]
         .as_str()
         .unwrap()
@@ -84,16 +85,43 @@ async fn kazakh_application_and_english_consequences(app: TestApp) {
             "duplicates are one purpose"
         );
     }
-    let body: Value = app
-        .withdraw(&token, &json!({ "purposes": ["surveys"], "lang": "en" }))
+}
+
+/// Turning a purpose off and saving is the withdrawal of 2.6, recorded as one with its
+/// application; a repeat of the same write records nothing more.
+async fn turning_a_granted_purpose_off_is_a_withdrawal(app: TestApp) {
+    let token = user_token("u-switch-off");
+    store_name(&app, "u-switch-off", "Сәрсенова Айгерім").await;
+    let first = app
+        .put_consents(&token, json!({ "surveys": true, "research": true }))
+        .await;
+    let first: Value = first.json().await.unwrap();
+    assert!(first.get("withdrawal").is_none(), "granting is no withdrawal: {first}");
+
+    let key = uuid::Uuid::new_v4().to_string();
+    let body = json!({ "surveys": false, "research": true, "promotion": false });
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let response = app.put_consents_with_key(&token, body.clone(), &key).await;
+        assert_eq!(response.status(), 200);
+        answers.push(response.json::<Value>().await.unwrap());
+    }
+    assert_eq!(answers[0], answers[1], "a repeat is answered as the first time");
+    let withdrawal = &answers[0]["withdrawal"];
+    // Promotion was never on: refusing it withdraws nothing.
+    assert_eq!(withdrawal["purposes"], json!(["surveys"]), "{withdrawal}");
+    let text = withdrawal["application"]["text"].as_str().unwrap();
+    assert!(text.contains("Сәрсенова Айгерім") && text.contains("Опросы (п. 2.2.6)"), "{text}");
+    assert!(text.contains(COMPANY_ADDRESS));
+    assert!(!granted(&app.consents(&token).await, "surveys"));
+
+    let withdrawals: Vec<Value> = app
+        .ledger_of("u-switch-off")
         .await
-        .json()
-        .await
-        .unwrap();
-    assert!(body["consequences"]
-        .as_str()
-        .unwrap()
-        .contains("suspended or ended"));
+        .into_iter()
+        .filter(|e| e["kind"] == "withdrawal")
+        .collect();
+    assert_eq!(withdrawals.len(), 1, "recorded once: {withdrawals:?}");
 }
 
 async fn necessary_purposes_cannot_be_withdrawn(app: TestApp) {
@@ -118,4 +146,5 @@ both_databases!(
     withdrawal_refuses_from_now_and_returns_the_signed_application_text,
     kazakh_application_and_english_consequences,
     necessary_purposes_cannot_be_withdrawn,
+    turning_a_granted_purpose_off_is_a_withdrawal,
 );
