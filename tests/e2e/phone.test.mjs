@@ -114,6 +114,7 @@ for (const lang of ['kk', 'ru']) {
   test(`${lang}: every control measures at least 44 × 44 px, in every view`, () => withServer(async (server) => {
     const { context, page } = await onPhone(server, lang);
     await widgetShown(page);
+    await screenshot(page, `banner-phone-${lang}`);
     assert.deepEqual(await smallControls(page), [], 'banner');
     await banner(page).getByRole('button', { name: w.choose }).click();
     await shown(page).locator('summary').click();
@@ -121,14 +122,17 @@ for (const lang of ['kk', 'ru']) {
     await shown(page).getByRole('button', { name: w.clause }).click();
     await shown(page).locator('#dc-c2-2-6').waitFor();
     await shown(page).getByRole('button', { name: w.contents }).click();
+    await screenshot(page, `contents-phone-${lang}`);
     assert.deepEqual(await smallControls(page), [], 'policy and its contents');
     await shown(page).getByRole('button', { name: w.back }).click();
     await shown(page).getByRole('button', { name: w.myData }).click();
     await shown(page).locator('.dc-category').first().waitFor();
+    await screenshot(page, `my-data-phone-${lang}`);
     assert.deepEqual(await smallControls(page), [], 'my data');
     await page.keyboard.press('Escape');
     await shown(page).getByRole('button', { name: w.accept }).click();
     await page.getByRole('status').filter({ hasText: w.saved }).waitFor();
+    await screenshot(page, `saved-phone-${lang}`);
     assert.deepEqual(await smallControls(page), [], 'settings button and toast');
     await context.close();
   }));
@@ -162,6 +166,8 @@ for (const lang of ['kk', 'ru']) {
     await shown(page).getByRole('button', { name: w.save, exact: true }).tap();
     const told = page.getByRole('status').filter({ hasText: w.withdrawn });
     await told.waitFor();
+    await told.getByRole('button', { name: w.application }).waitFor();
+    await screenshot(page, `withdrawn-phone-${lang}`);
     await told.getByRole('button', { name: w.application }).tap();
     await shown(page).locator('pre.dc-application').waitFor();
     await screenshot(page, `application-phone-${lang}`);

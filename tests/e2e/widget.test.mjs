@@ -191,7 +191,16 @@ test('a new edition: the notice names the date, Accept is recorded as acceptance
   await notice.waitFor();
   assert.ok((await notice.innerText()).includes(published.deemed_accepted_from), 'names publication + 7 days');
   assert.equal((await consentsOf(server)).current_accepted, false);
-  await notice.getByRole('button', { name: 'Принять' }).click();
+  // "Read" opens the new text with Accept inside it, in a foot that stays in view.
+  await notice.getByRole('button', { name: 'Читать новый текст' }).click();
+  const text = page.getByRole('dialog', { name: 'Политика конфиденциальности' });
+  await text.getByText('ОБЩИЕ ПОЛОЖЕНИЯ').first().waitFor();
+  await text.locator('.dc-dialog-body').evaluate((b) => { b.scrollTop = b.scrollHeight / 2; });
+  const accept = text.locator('.dc-dialog-foot').getByRole('button', { name: 'Принять' });
+  assert.ok(await accept.isVisible(), 'Accept is in view in the middle of the text');
+  await accept.click();
+  await accept.waitFor({ state: 'detached' });
+  await text.getByRole('button', { name: 'Закрыть' }).click();
   await notice.waitFor({ state: 'detached' });
   await outboxEmpty(page);
   const state = await consentsOf(server);
