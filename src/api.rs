@@ -2,8 +2,7 @@
 
 use consent_core::api::{
     ConsentState, ConsentUpdate, ConsentUpdated, ErrorBody, EventBatch, EventsAccepted, MyData,
-    PolicyResponse, DEVICE_HEADER, DEVICE_PROOF_HEADER,
-    IDEMPOTENCY_HEADER,
+    PolicyResponse, DEVICE_HEADER, DEVICE_PROOF_HEADER, IDEMPOTENCY_HEADER,
 };
 use consent_core::Lang;
 use gloo_net::http::{Request, RequestBuilder, Response};

@@ -9,46 +9,10 @@
 use consent_core::Lang;
 use yew::prelude::*;
 
-use crate::app::{View, Widget};
+pub use crate::command::BannerAction;
 use crate::i18n::texts;
-
-/// What a banner button asks for.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum BannerAction {
-    AcceptAll,
-    RefuseOptional,
-    Choose,
-    ReadPolicy,
-    Language(Lang),
-}
-
-impl BannerAction {
-    /// The name in `data-action`, which the loader reads.
-    pub fn name(self) -> String {
-        match self {
-            BannerAction::AcceptAll => "accept_all".into(),
-            BannerAction::RefuseOptional => "refuse_optional".into(),
-            BannerAction::Choose => "choose".into(),
-            BannerAction::ReadPolicy => "policy".into(),
-            BannerAction::Language(lang) => format!("lang:{}", lang.code()),
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<BannerAction> {
-        Some(match name {
-            "accept_all" => BannerAction::AcceptAll,
-            "refuse_optional" => BannerAction::RefuseOptional,
-            "choose" => BannerAction::Choose,
-            "policy" => BannerAction::ReadPolicy,
-            other => BannerAction::Language(Lang::parse(other.strip_prefix("lang:")?).ok()?),
-        })
-    }
-
-    /// An answer: the banner closes the moment it is given.
-    pub fn answers(self) -> bool {
-        matches!(self, BannerAction::AcceptAll | BannerAction::RefuseOptional)
-    }
-}
+use crate::language::LanguageButtons;
+use crate::model::Widget;
 
 #[derive(Properties, PartialEq)]
 pub struct BannerViewProps {
@@ -106,59 +70,6 @@ pub fn Banner() -> Html {
         <BannerView lang={widget.lang()} gpc={widget.model.gpc} title_id={ids.0.clone()}
             langs_label_id={ids.1.clone()} {on_action} />
     }
-}
-
-impl Widget {
-    /// A banner answer, from the live banner or from a click on the prerendered one that the
-    /// loader kept until the widget ran.
-    pub fn act(&self, action: BannerAction) {
-        match action {
-            BannerAction::AcceptAll => self.accept_all(),
-            BannerAction::RefuseOptional => self.refuse_optional(),
-            BannerAction::Choose => self.open(View::Choices),
-            BannerAction::ReadPolicy => self.open(View::Policy { anchor: None }),
-            BannerAction::Language(lang) => self.set_lang(lang),
-        }
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct LanguageButtonsProps {
-    pub current: Lang,
-    pub label_id: AttrValue,
-    pub on_pick: Callback<Lang>,
-}
-
-/// Kazakh, Russian, English, each named in itself.
-#[function_component]
-pub fn LanguageButtons(props: &LanguageButtonsProps) -> Html {
-    let t = texts(props.current);
-    html! {
-        <div class="dc-langs" role="group" aria-labelledby={props.label_id.clone()}>
-            <span id={props.label_id.clone()} class="dc-visually-hidden">{ t.language }</span>
-            { for Lang::ALL.into_iter().map(|lang| {
-                let on_pick = props.on_pick.clone();
-                let onclick = Callback::from(move |_| on_pick.emit(lang));
-                let action = BannerAction::Language(lang).name();
-                html! {
-                    <button type="button" class="dc-lang" lang={lang.code()} data-action={action}
-                        aria-pressed={(props.current == lang).to_string()} {onclick}>
-                        { lang.endonym() }
-                    </button>
-                }
-            }) }
-        </div>
-    }
-}
-
-/// Changes the language at once, everywhere in the widget, and remembers it.
-#[function_component]
-pub fn LanguageSwitcher() -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
-    let label_id = use_memo((), |_| crate::dialog::unique_id("lang"));
-    let current = widget.lang();
-    let on_pick = Callback::from(move |lang| widget.set_lang(lang));
-    html! { <LanguageButtons {current} label_id={(*label_id).clone()} {on_pick} /> }
 }
 
 #[derive(Properties, PartialEq)]

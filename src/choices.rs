@@ -7,10 +7,10 @@ use consent_core::policy::anchor_for;
 use consent_core::{catalog, Purpose, PurposeId};
 use yew::prelude::*;
 
-use crate::app::{View, Widget};
-use crate::banner::LanguageSwitcher;
 use crate::dialog::{unique_id, Dialog};
 use crate::i18n::texts;
+use crate::language::LanguageSwitcher;
+use crate::model::{View, Widget};
 
 #[derive(Properties, PartialEq)]
 pub struct ChoicesProps {
@@ -77,7 +77,7 @@ fn PurposeRow(props: &PurposeRowProps) -> Html {
     let purpose = catalog().purpose_by_id(props.purpose);
     let ids = use_memo((), |_| (unique_id("purpose"), unique_id("summary")));
     let (title_id, summary_id) = (*ids).clone();
-    let gpc_locked = widget.model.gpc && crate::app::refused_by_gpc(purpose.id);
+    let gpc_locked = widget.model.gpc && purpose.gpc_refuses;
     let on = widget
         .model
         .draft
@@ -99,8 +99,8 @@ fn PurposeRow(props: &PurposeRowProps) -> Html {
                 </button>
             </div>
             <p id={summary_id} class="dc-summary">{ purpose.summary.get(lang) }</p>
-            if purpose.id.as_str() == "contests_publicity" {
-                <p class="dc-warning">{ t.publicity_warning }</p>
+            if let Some(warning) = &purpose.warning {
+                <p class="dc-warning">{ warning.get(lang) }</p>
             }
             if gpc_locked { <p class="dc-gpc">{ t.gpc_honoured }</p> }
             <ClauseLinks purpose={purpose.id} />

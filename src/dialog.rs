@@ -6,9 +6,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
-use crate::app::Widget;
 use crate::feedback::InlineNotice;
 use crate::i18n::texts;
+use crate::model::Widget;
 
 const FOCUSABLE: &str =
     "button:not([disabled]), a[href], input:not([disabled]), select, textarea, [tabindex]:not([tabindex='-1'])";

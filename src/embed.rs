@@ -10,19 +10,8 @@ use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
+use crate::command::{BannerAction, Command};
 use crate::slot::Slot;
-
-/// What the host page can ask of the widget.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    ShowBanner,
-    OpenChoices,
-    OpenPolicy(Option<String>),
-    SetLanguage(Lang),
-    Close,
-    /// A click on the prerendered banner or settings button, made before the widget ran.
-    Act(crate::banner::BannerAction),
-}
 
 thread_local! {
     static HOST: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
@@ -53,7 +42,11 @@ pub fn query(selector: &str) -> Option<Element> {
 
 /// Whether `element` is part of the widget.
 pub fn contains(element: &Element) -> bool {
-    ROOT.with(|r| r.borrow().as_ref().is_some_and(|root| root.contains(Some(element))))
+    ROOT.with(|r| {
+        r.borrow()
+            .as_ref()
+            .is_some_and(|root| root.contains(Some(element)))
+    })
 }
 
 /// The focused element, looking through shadow roots.
@@ -165,7 +158,7 @@ pub fn command(name: &str, arg: JsValue) -> Result<(), JsValue> {
         }
         "close" => Command::Close,
         "act" => Command::Act(
-            crate::banner::BannerAction::parse(&text.unwrap_or_default())
+            BannerAction::parse(&text.unwrap_or_default())
                 .ok_or_else(|| JsValue::from_str("DosmartConsent: unknown action"))?,
         ),
         "setLanguage" => Command::SetLanguage(

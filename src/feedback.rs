@@ -5,8 +5,8 @@
 use consent_core::catalog;
 use yew::prelude::*;
 
-use crate::app::{Notice, View, Widget};
 use crate::i18n::{texts, Texts};
+use crate::model::{Notice, View, Widget};
 
 /// The notice in the foot of the screen in view.
 #[function_component]
@@ -86,7 +86,10 @@ fn content(widget: &Widget, t: &'static Texts, notice: &Notice) -> Html {
         Notice::Dropped(message) => {
             let choose = (widget.model.view() != Some(&View::Choices)).then(|| {
                 let widget = widget.clone();
-                action(t.choose, Callback::from(move |_| widget.open(View::Choices)))
+                action(
+                    t.choose,
+                    Callback::from(move |_| widget.open(View::Choices)),
+                )
             });
             (
                 format!("{}: {message}. {}", t.error_prefix, t.choose_again),

@@ -1,7 +1,13 @@
 //! Which language the widget speaks: an explicit setting (host config or `?lang=`), else the
-//! user's saved choice, else the browser's languages, else Kazakh.
+//! user's saved choice, else the browser's languages, else Kazakh; and the buttons that change
+//! it, the same in the banner and in every screen.
 
 use consent_core::Lang;
+use yew::prelude::*;
+
+use crate::command::BannerAction;
+use crate::i18n::texts;
+use crate::model::Widget;
 
 pub fn choose(explicit: Option<Lang>, saved: Option<&str>, browser: &[String]) -> Lang {
     explicit
@@ -18,4 +24,43 @@ pub fn browser_languages() -> Vec<String> {
         .iter()
         .filter_map(|v| v.as_string())
         .collect()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LanguageButtonsProps {
+    pub current: Lang,
+    pub label_id: AttrValue,
+    pub on_pick: Callback<Lang>,
+}
+
+/// Kazakh, Russian, English, each named in itself.
+#[function_component]
+pub fn LanguageButtons(props: &LanguageButtonsProps) -> Html {
+    let t = texts(props.current);
+    html! {
+        <div class="dc-langs" role="group" aria-labelledby={props.label_id.clone()}>
+            <span id={props.label_id.clone()} class="dc-visually-hidden">{ t.language }</span>
+            { for Lang::ALL.into_iter().map(|lang| {
+                let on_pick = props.on_pick.clone();
+                let onclick = Callback::from(move |_| on_pick.emit(lang));
+                let action = BannerAction::Language(lang).name();
+                html! {
+                    <button type="button" class="dc-lang" lang={lang.code()} data-action={action}
+                        aria-pressed={(props.current == lang).to_string()} {onclick}>
+                        { lang.endonym() }
+                    </button>
+                }
+            }) }
+        </div>
+    }
+}
+
+/// Changes the language at once, everywhere in the widget, and remembers it.
+#[function_component]
+pub fn LanguageSwitcher() -> Html {
+    let widget = use_context::<Widget>().expect("inside the widget");
+    let label_id = use_memo((), |_| crate::dialog::unique_id("lang"));
+    let current = widget.lang();
+    let on_pick = Callback::from(move |lang| widget.set_lang(lang));
+    html! { <LanguageButtons {current} label_id={(*label_id).clone()} {on_pick} /> }
 }

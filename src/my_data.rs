@@ -6,11 +6,11 @@ use consent_core::catalog;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::Widget;
 use crate::dialog::Dialog;
+use crate::download::save_file;
 use crate::i18n::{recipient_name, source_name, texts};
+use crate::model::Widget;
 use crate::outbox;
-use crate::withdrawal::save_file;
 
 #[derive(Clone)]
 enum Loading {

@@ -140,7 +140,7 @@ pub enum Report {
         state: ConsentState,
         still_pending: Option<ConsentUpdate>,
         /// Switches turned off that were on: the server recorded a withdrawal (2.6).
-        withdrawal: Option<Withdrawal>,
+        withdrawal: Option<Box<Withdrawal>>,
     },
     /// The choices could not be sent yet; they wait and will be.
     Waiting,
@@ -328,7 +328,7 @@ async fn deliver_choices() -> Result<(), Stop> {
             report(Report::Delivered {
                 state: saved.state,
                 still_pending: pending_update(),
-                withdrawal: saved.withdrawal,
+                withdrawal: saved.withdrawal.map(Box::new),
             });
             Ok(())
         }

@@ -7,10 +7,10 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::Widget;
-use crate::banner::LanguageSwitcher;
 use crate::dialog::Dialog;
 use crate::i18n::texts;
+use crate::language::LanguageSwitcher;
+use crate::model::Widget;
 
 #[derive(Clone, PartialEq)]
 enum Loading {
@@ -43,16 +43,32 @@ struct Place {
 impl Place {
     /// The place of `anchor` (a section, clause or item), if the edition has it.
     fn of(edition: &PolicyEdition, anchor: &str) -> Option<Place> {
-        edition.sections.iter().enumerate().find_map(|(s, section)| {
-            if section.anchor == anchor {
-                return Some(Place { section: s, clause: None });
-            }
-            section.clauses.iter().position(|clause| {
-                clause.anchor == anchor
-                    || clause.blocks.iter().any(|b| matches!(b, Block::Item { anchor: a, .. } if a == anchor))
+        edition
+            .sections
+            .iter()
+            .enumerate()
+            .find_map(|(s, section)| {
+                if section.anchor == anchor {
+                    return Some(Place {
+                        section: s,
+                        clause: None,
+                    });
+                }
+                section
+                    .clauses
+                    .iter()
+                    .position(|clause| {
+                        clause.anchor == anchor
+                            || clause
+                                .blocks
+                                .iter()
+                                .any(|b| matches!(b, Block::Item { anchor: a, .. } if a == anchor))
+                    })
+                    .map(|c| Place {
+                        section: s,
+                        clause: Some(c),
+                    })
             })
-            .map(|c| Place { section: s, clause: Some(c) })
-        })
     }
 
     /// `2. Title › 2.2. First words`: what stays in view above the text.

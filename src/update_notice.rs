@@ -3,8 +3,8 @@
 
 use yew::prelude::*;
 
-use crate::app::{View, Widget};
 use crate::i18n::texts;
+use crate::model::{View, Widget};
 
 #[function_component]
 pub fn UpdateNotice() -> Html {

@@ -28,11 +28,13 @@
   var config = Object.assign({ api: data.api || '', lang: data.lang || '', tokenUrl: data.tokenUrl || '', inApp: inApp },
     window.dosmartConsentConfig || {}, fromFragment());
 
-  // Consent Mode v2 before any tag can run: every optional signal denied (= the widget's
-  // consent_mode for a user who has not answered; an end-to-end test holds them equal).
-  var DEFAULTS = {
+  // Consent Mode v2 before any tag can run: what the necessary purposes grant, every optional
+  // type denied. Written by the build from the catalog (`consent_mode` in policy/purposes.json),
+  // so it is the widget's own consent_mode for a user who has not answered; an end-to-end test
+  // holds them equal. Served straight from static/ (development) nothing is granted.
+  var DEFAULTS = /*@dosmart-consent-default@*/null || {
     ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'denied',
-    functionality_storage: 'granted', personalization_storage: 'denied', security_storage: 'granted',
+    functionality_storage: 'denied', personalization_storage: 'denied', security_storage: 'denied',
   };
   signal('default', DEFAULTS);
 

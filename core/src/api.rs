@@ -279,19 +279,7 @@ pub enum DataSource {
     OpenSource,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Recipient {
-    /// 2.2.7: IT contractors, under confidentiality.
-    ItProviders,
-    /// 4.1: affiliates of the company.
-    Affiliates,
-    /// 4.1–4.2: partners.
-    Partners,
-    /// 4.2: recipients outside Kazakhstan.
-    CrossBorder,
-}
+pub use crate::catalog::Recipient;
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

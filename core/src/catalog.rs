@@ -3,6 +3,7 @@
 //! [`DataCategoryId`] cannot be made up.
 
 use crate::lang::Localized;
+use crate::signals::ConsentModeType;
 use crate::Lang;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -103,6 +104,29 @@ pub struct Purpose {
     /// shown only for purposes whose withdrawal the policy ties to the Agreement, so users are
     /// not frightened off a withdrawal that cannot have that effect.
     pub withdrawal_may_end_agreement: bool,
+    /// Refused whenever the browser sends Global Privacy Control (promotion and targeting).
+    pub gpc_refuses: bool,
+    /// Said beside the switch: what the user should know before turning it on (2.2.5).
+    pub warning: Option<Localized>,
+    /// The Consent Mode v2 types granted only while every purpose naming them is.
+    pub consent_mode: Vec<ConsentModeType>,
+    /// Who receives data used for this purpose (2.2.7, 4.1–4.3).
+    pub recipients: Vec<Recipient>,
+}
+
+/// Who receives personal data besides the Company.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    /// 2.2.7: IT contractors, under confidentiality.
+    ItProviders,
+    /// 4.1: affiliates of the company.
+    Affiliates,
+    /// 4.1–4.2: partners.
+    Partners,
+    /// 4.2: recipients outside Kazakhstan.
+    CrossBorder,
 }
 
 impl Purpose {
@@ -256,6 +280,14 @@ struct RawPurpose {
     summary: Localized,
     #[serde(default)]
     withdrawal_may_end_agreement: bool,
+    #[serde(default)]
+    gpc_refuses: bool,
+    #[serde(default)]
+    warning: Option<Localized>,
+    #[serde(default)]
+    consent_mode: Vec<ConsentModeType>,
+    #[serde(default)]
+    recipients: Vec<Recipient>,
 }
 
 #[derive(Deserialize)]
@@ -314,6 +346,12 @@ pub fn load_with(
                 p.id
             ));
         }
+        if p.gpc_refuses && basis != LegalBasis::Consent {
+            return Err(format!(
+                "purpose `{}`: a necessary purpose cannot be refused, by GPC or otherwise (2.7)",
+                p.id
+            ));
+        }
         purposes.push(Purpose {
             id: PurposeId(unique_id(&p.id, purposes.iter().map(|q: &Purpose| q.id.0))?),
             basis,
@@ -321,6 +359,10 @@ pub fn load_with(
             title: p.title,
             summary: p.summary,
             withdrawal_may_end_agreement: p.withdrawal_may_end_agreement,
+            gpc_refuses: p.gpc_refuses,
+            warning: p.warning,
+            consent_mode: p.consent_mode,
+            recipients: p.recipients,
         });
     }
     let raw: RawCategories = parser
@@ -428,6 +470,48 @@ mod tests {
             .collect();
         assert_eq!(tied, ["promotion"]);
         // As shipped, no consent purpose is tied to the User Agreement.
-        assert!(super::catalog().purposes.iter().all(|p| !p.withdrawal_may_end_agreement));
+        assert!(super::catalog()
+            .purposes
+            .iter()
+            .all(|p| !p.withdrawal_may_end_agreement));
+    }
+
+    /// What a purpose means travels with it: renamed in a copy of the catalog, it keeps its
+    /// Consent Mode types, recipients, GPC refusal and warning; nothing is dropped.
+    #[test]
+    fn a_renamed_purpose_keeps_what_it_means() {
+        use crate::signals::{consent_mode_in, ConsentModeType};
+        let rename = |json: &str, from: &str, to: &str| {
+            json.replace(&format!("\"{from}\""), &format!("\"{to}\""))
+        };
+        let purposes = rename(
+            &rename(PURPOSES_JSON, "research", "market_research"),
+            "personalised_ads",
+            "targeting",
+        );
+        let categories = rename(
+            &rename(CATEGORIES_JSON, "research", "market_research"),
+            "personalised_ads",
+            "targeting",
+        );
+        let renamed = load(&purposes, &categories).unwrap();
+        let research = renamed.purpose("market_research").unwrap();
+        assert_eq!(research.consent_mode, [ConsentModeType::AnalyticsStorage]);
+        assert_eq!(
+            research.recipients,
+            [Recipient::Affiliates, Recipient::Partners]
+        );
+        let targeting = renamed.purpose("targeting").unwrap();
+        assert!(targeting.gpc_refuses);
+        let signals = consent_mode_in(&renamed, |p| p == research.id || p == targeting.id);
+        assert_eq!(signals["analytics_storage"], "granted");
+        assert_eq!(signals["ad_storage"], "granted");
+        let contests = renamed.purpose("contests_publicity").unwrap();
+        assert!(contests
+            .warning
+            .as_ref()
+            .unwrap()
+            .get(Lang::Kk)
+            .contains("жариялануы"));
     }
 }

@@ -1,32 +1,80 @@
 //! Consent signals for the host page's tags: Google Consent Mode v2, derived from the purposes
 //! of the catalog, so that the widget and any tag agree on what a choice means.
 
-use crate::PurposeId;
+use crate::catalog::Catalog;
+use crate::{catalog, PurposeId};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The Consent Mode v2 types, each with the purposes that must all be granted for it.
-/// `functionality_storage` and `security_storage` serve necessary purposes: always granted.
-const CONSENT_MODE: &[(&str, &[&str])] = &[
-    ("ad_storage", &["personalised_ads"]),
-    ("ad_user_data", &["personalised_ads"]),
-    ("ad_personalization", &["personalised_ads"]),
-    ("analytics_storage", &["research"]),
-    ("functionality_storage", &[]),
-    ("personalization_storage", &["personalised_ads"]),
-    ("security_storage", &[]),
-];
+/// A Consent Mode v2 type. Which purposes grant it is catalog data (`consent_mode` in
+/// `policy/purposes.json`): the widget, the loader and the server read it from there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentModeType {
+    AdStorage,
+    AdUserData,
+    AdPersonalization,
+    AnalyticsStorage,
+    FunctionalityStorage,
+    PersonalizationStorage,
+    SecurityStorage,
+}
 
-/// `granted` / `denied` per Consent Mode type, for `gtag('consent', 'update', …)`.
+impl ConsentModeType {
+    pub const ALL: [ConsentModeType; 7] = [
+        ConsentModeType::AdStorage,
+        ConsentModeType::AdUserData,
+        ConsentModeType::AdPersonalization,
+        ConsentModeType::AnalyticsStorage,
+        ConsentModeType::FunctionalityStorage,
+        ConsentModeType::PersonalizationStorage,
+        ConsentModeType::SecurityStorage,
+    ];
+
+    /// The name `gtag('consent', …)` knows it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConsentModeType::AdStorage => "ad_storage",
+            ConsentModeType::AdUserData => "ad_user_data",
+            ConsentModeType::AdPersonalization => "ad_personalization",
+            ConsentModeType::AnalyticsStorage => "analytics_storage",
+            ConsentModeType::FunctionalityStorage => "functionality_storage",
+            ConsentModeType::PersonalizationStorage => "personalization_storage",
+            ConsentModeType::SecurityStorage => "security_storage",
+        }
+    }
+}
+
+/// `granted` / `denied` per Consent Mode type, for `gtag('consent', 'update', …)`: granted when
+/// some purpose names the type and every purpose naming it is granted. A type no purpose names
+/// stays denied.
 pub fn consent_mode(granted: impl Fn(PurposeId) -> bool) -> BTreeMap<&'static str, &'static str> {
-    CONSENT_MODE
-        .iter()
-        .map(|(signal, purposes)| {
-            let all = purposes
+    consent_mode_in(catalog(), granted)
+}
+
+/// [`consent_mode`] by another catalog than the shipped one.
+pub fn consent_mode_in(
+    catalog: &Catalog,
+    granted: impl Fn(PurposeId) -> bool,
+) -> BTreeMap<&'static str, &'static str> {
+    ConsentModeType::ALL
+        .into_iter()
+        .map(|kind| {
+            let mut naming = catalog
+                .purposes
                 .iter()
-                .all(|p| PurposeId::parse(p).map(&granted).unwrap_or(false));
-            (*signal, if all { "granted" } else { "denied" })
+                .filter(|p| p.consent_mode.contains(&kind))
+                .peekable();
+            let on = naming.peek().is_some() && naming.all(|p| granted(p.id));
+            (kind.name(), if on { "granted" } else { "denied" })
         })
         .collect()
+}
+
+/// What the page's tags get before the user has said anything: only what necessary purposes
+/// grant. The loader sends it first of all, from the build (`src/bin/prerender.rs`).
+pub fn consent_mode_default() -> BTreeMap<&'static str, &'static str> {
+    consent_mode(|p| catalog().purpose_by_id(p).is_necessary())
 }
 
 #[cfg(test)]
@@ -36,7 +84,7 @@ mod tests {
     #[test]
     fn default_denies_all_but_functionality_and_security() {
         // Before the user has answered (the loader's `consent default`).
-        let d = consent_mode(|_| false);
+        let d = consent_mode_default();
         assert_eq!(d.len(), 7);
         assert_eq!(d["functionality_storage"], "granted");
         assert_eq!(d["security_storage"], "granted");
@@ -58,11 +106,15 @@ mod tests {
     }
 
     #[test]
-    fn every_purpose_named_exists() {
-        for (_, purposes) in CONSENT_MODE {
-            for p in *purposes {
-                assert!(PurposeId::parse(p).is_ok(), "{p}");
-            }
+    fn every_type_is_named_by_some_purpose() {
+        for kind in ConsentModeType::ALL {
+            assert!(
+                catalog()
+                    .purposes
+                    .iter()
+                    .any(|p| p.consent_mode.contains(&kind)),
+                "{kind:?}"
+            );
         }
     }
 }

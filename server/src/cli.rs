@@ -230,6 +230,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         demo: args.demo,
         widget_dir: args.widget_dir.is_dir().then_some(args.widget_dir),
         retention: args.retention.retention(),
+        purge_daily: true,
         checkpoint_every: (args.checkpoint_minutes > 0)
             .then(|| std::time::Duration::from_secs(args.checkpoint_minutes * 60)),
         company_address: args

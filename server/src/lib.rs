@@ -55,6 +55,9 @@ pub struct Settings {
     pub widget_dir: Option<PathBuf>,
     /// How long IP addresses and user agents are kept (2.5).
     pub retention: Retention,
+    /// Purge expired origins at start and then daily; off where the `purge` command is run
+    /// instead (a cron job, or a test of the command).
+    pub purge_daily: bool,
     /// How often a signed checkpoint of the ledger is made; `None`: only by the command.
     pub checkpoint_every: Option<std::time::Duration>,
     /// The Company's postal address for written applications (2.6).
@@ -90,7 +93,9 @@ impl Application {
             company_address: settings.company_address.as_deref().map(Arc::from),
         };
         tokio::spawn(refresh_editions(state.clone()));
-        tokio::spawn(purge_daily(state.store.clone(), settings.retention));
+        if settings.purge_daily {
+            tokio::spawn(purge_daily(state.store.clone(), settings.retention));
+        }
         if let Some(every) = settings.checkpoint_every {
             tokio::spawn(checkpoint_every(state.store.clone(), every));
         }

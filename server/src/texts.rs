@@ -157,16 +157,28 @@ mod tests {
         for lang in [Lang::Kk, Lang::Ru] {
             let tied = application(lang, None, true);
             let untied = application(lang, None, false);
-            assert!(tied.contains("2.6") && tied.len() > untied.len() + 80, "{tied}");
-            assert!(!untied.contains("тоқтатуға") && !untied.contains("прекращение"), "{untied}");
+            assert!(
+                tied.contains("2.6") && tied.len() > untied.len() + 80,
+                "{tied}"
+            );
+            assert!(
+                !untied.contains("тоқтатуға") && !untied.contains("прекращение"),
+                "{untied}"
+            );
         }
     }
 
     #[test]
     fn the_configured_address_is_where_the_application_goes() {
         let text = application(Lang::Ru, Some("050000, Алматы, ул. Абая, 1"), false);
-        assert!(text.starts_with("ТОО «AITU - Sauda»\n050000, Алматы, ул. Абая, 1\n"), "{text}");
+        assert!(
+            text.starts_with("ТОО «AITU - Sauda»\n050000, Алматы, ул. Абая, 1\n"),
+            "{text}"
+        );
         let text = application(Lang::Kk, None, false);
-        assert!(text.contains("(Пайдаланушы келісімінде көрсетілген мекенжай)"), "{text}");
+        assert!(
+            text.contains("(Пайдаланушы келісімінде көрсетілген мекенжай)"),
+            "{text}"
+        );
     }
 }

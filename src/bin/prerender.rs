@@ -18,6 +18,8 @@ use yew::{AttrValue, Callback, ServerRenderer};
 
 /// Where `static/consent.js` takes the build's data.
 const SLOT: &str = "/*@dosmart-build@*/null";
+/// Where it takes the Consent Mode default, needed before anything is parsed.
+const DEFAULT_SLOT: &str = "/*@dosmart-consent-default@*/null";
 
 #[derive(Serialize)]
 struct Build {
@@ -105,16 +107,21 @@ async fn main() -> std::io::Result<()> {
     }
     let loader_path = dist.join("consent.js");
     let loader = std::fs::read_to_string(&loader_path)?;
-    if !loader.contains(SLOT) {
-        return Err(std::io::Error::other(format!(
-            "{} has no {SLOT}",
-            loader_path.display()
-        )));
+    for slot in [SLOT, DEFAULT_SLOT] {
+        if !loader.contains(slot) {
+            return Err(std::io::Error::other(format!(
+                "{} has no {slot}",
+                loader_path.display()
+            )));
+        }
     }
     // A JS string holding JSON: the loader parses it only when it needs the markup.
     let json = serde_json::to_string(&build).expect("the build serialises");
     let text = serde_json::to_string(&json).expect("a string serialises");
-    std::fs::write(&loader_path, loader.replace(SLOT, &text))?;
+    let default = serde_json::to_string(&consent_core::signals::consent_mode_default())
+        .expect("a map serialises");
+    let loader = loader.replace(SLOT, &text).replace(DEFAULT_SLOT, &default);
+    std::fs::write(&loader_path, loader)?;
     println!(
         "prerendered the banner in {} languages; {} and {}",
         Lang::ALL.len(),

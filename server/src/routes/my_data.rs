@@ -131,18 +131,11 @@ async fn history(app: &AppState, user_id: &str, key: &str) -> ApiResult<Vec<Ledg
     Ok(entries)
 }
 
-/// Who receives data used for these purposes (2.2.7, 4.1–4.2).
+/// Who receives data used for these purposes (2.2.7, 4.1–4.2): each recipient once.
 fn recipients(purposes: &[PurposeId]) -> Vec<Recipient> {
     let mut out = Vec::new();
     for purpose in purposes {
-        let more: &[Recipient] = match purpose.as_str() {
-            "it_providers" => &[Recipient::ItProviders],
-            "contracts" => &[Recipient::Affiliates, Recipient::Partners],
-            "research" => &[Recipient::Affiliates, Recipient::Partners],
-            "cross_border" => &[Recipient::CrossBorder],
-            _ => &[],
-        };
-        for r in more {
+        for r in &catalog().purpose_by_id(*purpose).recipients {
             if !out.contains(r) {
                 out.push(*r);
             }

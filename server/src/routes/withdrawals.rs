@@ -156,6 +156,15 @@ pub async fn store_withdrawal(
         "purposes": withdrawal.purposes,
         "language": application.language,
     });
-    append(store, tx, key, "withdrawal", now, record, Some(visit.origin())).await?;
+    append(
+        store,
+        tx,
+        key,
+        "withdrawal",
+        now,
+        record,
+        Some(visit.origin()),
+    )
+    .await?;
     Ok(())
 }

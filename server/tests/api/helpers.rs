@@ -142,6 +142,8 @@ async fn serve(database_url: String, owns_database: bool) -> TestApp {
         demo: false,
         widget_dir: None,
         retention: Default::default(),
+        // The purge is tested through its command; a background run would race the test.
+        purge_daily: false,
         checkpoint_every: None,
         company_address: Some(COMPANY_ADDRESS.into()),
     };

@@ -39,7 +39,10 @@ async fn withdrawal_refuses_from_now_and_returns_the_signed_application_text(app
     assert!(text.contains("Конкурсы и публикация (п. 2.2.5)"), "{text}");
     assert!(text.contains("ЗАЯВЛЕНИЕ") && text.contains("2.6"));
     assert!(text.contains(body["withdrawal_id"].as_str().unwrap()));
-    assert!(text.contains(COMPANY_ADDRESS), "the address to send it to: {text}");
+    assert!(
+        text.contains(COMPANY_ADDRESS),
+        "the address to send it to: {text}"
+    );
     assert_eq!(body["application"]["address"], COMPANY_ADDRESS);
     // Contests are not tied to the User Agreement: 2.6's warning is not given for them.
     assert!(body.get("consequences").is_none(), "{body}");
@@ -96,7 +99,10 @@ async fn turning_a_granted_purpose_off_is_a_withdrawal(app: TestApp) {
         .put_consents(&token, json!({ "surveys": true, "research": true }))
         .await;
     let first: Value = first.json().await.unwrap();
-    assert!(first.get("withdrawal").is_none(), "granting is no withdrawal: {first}");
+    assert!(
+        first.get("withdrawal").is_none(),
+        "granting is no withdrawal: {first}"
+    );
 
     let key = uuid::Uuid::new_v4().to_string();
     let body = json!({ "surveys": false, "research": true, "promotion": false });
@@ -106,12 +112,18 @@ async fn turning_a_granted_purpose_off_is_a_withdrawal(app: TestApp) {
         assert_eq!(response.status(), 200);
         answers.push(response.json::<Value>().await.unwrap());
     }
-    assert_eq!(answers[0], answers[1], "a repeat is answered as the first time");
+    assert_eq!(
+        answers[0], answers[1],
+        "a repeat is answered as the first time"
+    );
     let withdrawal = &answers[0]["withdrawal"];
     // Promotion was never on: refusing it withdraws nothing.
     assert_eq!(withdrawal["purposes"], json!(["surveys"]), "{withdrawal}");
     let text = withdrawal["application"]["text"].as_str().unwrap();
-    assert!(text.contains("Сәрсенова Айгерім") && text.contains("Опросы (п. 2.2.6)"), "{text}");
+    assert!(
+        text.contains("Сәрсенова Айгерім") && text.contains("Опросы (п. 2.2.6)"),
+        "{text}"
+    );
     assert!(text.contains(COMPANY_ADDRESS));
     assert!(!granted(&app.consents(&token).await, "surveys"));
 

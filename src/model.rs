@@ -1,0 +1,494 @@
+//! The widget's state and what changes it: the screens open, the user's draft and latest
+//! word, the notice, and the actions every feature acts through ([`Widget`], the context
+//! handle). Features depend on this module; it depends on none of them.
+
+use consent_core::api::{ConsentState, ConsentUpdate, EventKind, Withdrawal, WrittenApplication};
+use consent_core::{catalog, EditionVersion, Lang, PurposeId};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use yew::prelude::*;
+
+use crate::command::{BannerAction, Command};
+use crate::embed;
+use crate::focus;
+use crate::i18n::texts;
+use crate::outbox::{self, EventDetail};
+use crate::storage;
+
+/// A screen of the widget. They stack: each opened from another returns to it with Back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum View {
+    Choices,
+    Policy {
+        anchor: Option<String>,
+    },
+    /// The written application of a withdrawal, the user's proof of it (2.6).
+    Application(WrittenApplication),
+    MyData,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    Saved,
+    /// Saved switches turned consent off: withdrawn from this moment (2.6). The application
+    /// comes once the server has recorded the withdrawal.
+    Withdrawn {
+        purposes: Vec<PurposeId>,
+        application: Option<WrittenApplication>,
+        /// Not yet delivered: the network is down.
+        waiting: bool,
+    },
+    SavedOffline,
+    Failed(String),
+    /// The server can never store the choices: the user is asked to choose again.
+    Dropped(String),
+}
+
+impl Notice {
+    pub fn is_error(&self) -> bool {
+        matches!(self, Notice::Failed(_) | Notice::Dropped(_))
+    }
+
+    /// Only plain success goes by itself; what the user may act on stays until dismissed.
+    pub fn hides_by_itself(&self) -> bool {
+        matches!(self, Notice::Saved)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    pub lang: Lang,
+    /// The server's view of the user; `None` until it answered.
+    pub state: Option<ConsentState>,
+    /// The first answer (or failure) has come: until then nothing is shown, so nothing flickers.
+    pub loaded: bool,
+    /// The switches as the user set them in the choices dialog.
+    pub draft: BTreeMap<PurposeId, bool>,
+    /// The switches the user moved since the dialog opened.
+    pub touched: std::collections::BTreeSet<PurposeId>,
+    /// The open screens, the shown one last; empty when only the page is seen.
+    pub views: Vec<View>,
+    pub notice: Option<Notice>,
+    /// Tells one notice from the next, so that a success hidden by its timer is that one.
+    pub notice_seq: u32,
+    /// The browser sends Global Privacy Control: promotion and targeting stay refused.
+    pub gpc: bool,
+    /// The user's latest choices, saved but not yet confirmed by the server: they apply at
+    /// once, over whatever the server last said.
+    pub pending: Option<ConsentUpdate>,
+    /// The page asked for the banner (`DosmartConsent.showBanner()`), answered or not.
+    pub banner_forced: bool,
+    /// Full screen in the app's webview: no banner, the choices are the page.
+    pub in_app: bool,
+    /// A click on the prerendered banner, to carry out once the user's state has loaded.
+    pub queued: Option<BannerAction>,
+}
+
+pub enum Action {
+    Loaded(Option<ConsentState>),
+    ShowBanner,
+    SetLang(Lang),
+    Open(View),
+    Back,
+    CloseAll,
+    Toggle(PurposeId, bool),
+    Queue(Option<BannerAction>),
+    /// The user saved: the choices apply now and go to the server through the outbox.
+    Chosen(ConsentUpdate),
+    Delivered {
+        state: ConsentState,
+        still_pending: Option<ConsentUpdate>,
+        withdrawal: Option<Box<Withdrawal>>,
+    },
+    SavedOffline,
+    Failed(String),
+    Dropped(String),
+    /// The notice numbered so goes (its timer ran out, or the user dismissed it).
+    Dismiss(u32),
+}
+
+impl Reducible for Model {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Loaded(state) => {
+                next.loaded = true;
+                if let Some(state) = state {
+                    next.state = Some(state);
+                    next.refresh_draft();
+                }
+            }
+            Action::SetLang(lang) => next.lang = lang,
+            Action::ShowBanner => next.banner_forced = true,
+            Action::Open(view) => {
+                if view == View::Choices && !next.views.contains(&View::Choices) {
+                    next.draft = next.draft_from_latest();
+                    next.touched.clear();
+                }
+                if next.views.last() != Some(&view) {
+                    next.views.push(view);
+                }
+            }
+            Action::Back => {
+                next.views.pop();
+            }
+            Action::CloseAll => next.views.clear(),
+            Action::Queue(action) => next.queued = action,
+            Action::Toggle(purpose, on) => {
+                next.draft.insert(purpose, on);
+                next.touched.insert(purpose);
+                // "Saved" spoke of the switches as they were.
+                if next.notice == Some(Notice::Saved) {
+                    next.notice = None;
+                }
+            }
+            Action::Chosen(update) => {
+                let withdrawn = next.withdrawn_by(&update);
+                next.pending = Some(update);
+                next.draft = next.draft_from_latest();
+                next.touched.clear();
+                next.banner_forced = false;
+                next.set_notice((!withdrawn.is_empty()).then_some(Notice::Withdrawn {
+                    purposes: withdrawn,
+                    application: None,
+                    waiting: false,
+                }));
+                next.views = next.views_after_answer();
+            }
+            Action::Delivered {
+                state,
+                still_pending,
+                withdrawal,
+            } => {
+                next.state = Some(state);
+                next.pending = still_pending;
+                next.refresh_draft();
+                let notice = match (withdrawal, next.notice.take()) {
+                    (Some(w), _) => Notice::Withdrawn {
+                        purposes: w.purposes,
+                        application: Some(w.application),
+                        waiting: false,
+                    },
+                    // Told at once; the server's word on it changes nothing the user must know.
+                    (
+                        None,
+                        Some(Notice::Withdrawn {
+                            purposes,
+                            application,
+                            ..
+                        }),
+                    ) => Notice::Withdrawn {
+                        purposes,
+                        application,
+                        waiting: false,
+                    },
+                    (None, _) => Notice::Saved,
+                };
+                next.set_notice(Some(notice));
+            }
+            Action::SavedOffline => {
+                // A withdrawal applies at once, online or not: its notice stays, and says
+                // that the server has yet to hear of it.
+                let notice = match next.notice.take() {
+                    Some(Notice::Withdrawn {
+                        purposes,
+                        application,
+                        ..
+                    }) => Notice::Withdrawn {
+                        purposes,
+                        application,
+                        waiting: true,
+                    },
+                    _ => Notice::SavedOffline,
+                };
+                next.set_notice(Some(notice));
+            }
+            Action::Failed(message) => next.set_notice(Some(Notice::Failed(message))),
+            Action::Dropped(message) => {
+                next.pending = None;
+                next.refresh_draft();
+                next.set_notice(Some(Notice::Dropped(message)));
+            }
+            Action::Dismiss(seq) => {
+                if seq == next.notice_seq {
+                    next.notice = None;
+                }
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+pub fn gpc_enabled() -> bool {
+    js_sys::Reflect::get(
+        &gloo_utils::window().navigator(),
+        &"globalPrivacyControl".into(),
+    )
+    .ok()
+    .and_then(|v| v.as_bool())
+    .unwrap_or(false)
+}
+
+impl Model {
+    pub fn answered(&self) -> bool {
+        self.pending.is_some() || self.state.as_ref().is_some_and(|s| s.answered)
+    }
+
+    /// The user's latest word on a purpose: a choice still on its way wins over the server's
+    /// older state, so a refusal applies from the moment it is made.
+    pub fn granted(&self, purpose: PurposeId) -> bool {
+        if catalog().purpose_by_id(purpose).is_necessary() {
+            return true;
+        }
+        match self.pending.as_ref().and_then(|p| p.choices.get(&purpose)) {
+            Some(granted) => *granted,
+            None => self.state.as_ref().is_some_and(|s| s.granted(purpose)),
+        }
+    }
+
+    /// The switches a user starts from: what they chose last, else every consent purpose off.
+    fn draft_from_latest(&self) -> BTreeMap<PurposeId, bool> {
+        catalog()
+            .consent_purposes()
+            .map(|p| (p.id, self.granted(p.id) && !(self.gpc && p.gpc_refuses)))
+            .collect()
+    }
+
+    /// The switches follow what is now known, except those the user moved and has not saved.
+    fn refresh_draft(&mut self) {
+        let moved = std::mem::take(&mut self.draft);
+        self.draft = self.draft_from_latest();
+        let touched = &self.touched;
+        self.draft
+            .extend(moved.into_iter().filter(|(p, _)| touched.contains(p)));
+    }
+
+    /// On the web an answer closes every screen; in the app the choices are the screen.
+    fn views_after_answer(&self) -> Vec<View> {
+        if self.in_app {
+            vec![View::Choices]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The consent purposes `update` turns off that are on now: a withdrawal (2.6).
+    fn withdrawn_by(&self, update: &ConsentUpdate) -> Vec<PurposeId> {
+        update
+            .choices
+            .iter()
+            .filter(|(purpose, granted)| !**granted && self.granted(**purpose))
+            .map(|(purpose, _)| *purpose)
+            .collect()
+    }
+
+    fn set_notice(&mut self, notice: Option<Notice>) {
+        self.notice_seq += 1;
+        self.notice = notice;
+    }
+
+    pub fn view(&self) -> Option<&View> {
+        self.views.last()
+    }
+
+    pub fn banner_visible(&self) -> bool {
+        let answering = self.queued.is_some_and(BannerAction::answers);
+        self.loaded && !self.in_app && !answering && (self.banner_forced || !self.answered())
+    }
+
+    /// Of the consent purposes, how many are on now and how many there are.
+    pub fn consent_count(&self) -> (usize, usize) {
+        let purposes = catalog().consent_purposes();
+        purposes.fold((0, 0), |(on, all), p| {
+            (on + usize::from(self.granted(p.id)), all + 1)
+        })
+    }
+
+    /// An edition newer than the one the user accepted is in force (1.5–1.6).
+    pub fn update_pending(&self) -> bool {
+        self.state
+            .as_ref()
+            .is_some_and(|s| s.answered && s.accepted.is_some() && !s.current_accepted)
+    }
+
+    pub fn edition(&self) -> Option<EditionVersion> {
+        self.state
+            .as_ref()
+            .map(|s| s.current_edition.clone())
+            .or_else(|| storage::get("edition").and_then(|v| EditionVersion::parse(&v)))
+    }
+}
+
+/// What every part of the widget reads and acts through.
+#[derive(Clone, PartialEq)]
+pub struct Widget {
+    pub model: UseReducerHandle<Model>,
+}
+
+impl Widget {
+    pub fn lang(&self) -> Lang {
+        self.model.lang
+    }
+
+    /// Opens `view` over what is shown; Back returns to it.
+    pub fn open(&self, view: View) {
+        let kind = match &view {
+            View::Choices => Some(EventKind::ChoicesOpened),
+            View::Policy { .. } => Some(EventKind::PolicyOpened),
+            View::MyData => Some(EventKind::MyDataOpened),
+            View::Application(_) => None,
+        };
+        if let Some(kind) = kind {
+            outbox::record(kind, self.lang());
+        }
+        if self.model.view() != Some(&view) {
+            focus::opening(self.model.views.len());
+        }
+        self.model.dispatch(Action::Open(view));
+    }
+
+    /// One screen back. The last one closes: on the web back to the page, in the app by
+    /// telling the native side, which closes the screen (it is never left blank).
+    pub fn back(&self) {
+        outbox::record(EventKind::DialogClosed, self.lang());
+        let open = self.model.views.len();
+        if open > 1 {
+            focus::closing_to(open - 1);
+            self.model.dispatch(Action::Back);
+        } else if self.model.in_app {
+            embed::notify("close", &embed::Empty {});
+        } else {
+            self.close_all();
+        }
+    }
+
+    fn close_all(&self) {
+        focus::closing_to(0);
+        self.model.dispatch(Action::CloseAll);
+    }
+
+    pub fn run(&self, command: Command) {
+        match command {
+            Command::ShowBanner => self.model.dispatch(Action::ShowBanner),
+            Command::OpenChoices => self.open(View::Choices),
+            Command::OpenPolicy(anchor) => self.open(View::Policy { anchor }),
+            Command::SetLanguage(lang) => self.set_lang(lang),
+            // The app's back button or gesture goes one screen back, at every depth.
+            Command::Close if self.model.in_app => self.back(),
+            Command::Close => self.close_all(),
+            // Until the state has loaded an answer has no edition to answer.
+            Command::Act(action) if !self.model.loaded => {
+                self.model.dispatch(Action::Queue(Some(action)))
+            }
+            Command::Act(action) => self.act(action),
+        }
+    }
+
+    pub fn set_lang(&self, lang: Lang) {
+        storage::set("lang", lang.code());
+        outbox::record(EventKind::LanguageChanged, lang);
+        self.model.dispatch(Action::SetLang(lang));
+    }
+
+    pub fn toggle(&self, purpose: PurposeId, on: bool) {
+        self.model.dispatch(Action::Toggle(purpose, on));
+    }
+
+    pub fn accept_all(&self) {
+        let gpc = self.model.gpc;
+        let choices = catalog()
+            .consent_purposes()
+            .map(|p| (p.id, !(gpc && p.gpc_refuses)))
+            .collect();
+        self.save(EventKind::AcceptAll, choices);
+    }
+
+    pub fn refuse_optional(&self) {
+        let choices = catalog()
+            .consent_purposes()
+            .map(|p| (p.id, false))
+            .collect();
+        self.save(EventKind::RefuseOptional, choices);
+    }
+
+    pub fn save_draft(&self) {
+        self.save(EventKind::ChoicesSaved, self.model.draft.clone());
+    }
+
+    /// The choices apply at once (gating, Consent Mode, the page and the app hear them now)
+    /// and go to the server through the outbox, which keeps them until it has stored them.
+    /// Turning off what was on is a withdrawal (2.6): the server records it as one.
+    fn save(&self, kind: EventKind, choices: BTreeMap<PurposeId, bool>) {
+        let lang = self.lang();
+        outbox::record(kind, lang);
+        let Some(policy_version) = self.model.edition() else {
+            self.model
+                .dispatch(Action::Failed(texts(lang).load_failed.into()));
+            return;
+        };
+        let update = ConsentUpdate {
+            policy_version,
+            lang,
+            choices,
+        };
+        if !self.model.withdrawn_by(&update).is_empty() {
+            outbox::record(EventKind::WithdrawalRequested, lang);
+        }
+        let offline = outbox::queue_choices(update.clone());
+        if self.model.in_app {
+            focus::closing_to(1);
+        } else if self.model.views.is_empty() {
+            focus::return_to_page();
+        } else {
+            focus::closing_to(0);
+        }
+        self.model.dispatch(Action::Chosen(update));
+        if offline {
+            self.model.dispatch(Action::SavedOffline);
+        }
+    }
+
+    /// Sends what waits in the outbox now, after a failure the user saw.
+    pub fn retry(&self) {
+        outbox::retry_now();
+    }
+
+    pub fn dismiss_notice(&self) {
+        self.model.dispatch(Action::Dismiss(self.model.notice_seq));
+    }
+
+    pub fn accept_edition(&self) {
+        let Some(edition) = self.model.edition() else {
+            return;
+        };
+        outbox::record_event(outbox::event(
+            EventKind::PolicyAcceptedByButton,
+            EventDetail {
+                purpose: None,
+                lang: Some(self.lang()),
+                edition: Some(edition.clone()),
+            },
+        ));
+        // Shown as accepted at once; the event reaches the server through the outbox.
+        if let Some(mut state) = self.model.state.clone() {
+            state.current_accepted = true;
+            self.model.dispatch(Action::Loaded(Some(state)));
+        }
+    }
+}
+
+impl Widget {
+    /// A banner answer, from the live banner or from a click on the prerendered one that the
+    /// loader kept until the widget ran.
+    pub fn act(&self, action: BannerAction) {
+        match action {
+            BannerAction::AcceptAll => self.accept_all(),
+            BannerAction::RefuseOptional => self.refuse_optional(),
+            BannerAction::Choose => self.open(View::Choices),
+            BannerAction::ReadPolicy => self.open(View::Policy { anchor: None }),
+            BannerAction::Language(lang) => self.set_lang(lang),
+        }
+    }
+}
