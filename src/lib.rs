@@ -16,6 +16,7 @@ mod focus;
 pub mod i18n;
 mod json;
 pub mod language;
+mod loading;
 pub mod model;
 mod my_data;
 pub mod outbox;

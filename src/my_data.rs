@@ -9,26 +9,9 @@ use crate::api;
 use crate::dialog::Dialog;
 use crate::download::save_file;
 use crate::i18n::{recipient_name, source_name, texts};
+use crate::loading::{self, use_loading};
 use crate::model::Widget;
 use crate::outbox;
-
-#[derive(Clone)]
-enum Loading {
-    Waiting,
-    Loaded(std::rc::Rc<MyData>),
-    Failed(String),
-}
-
-impl PartialEq for Loading {
-    fn eq(&self, other: &Loading) -> bool {
-        match (self, other) {
-            (Loading::Waiting, Loading::Waiting) => true,
-            (Loading::Loaded(a), Loading::Loaded(b)) => std::rc::Rc::ptr_eq(a, b),
-            (Loading::Failed(a), Loading::Failed(b)) => a == b,
-            _ => false,
-        }
-    }
-}
 
 #[derive(Properties, PartialEq)]
 pub struct MyDataProps {
@@ -41,29 +24,12 @@ pub fn MyDataDialog(props: &MyDataProps) -> Html {
     let widget = use_context::<Widget>().expect("inside the widget");
     let lang = widget.lang();
     let t = texts(lang);
-    let loading = use_state(|| Loading::Waiting);
     let signed_in = api::signed_in();
-    {
-        let loading = loading.clone();
-        use_effect_with(lang, move |lang| {
-            let lang = *lang;
-            if signed_in {
-                wasm_bindgen_futures::spawn_local(async move {
-                    loading.set(match api::my_data(lang).await {
-                        Ok(data) => Loading::Loaded(std::rc::Rc::new(data)),
-                        Err(e) => Loading::Failed(e.message()),
-                    });
-                });
-            }
-        });
-    }
-    let body = match (&*loading, signed_in) {
-        (_, false) => html! { <p>{ t.sign_in_to_see }</p> },
-        (Loading::Waiting, true) => html! { <p role="status">{ t.loading }</p> },
-        (Loading::Failed(message), true) => {
-            html! { <p class="dc-error" role="alert">{ format!("{}: {message}", t.error_prefix) }</p> }
-        }
-        (Loading::Loaded(data), true) => render(data, lang),
+    let (loading, retry) = use_loading(lang, signed_in, api::my_data);
+    let body = if signed_in {
+        loading::view(&loading, retry, lang, |data| render(data, lang))
+    } else {
+        html! { <p>{ t.sign_in_to_see }</p> }
     };
     html! {
         <Dialog title={t.my_data_title} class="dc-my-data" covered={props.covered}>

@@ -10,14 +10,8 @@ use crate::api;
 use crate::dialog::Dialog;
 use crate::i18n::texts;
 use crate::language::LanguageSwitcher;
+use crate::loading::{self, use_loading, Loading};
 use crate::model::Widget;
-
-#[derive(Clone, PartialEq)]
-enum Loading {
-    Waiting,
-    Loaded(std::rc::Rc<PolicyResponse>),
-    Failed,
-}
 
 #[derive(Properties, PartialEq)]
 pub struct PolicyProps {
@@ -98,37 +92,19 @@ pub fn PolicyDialog(props: &PolicyProps) -> Html {
     let widget = use_context::<Widget>().expect("inside the widget");
     let lang = widget.lang();
     let t = texts(lang);
-    let loading = use_state(|| Loading::Waiting);
-    let attempt = use_state(|| 0u32);
+    let (loading, retry) = use_loading(lang, true, api::policy);
     let place = use_state(|| None::<Place>);
     let body_ref = use_node_ref();
     {
-        let loading = loading.clone();
-        use_effect_with((lang, *attempt), move |(lang, _)| {
-            let lang = *lang;
-            loading.set(Loading::Waiting);
-            wasm_bindgen_futures::spawn_local(async move {
-                loading.set(match api::policy(lang).await {
-                    Ok(policy) => Loading::Loaded(std::rc::Rc::new(policy)),
-                    Err(_) => Loading::Failed,
-                });
-            });
-        });
-    }
-    {
         let (anchor, place) = (props.anchor.clone(), place.clone());
-        let policy = match &*loading {
-            Loading::Loaded(policy) => Some(policy.clone()),
-            _ => None,
-        };
-        use_effect_with((policy, anchor), move |(policy, anchor)| {
-            if let (Some(policy), Some(anchor)) = (policy, anchor) {
+        use_effect_with((loading.clone(), anchor), move |(loading, anchor)| {
+            if let (Loading::Loaded(policy), Some(anchor)) = (loading, anchor) {
                 place.set(Place::of(&policy.edition, anchor));
                 scroll_to(anchor);
             }
         });
     }
-    let onscroll = match &*loading {
+    let onscroll = match &loading {
         Loading::Loaded(policy) => {
             let (policy, place, body_ref) = (policy.clone(), place.clone(), body_ref.clone());
             Some(Callback::from(move |_: Event| {
@@ -142,27 +118,14 @@ pub fn PolicyDialog(props: &PolicyProps) -> Html {
         }
         _ => None,
     };
-    let body = match &*loading {
-        Loading::Waiting => html! { <p role="status">{ t.loading }</p> },
-        Loading::Failed => {
-            let retry = {
-                let attempt = attempt.clone();
-                Callback::from(move |_: MouseEvent| attempt.set(*attempt + 1))
-            };
-            html! {
-                <div role="alert">
-                    <p>{ t.load_failed }</p>
-                    <button type="button" class="dc-button" onclick={retry}>{ t.retry }</button>
-                </div>
-            }
-        }
-        Loading::Loaded(policy) => html! {
+    let body = loading::view(&loading, retry, lang, |policy| {
+        html! {
             <>
                 { trail_bar(policy, *place, lang) }
                 { render_policy(policy, lang) }
             </>
-        },
-    };
+        }
+    });
     let footer = if widget.model.update_pending() {
         let accept = {
             let widget = widget.clone();

@@ -305,3 +305,27 @@ test('the accessibility check itself catches a violation (so a clean result mean
   assert.ok(violations.some((v) => v.startsWith('button-name')), violations.join('\n'));
   await context.close();
 }));
+
+test('a screen whose text failed to load says so and loads it on Retry (policy and my data)', () => withServer(async (server) => {
+  const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
+  // The first request for each text fails, as on a dropped mobile connection.
+  const failed = new Set();
+  await context.route(/\/v1\/(policy\?|me\/data)/, (route) => {
+    const path = new URL(route.request().url()).pathname;
+    if (failed.has(path)) return route.continue();
+    failed.add(path);
+    return route.abort();
+  });
+  await banner(page).getByRole('button', { name: 'Choose' }).click();
+  const shown = () => page.getByRole('dialog').filter({ visible: true });
+  await shown().getByRole('button', { name: 'Clause 2.2.5' }).click();
+  await shown().getByRole('alert').getByText('The text could not be loaded.').waitFor();
+  await shown().getByRole('alert').getByRole('button', { name: 'Try again' }).click();
+  await shown().locator('#dc-c2-2-5').waitFor();
+  await page.keyboard.press('Escape');
+  await shown().getByRole('button', { name: 'My data' }).click();
+  await shown().getByRole('alert').getByRole('button', { name: 'Try again' }).click();
+  await shown().locator('.dc-category').first().waitFor();
+  assert.deepEqual([...failed].sort(), ['/v1/me/data', '/v1/policy']);
+  await context.close();
+}));
