@@ -10,6 +10,7 @@ pub mod date;
 pub mod lang;
 pub mod policy;
 pub mod signals;
+pub mod subject;
 
 pub use catalog::{
     catalog, Catalog, DataCategory, DataCategoryId, LegalBasis, Masking, Purpose, PurposeId,
@@ -18,6 +19,7 @@ pub use catalog::{
 pub use date::{CalendarDate, Timestamp};
 pub use lang::Lang;
 pub use policy::{editions, Block, Clause, EditionVersion, PolicyEdition, Section};
+pub use subject::{DeviceId, SubjectKey, UserId};
 
 /// Types written as JSON strings get a string schema in the OpenAPI document.
 #[cfg(feature = "openapi")]

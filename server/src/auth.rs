@@ -6,6 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use consent_core::api::{DEVICE_HEADER, DEVICE_PROOF_HEADER};
+pub use consent_core::{DeviceId, UserId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -103,16 +104,14 @@ fn verify(secret: &Secret, audience: &str, token: &str) -> Result<Claims, ApiErr
             })
         })?
         .claims;
-    if !valid_user_id(&claims.sub) {
-        return Err(ApiError::Unauthorized(
-            "the token's subject is not a valid user id",
-        ));
-    }
+    subject_of(&claims)?;
     Ok(claims)
 }
 
-fn valid_user_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 128 && !id.chars().any(char::is_control)
+/// Who a token names, checked as a user id is (every kind of token names someone that way).
+fn subject_of(claims: &Claims) -> Result<UserId, ApiError> {
+    UserId::parse(&claims.sub)
+        .map_err(|_| ApiError::Unauthorized("the token's subject is not a valid user id"))
 }
 
 fn bearer(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
@@ -137,34 +136,23 @@ fn device(headers: &HeaderMap, keys: &ServerKeys) -> Result<Option<DeviceId>, Ap
         return Ok(None);
     };
     let text = value.to_str().map_err(|_| ApiError::BadDeviceId)?;
-    let id = uuid::Uuid::try_parse(text)
-        .map_err(|_| ApiError::BadDeviceId)?
-        .hyphenated()
-        .to_string();
+    let id = DeviceId::parse(text).map_err(|_| ApiError::BadDeviceId)?;
     let proof = headers
         .get(DEVICE_PROOF_HEADER)
         .and_then(|v| v.to_str().ok())
         .ok_or(ApiError::DeviceNotProven)?;
-    if !keys.device_proof_is_valid(&id, proof) {
+    if !keys.device_proof_is_valid(id.as_str(), proof) {
         return Err(ApiError::DeviceNotProven);
     }
-    Ok(Some(DeviceId(id)))
+    Ok(Some(id))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceId(String);
-
-impl DeviceId {
-    /// A new device's id, with the proof the widget keeps and sends with it.
-    pub fn issue(keys: &ServerKeys) -> (DeviceId, String) {
-        let id = uuid::Uuid::new_v4().hyphenated().to_string();
-        let proof = keys.device_proof(&id);
-        (DeviceId(id), proof)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+/// A new device's id, with the proof the widget keeps and sends with it.
+pub fn issue_device(keys: &ServerKeys) -> (DeviceId, String) {
+    let id = DeviceId::parse(&uuid::Uuid::new_v4().hyphenated().to_string())
+        .expect("a new UUID is a device id");
+    let proof = keys.device_proof(id.as_str());
+    (id, proof)
 }
 
 /// Whose records a request reads and writes.
@@ -172,7 +160,7 @@ impl DeviceId {
 pub enum Subject {
     /// Signed in; `device` is the anonymous id the same browser used before signing in.
     User {
-        id: String,
+        id: UserId,
         device: Option<DeviceId>,
     },
     Device(DeviceId),
@@ -182,18 +170,11 @@ impl Subject {
     /// The key of the subject's records in the store.
     pub fn key(&self) -> String {
         match self {
-            Subject::User { id, .. } => user_key(id),
-            Subject::Device(d) => device_key(&d.0),
+            Subject::User { id, .. } => id.subject(),
+            Subject::Device(d) => d.subject(),
         }
+        .to_string()
     }
-}
-
-pub fn user_key(id: &str) -> String {
-    format!("user:{id}")
-}
-
-pub fn device_key(id: &str) -> String {
-    format!("device:{id}")
 }
 
 impl FromRequestParts<AppState> for Subject {
@@ -205,7 +186,7 @@ impl FromRequestParts<AppState> for Subject {
             Some(token) => {
                 let claims = verify(&app.keys.user, USER_AUDIENCE, token)?;
                 Ok(Subject::User {
-                    id: claims.sub,
+                    id: subject_of(&claims)?,
                     device,
                 })
             }
@@ -216,7 +197,7 @@ impl FromRequestParts<AppState> for Subject {
 
 /// A signed-in user: for what only a known person may see (their data, their export).
 pub struct AuthenticatedUser {
-    pub id: String,
+    pub id: UserId,
 }
 
 impl FromRequestParts<AppState> for AuthenticatedUser {
@@ -226,7 +207,9 @@ impl FromRequestParts<AppState> for AuthenticatedUser {
         let token = bearer(&parts.headers)?
             .ok_or(ApiError::Unauthorized("sign in: this needs a bearer token"))?;
         let claims = verify(&app.keys.user, USER_AUDIENCE, token)?;
-        Ok(AuthenticatedUser { id: claims.sub })
+        Ok(AuthenticatedUser {
+            id: subject_of(&claims)?,
+        })
     }
 }
 

@@ -267,7 +267,10 @@ async fn verify(db: &DatabaseArgs, user: Option<String>) -> Result<ExitCode, Str
         }
     };
     let subjects: Vec<String> = match user {
-        Some(user) => vec![auth::user_key(&user)],
+        Some(user) => vec![auth::UserId::parse(&user)
+            .map_err(|e| format!("--user: {e}"))?
+            .subject()
+            .to_string()],
         // A chain deleted whole is missing from the ledger but not from the checkpoint.
         None => {
             let mut all: BTreeSet<String> = ledger::subjects(&store)

@@ -8,7 +8,7 @@ use consent_core::{catalog, EditionVersion, PurposeId, Timestamp};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use crate::auth::{device_key, Subject};
+use crate::auth::{DeviceId, Subject, UserId};
 use crate::editions::EditionsAt;
 use crate::error::ApiResult;
 use crate::store::ledger::{self, NewRecord, Origin};
@@ -72,7 +72,7 @@ pub struct Visit {
     editions: EditionsAt,
     /// A signed-in user's request naming the anonymous device they used before (its proof
     /// checked by the extractor).
-    link: Option<(String, String)>,
+    link: Option<(UserId, DeviceId)>,
 }
 
 impl Visit {
@@ -83,7 +83,7 @@ impl Visit {
             Subject::User {
                 id,
                 device: Some(device),
-            } => Some((id.clone(), device.as_str().to_owned())),
+            } => Some((id.clone(), device.clone())),
             _ => None,
         };
         Visit {
@@ -137,7 +137,7 @@ impl Visit {
             .await?;
         }
         if let Some((user, device)) = &self.link {
-            if records::link_device(tx, device, user, now).await? {
+            if records::link_device(tx, device.as_str(), user.as_str(), now).await? {
                 carry_device_choices(store, tx, key, device, now, origin).await?;
             }
         }
@@ -159,20 +159,21 @@ async fn carry_device_choices(
     store: &Store,
     tx: &mut Tx,
     account: &str,
-    device: &str,
+    device: &DeviceId,
     now: Timestamp,
     origin: &Origin,
 ) -> Result<(), StoreError> {
     let own = records::choices(&mut **tx, account).await?;
-    let carried: Vec<(PurposeId, bool)> = records::choices(&mut **tx, &device_key(device))
-        .await?
-        .into_iter()
-        .filter(|(purpose, on_device)| {
-            own.get(purpose)
-                .is_none_or(|mine| mine.changed_at < on_device.changed_at)
-        })
-        .map(|(purpose, choice)| (purpose, choice.granted))
-        .collect();
+    let carried: Vec<(PurposeId, bool)> =
+        records::choices(&mut **tx, &device.subject().to_string())
+            .await?
+            .into_iter()
+            .filter(|(purpose, on_device)| {
+                own.get(purpose)
+                    .is_none_or(|mine| mine.changed_at < on_device.changed_at)
+            })
+            .map(|(purpose, choice)| (purpose, choice.granted))
+            .collect();
     if carried.is_empty() {
         return Ok(());
     }

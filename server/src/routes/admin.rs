@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::bounded_text;
 use super::my_data::data_held;
-use crate::auth::{user_key, ServiceCaller, Staff, StaffRole};
+use crate::auth::{ServiceCaller, Staff, StaffRole, UserId};
 use crate::consents::append;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
@@ -15,11 +15,8 @@ use crate::store::records::{self, AuditEntry, HeldValue};
 use crate::store::StoreError;
 use crate::AppState;
 
-fn user_id(raw: &str) -> ApiResult<String> {
-    let ok = !raw.is_empty() && raw.len() <= 128 && !raw.chars().any(char::is_control);
-    ok.then(|| raw.to_owned()).ok_or_else(|| {
-        ApiError::Invalid("the user id must be 1 to 128 printable characters".into())
-    })
+fn user_id(raw: &str) -> ApiResult<UserId> {
+    UserId::parse(raw).map_err(|e| ApiError::Invalid(e.to_string()))
 }
 
 /// The company's systems upsert what they hold about a user (2.3–2.4).
@@ -51,7 +48,7 @@ pub async fn upsert_data(
                         source: item.source,
                         since: item.since.unwrap_or(now),
                     };
-                    records::upsert_held(tx, &user, item.category, &held, now).await?;
+                    records::upsert_held(tx, user.as_str(), item.category, &held, now).await?;
                 }
                 // The ledger notes which categories changed, never their values.
                 let categories: Vec<_> = body.items.iter().map(|i| i.category).collect();
@@ -59,7 +56,7 @@ pub async fn upsert_data(
                 append(
                     &store,
                     tx,
-                    &user_key(&user),
+                    &user.subject().to_string(),
                     "data_updated",
                     now,
                     note,
@@ -141,9 +138,16 @@ pub async fn records(
     staff.require(&[StaffRole::Support, StaffRole::PrivacyOfficer])?;
     let user = user_id(&user)?;
     let reason = reason.required()?;
-    audit(&app, &staff, &user_key(&user), "read_records", reason).await?;
+    audit(
+        &app,
+        &staff,
+        &user.subject().to_string(),
+        "read_records",
+        reason,
+    )
+    .await?;
     let report = data_held(&app, &user, Lang::En, false).await?;
-    let audit_log = records::audit_of(&app.store, &user_key(&user)).await?;
+    let audit_log = records::audit_of(&app.store, &user.subject().to_string()).await?;
     Ok(Json(json!({ "records": report, "audit_log": audit_log })))
 }
 
@@ -159,9 +163,16 @@ pub async fn verify(
     staff.require(&[StaffRole::PrivacyOfficer])?;
     let user = user_id(&user)?;
     let reason = reason.required()?;
-    audit(&app, &staff, &user_key(&user), "verify_ledger", reason).await?;
+    audit(
+        &app,
+        &staff,
+        &user.subject().to_string(),
+        "verify_ledger",
+        reason,
+    )
+    .await?;
     Ok(Json(
-        checkpoint::verify_subject(&app.store, &user_key(&user)).await?,
+        checkpoint::verify_subject(&app.store, &user.subject().to_string()).await?,
     ))
 }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::withdrawals::{store_withdrawal, WithdrawalWriter};
 use super::{write_once, IdempotencyKey};
-use crate::auth::{DeviceId, Subject};
+use crate::auth::{issue_device, Subject};
 use crate::consents::{accept, append, state, state_in, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
@@ -32,7 +32,7 @@ pub async fn read(
     let subject = match subject {
         Ok(subject) => subject,
         Err(ApiError::NoSubject) => {
-            let (device, proof) = DeviceId::issue(&app.keys.server);
+            let (device, proof) = issue_device(&app.keys.server);
             let key = Subject::Device(device.clone()).key();
             let mut headers = HeaderMap::new();
             headers.insert(

@@ -7,12 +7,13 @@ use consent_core::{catalog, DataCategory, Lang, PurposeId};
 use serde_json::json;
 
 use super::LangQuery;
-use crate::auth::{device_key, user_key, AuthenticatedUser, Subject};
+use crate::auth::{AuthenticatedUser, DeviceId, Subject, UserId};
 use crate::consents::{state, Visit};
 use crate::error::ApiResult;
 use crate::json::Json;
 use crate::store::ledger::{self, Origin};
 use crate::store::records::{self, HeldValue};
+use crate::store::StoreError;
 use crate::texts;
 use crate::AppState;
 
@@ -44,7 +45,7 @@ pub async fn report(
     security(("user_token" = [])))]
 pub async fn export(State(app): State<AppState>, user: AuthenticatedUser) -> ApiResult<Response> {
     let report = data_held(&app, &user.id, Lang::En, false).await?;
-    let key = user_key(&user.id);
+    let key = user.id.subject().to_string();
     let body = json!({
         "export_of": report.subject,
         "data": report,
@@ -72,13 +73,13 @@ pub async fn export(State(app): State<AppState>, user: AuthenticatedUser) -> Api
 /// The report for `user_id`; `masked` for the screen, unmasked for the export and for staff.
 pub async fn data_held(
     app: &AppState,
-    user_id: &str,
+    user_id: &UserId,
     lang: Lang,
     masked: bool,
 ) -> ApiResult<MyData> {
-    let key = user_key(user_id);
+    let key = user_id.subject().to_string();
     let consents = state(app, &key).await?;
-    let mut held = records::held(&app.store, user_id).await?;
+    let mut held = records::held(&app.store, user_id.as_str()).await?;
     let categories = catalog()
         .categories
         .iter()
@@ -122,10 +123,12 @@ pub async fn data_held(
 
 /// The user's ledger and those of the devices they used before signing in: they hold IP
 /// addresses and user agents, personal data too.
-async fn history(app: &AppState, user_id: &str, key: &str) -> ApiResult<Vec<LedgerEntry>> {
+async fn history(app: &AppState, user_id: &UserId, key: &str) -> ApiResult<Vec<LedgerEntry>> {
     let mut entries = ledger::entries(&app.store, key).await?;
-    for device in records::linked_devices(&app.store, user_id).await? {
-        entries.extend(ledger::entries(&app.store, &device_key(&device)).await?);
+    for device in records::linked_devices(&app.store, user_id.as_str()).await? {
+        let device = DeviceId::parse(&device)
+            .map_err(|e| StoreError::Corrupt(format!("a linked device: {e}")))?;
+        entries.extend(ledger::entries(&app.store, &device.subject().to_string()).await?);
     }
     entries.sort_by_key(|e| e.at);
     Ok(entries)

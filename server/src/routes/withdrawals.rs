@@ -69,7 +69,7 @@ pub struct WithdrawalWriter {
 impl WithdrawalWriter {
     pub async fn new(app: &AppState, subject: &Subject) -> ApiResult<WithdrawalWriter> {
         let name = match subject {
-            Subject::User { id, .. } => records::held(&app.store, id)
+            Subject::User { id, .. } => records::held(&app.store, id.as_str())
                 .await?
                 .remove(&DataCategoryId::parse("full_name").expect("in the catalog"))
                 .map(|held| held.value),
