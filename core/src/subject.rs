@@ -86,19 +86,26 @@ pub enum SubjectKey {
 impl fmt::Display for SubjectKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SubjectKey::User(id) => write!(f, "user:{}", id.0),
-            SubjectKey::Device(id) => write!(f, "device:{}", id.0),
+            SubjectKey::User(id) => write!(f, "{}{}", SubjectKey::USERS, id.0),
+            SubjectKey::Device(id) => write!(f, "{}{}", SubjectKey::DEVICES, id.0),
         }
     }
 }
 
 impl SubjectKey {
+    /// How every user's key starts (for queries over all users, e.g. the retention purge).
+    pub const USERS: &'static str = "user:";
+    /// How every device's key starts.
+    pub const DEVICES: &'static str = "device:";
+
     /// A key as the store holds it.
     pub fn parse(text: &str) -> Result<SubjectKey, InvalidId> {
-        match text.split_once(':') {
-            Some(("user", id)) => UserId::parse(id).map(SubjectKey::User),
-            Some(("device", id)) => DeviceId::parse(id).map(SubjectKey::Device),
-            _ => Err(InvalidId("a subject key is user:<id> or device:<uuid>")),
+        if let Some(id) = text.strip_prefix(SubjectKey::USERS) {
+            UserId::parse(id).map(SubjectKey::User)
+        } else if let Some(id) = text.strip_prefix(SubjectKey::DEVICES) {
+            DeviceId::parse(id).map(SubjectKey::Device)
+        } else {
+            Err(InvalidId("a subject key is user:<id> or device:<uuid>"))
         }
     }
 }

@@ -2,6 +2,7 @@
 //! only the `origins` rows go, so every chain still verifies after a purge.
 
 use super::{Store, StoreError};
+use consent_core::SubjectKey;
 use consent_core::Timestamp;
 
 const DAY_MS: i64 = 86_400_000;
@@ -53,7 +54,7 @@ pub async fn purge(
         }
     };
     Ok(Purged {
-        user_origins: purge_kind("user:", retention.user_days).await?,
-        device_origins: purge_kind("device:", retention.device_days).await?,
+        user_origins: purge_kind(SubjectKey::USERS, retention.user_days).await?,
+        device_origins: purge_kind(SubjectKey::DEVICES, retention.device_days).await?,
     })
 }
