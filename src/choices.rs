@@ -33,16 +33,14 @@ pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
     let (necessary, optional): (Vec<&Purpose>, Vec<&Purpose>) =
         catalog().purposes.iter().partition(|p| p.is_necessary());
     let footer = html! {
-        <>
-            <div class="dc-answers">
-                <button type="button" class="dc-button" onclick={run(Widget::refuse_optional)}>{ t.refuse_all }</button>
-                <button type="button" class="dc-button dc-primary" onclick={run(Widget::save_draft)}>{ t.save }</button>
-                <button type="button" class="dc-button" onclick={run(Widget::accept_all)}>{ t.accept_all }</button>
-            </div>
-        </>
+        <div class="dc-answers">
+            <button type="button" class="dc-button" onclick={run(Widget::refuse_optional)}>{ t.refuse_all }</button>
+            <button type="button" class="dc-button dc-primary" onclick={run(Widget::save_draft)}>{ t.save }</button>
+            <button type="button" class="dc-button" onclick={run(Widget::accept_all)}>{ t.accept_all }</button>
+        </div>
     };
     html! {
-        <Dialog title={t.choices_title} class="dc-choices" {footer} first_focus={Some("[role=switch]:not([disabled])")}
+        <Dialog title={t.choices_title} class="dc-choices" footer={Some(footer)} first_focus={Some("[role=switch]:not([disabled])")}
             covered={props.covered}>
             <p>{ t.choices_intro }</p>
             if widget.model.gpc { <p class="dc-gpc">{ t.gpc_honoured }</p> }

@@ -32,7 +32,7 @@ pub struct DialogProps {
     pub children: Html,
     /// Stays in view under the scrolling body (the choices' answers, the policy's Accept).
     #[prop_or_default]
-    pub footer: Html,
+    pub footer: Option<Html>,
     /// `lang` of the dialog when it differs from the widget's (legal text in its own language).
     #[prop_or_default]
     pub lang: Option<AttrValue>,
@@ -120,7 +120,7 @@ pub fn Dialog(props: &DialogProps) -> Html {
         Callback::from(move |_: MouseEvent| widget.back())
     };
     let nested = widget.model.views.len() > 1 || widget.model.in_app;
-    let quiet = props.footer == Html::default() && widget.model.notice.is_none();
+    let quiet = props.footer.is_none() && widget.model.notice.is_none();
     let title = html! { <h2 id={(*title_id).clone()}>{ props.title.clone() }</h2> };
     let head = if nested {
         html! {
@@ -154,7 +154,7 @@ pub fn Dialog(props: &DialogProps) -> Html {
                 // and never over the screen's own controls.
                 <div class={classes!("dc-dialog-foot", quiet.then_some("dc-foot-quiet"))}>
                     if !props.covered { <InlineNotice /> }
-                    { props.footer.clone() }
+                    { props.footer.clone().unwrap_or_default() }
                 </div>
             </div>
         </div>

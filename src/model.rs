@@ -165,46 +165,23 @@ impl Reducible for Model {
                 next.state = Some(state);
                 next.pending = still_pending;
                 next.refresh_draft();
-                let notice = match (withdrawal, next.notice.take()) {
-                    (Some(w), _) => Notice::Withdrawn {
+                match (withdrawal, &mut next.notice) {
+                    (Some(w), _) => next.set_notice(Some(Notice::Withdrawn {
                         purposes: w.purposes,
                         application: Some(w.application),
                         waiting: false,
-                    },
-                    // Told at once; the server's word on it changes nothing the user must know.
-                    (
-                        None,
-                        Some(Notice::Withdrawn {
-                            purposes,
-                            application,
-                            ..
-                        }),
-                    ) => Notice::Withdrawn {
-                        purposes,
-                        application,
-                        waiting: false,
-                    },
-                    (None, _) => Notice::Saved,
-                };
-                next.set_notice(Some(notice));
+                    })),
+                    // Told at once; now the server has it too.
+                    (None, Some(Notice::Withdrawn { waiting, .. })) => *waiting = false,
+                    (None, _) => next.set_notice(Some(Notice::Saved)),
+                }
             }
-            Action::SavedOffline => {
+            Action::SavedOffline => match &mut next.notice {
                 // A withdrawal applies at once, online or not: its notice stays, and says
                 // that the server has yet to hear of it.
-                let notice = match next.notice.take() {
-                    Some(Notice::Withdrawn {
-                        purposes,
-                        application,
-                        ..
-                    }) => Notice::Withdrawn {
-                        purposes,
-                        application,
-                        waiting: true,
-                    },
-                    _ => Notice::SavedOffline,
-                };
-                next.set_notice(Some(notice));
-            }
+                Some(Notice::Withdrawn { waiting, .. }) => *waiting = true,
+                _ => next.set_notice(Some(Notice::SavedOffline)),
+            },
             Action::Failed(message) => next.set_notice(Some(Notice::Failed(message))),
             Action::Dropped(message) => {
                 next.pending = None;

@@ -126,20 +126,16 @@ pub fn PolicyDialog(props: &PolicyProps) -> Html {
             </>
         }
     });
-    let footer = if widget.model.update_pending() {
-        let accept = {
-            let widget = widget.clone();
-            Callback::from(move |_: MouseEvent| widget.accept_edition())
-        };
+    let footer = widget.model.update_pending().then(|| {
+        let widget = widget.clone();
+        let accept = Callback::from(move |_: MouseEvent| widget.accept_edition());
         html! {
             <div class="dc-foot-row">
                 <p>{ t.update_title }</p>
                 <button type="button" class="dc-button dc-primary" onclick={accept}>{ t.accept }</button>
             </div>
         }
-    } else {
-        html! {}
-    };
+    });
     html! {
         <Dialog title={t.policy_title} class="dc-policy" covered={props.covered} {footer} {onscroll} {body_ref}>
             <LanguageSwitcher />
@@ -158,15 +154,17 @@ fn place_in_view(body: &web_sys::Element, edition: &PolicyEdition) -> Option<Pla
         crate::embed::find(&element_id(anchor))
             .is_some_and(|e| e.get_bounding_client_rect().top() <= line)
     };
-    let mut place = None;
-    for (s, section) in edition.sections.iter().enumerate() {
-        if !passed(&section.anchor) {
-            break;
-        }
-        let clause = section.clauses.iter().rposition(|c| passed(&c.anchor));
-        place = Some(Place { section: s, clause });
-    }
-    place
+    // Headings passed form a prefix in document order: a binary search asks the layout a few
+    // times per scroll event, not once per clause.
+    let sections = &edition.sections;
+    let section = sections
+        .partition_point(|s| passed(&s.anchor))
+        .checked_sub(1)?;
+    let clauses = &sections[section].clauses;
+    let clause = clauses
+        .partition_point(|c| passed(&c.anchor))
+        .checked_sub(1);
+    Some(Place { section, clause })
 }
 
 /// Stays at the top of the text: where the reader is, and the way back to the contents.

@@ -135,19 +135,10 @@ pub async fn records(
     Path(user): Path<String>,
     Query(reason): Query<Reason>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    staff.require(&[StaffRole::Support, StaffRole::PrivacyOfficer])?;
-    let user = user_id(&user)?;
-    let reason = reason.required()?;
-    audit(
-        &app,
-        &staff,
-        &user.subject().to_string(),
-        "read_records",
-        reason,
-    )
-    .await?;
+    let allowed = [StaffRole::Support, StaffRole::PrivacyOfficer];
+    let (user, key) = audited_look(&app, &staff, &allowed, &user, reason, "read_records").await?;
     let report = data_held(&app, &user, Lang::En, false).await?;
-    let audit_log = records::audit_of(&app.store, &user.subject().to_string()).await?;
+    let audit_log = records::audit_of(&app.store, &key).await?;
     Ok(Json(json!({ "records": report, "audit_log": audit_log })))
 }
 
@@ -160,20 +151,26 @@ pub async fn verify(
     Path(user): Path<String>,
     Query(reason): Query<Reason>,
 ) -> ApiResult<Json<ChainReport>> {
-    staff.require(&[StaffRole::PrivacyOfficer])?;
-    let user = user_id(&user)?;
-    let reason = reason.required()?;
-    audit(
-        &app,
-        &staff,
-        &user.subject().to_string(),
-        "verify_ledger",
-        reason,
-    )
-    .await?;
-    Ok(Json(
-        checkpoint::verify_subject(&app.store, &user.subject().to_string()).await?,
-    ))
+    let allowed = [StaffRole::PrivacyOfficer];
+    let (_, key) = audited_look(&app, &staff, &allowed, &user, reason, "verify_ledger").await?;
+    Ok(Json(checkpoint::verify_subject(&app.store, &key).await?))
+}
+
+/// A member of staff looks at a user's records: only in an allowed role, only with a reason,
+/// and never without an entry in the audit log (3.2, 3.5). Gives the user and their key.
+async fn audited_look(
+    app: &AppState,
+    staff: &Staff,
+    allowed: &[StaffRole],
+    user: &str,
+    reason: Reason,
+    action: &'static str,
+) -> ApiResult<(UserId, String)> {
+    staff.require(allowed)?;
+    let user = user_id(user)?;
+    let key = user.subject().to_string();
+    audit(app, staff, &key, action, reason.required()?).await?;
+    Ok((user, key))
 }
 
 /// The latest signed checkpoint of the ledger, to publish: a digest of every chain's head,

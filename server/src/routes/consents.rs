@@ -8,7 +8,7 @@ use consent_core::api::{
 use consent_core::catalog;
 use serde_json::json;
 
-use super::withdrawals::{store_withdrawal, WithdrawalWriter};
+use super::withdrawals::WithdrawalWriter;
 use super::{write_once, IdempotencyKey};
 use crate::auth::{issue_device, Subject};
 use crate::consents::{accept, append, state, state_in, Visit};
@@ -83,23 +83,23 @@ pub async fn update(
     }
     let visit = Visit::prepare(&app, &subject, &origin).await;
     let request = idempotency.request(visit.key(), "PUT /v1/consents", &body);
-    let writer = WithdrawalWriter::new(&app, &subject).await?;
+    let writer = WithdrawalWriter::new(&app, &subject);
     let store = app.store.clone();
     let updated = write_once(&app.store, request, move |tx| {
         Box::pin(async move {
             visit.record(&store, tx).await?;
             let (key, now, origin) = (visit.key(), visit.now(), visit.origin());
             // Turning off what was on is a withdrawal (2.6), recorded as one: decided under
-            // the subject's lock, against the state this write replaces.
-            let before = state_in(tx, visit.editions(), key).await?;
+            // the subject's lock, against the choices this write replaces.
+            let before = records::choices(&mut **tx, key).await?;
             let withdrawn: Vec<_> = body
                 .choices
                 .iter()
-                .filter(|(purpose, granted)| !**granted && before.granted(**purpose))
+                .filter(|(purpose, granted)| {
+                    !**granted && before.get(*purpose).is_some_and(|c| c.granted)
+                })
                 .map(|(purpose, _)| *purpose)
                 .collect();
-            let withdrawal =
-                (!withdrawn.is_empty()).then(|| writer.draft(&visit, withdrawn, body.lang));
             let receipt = Receipt {
                 receipt_id: uuid::Uuid::new_v4().to_string(),
                 subject: key.to_owned(),
@@ -108,8 +108,10 @@ pub async fn update(
                 language_shown: body.lang,
                 at: now,
             };
+            // What is withdrawn is refused by the withdrawal below, once.
             for (purpose, granted) in &receipt.choices {
-                if !catalog().purpose_by_id(*purpose).is_necessary() {
+                let necessary = catalog().purpose_by_id(*purpose).is_necessary();
+                if !necessary && !withdrawn.contains(purpose) {
                     records::set_choice(tx, key, *purpose, *granted, now).await?;
                 }
             }
@@ -120,9 +122,12 @@ pub async fn update(
                 "language_shown": receipt.language_shown,
             });
             append(&store, tx, key, "choices", now, record, Some(origin)).await?;
-            if let Some(withdrawal) = &withdrawal {
-                store_withdrawal(&store, tx, &visit, withdrawal).await?;
-            }
+            let withdrawal = if withdrawn.is_empty() {
+                None
+            } else {
+                let lang = receipt.language_shown;
+                Some(writer.withdraw(&store, tx, &visit, withdrawn, lang).await?)
+            };
             // Answering the banner of the edition in force accepts it by button (1.6), once.
             if receipt.policy_version == visit.editions().current {
                 accept(

@@ -4,12 +4,12 @@ use consent_core::{catalog, DataCategoryId, Lang, PurposeId};
 use serde_json::json;
 
 use super::{write_once, IdempotencyKey};
-use crate::auth::Subject;
+use crate::auth::{Subject, UserId};
 use crate::consents::{append, state_in, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::store::ledger::Origin;
-use crate::store::{records, StoreError, Tx};
+use crate::store::{records, Store, StoreError, Tx};
 use crate::texts::{self, ApplicationFields, ListedPurpose};
 use crate::AppState;
 
@@ -40,13 +40,14 @@ pub async fn request(
     }
     let visit = Visit::prepare(&app, &subject, &origin).await;
     let request = idempotency.request(visit.key(), "POST /v1/withdrawals", &body);
-    let writer = WithdrawalWriter::new(&app, &subject).await?;
-    let withdrawal = writer.draft(&visit, purposes, body.lang);
+    let writer = WithdrawalWriter::new(&app, &subject);
     let store = app.store.clone();
     let recorded = write_once(&app.store, request, move |tx| {
         Box::pin(async move {
             visit.record(&store, tx).await?;
-            store_withdrawal(&store, tx, &visit, &withdrawal).await?;
+            let withdrawal = writer
+                .withdraw(&store, tx, &visit, purposes, body.lang)
+                .await?;
             let state = state_in(tx, visit.editions(), visit.key()).await?;
             Ok(WithdrawalRecorded {
                 withdrawal,
@@ -59,31 +60,81 @@ pub async fn request(
     Ok(Json(recorded))
 }
 
-/// What a withdrawal needs from outside the transaction: the Company's address and the
-/// user's name for the application.
+/// Withdraws consent purposes (2.6) in the caller's transaction, for both ways of asking:
+/// `POST /v1/withdrawals`, and turning purposes off in `PUT /v1/consents`.
 pub struct WithdrawalWriter {
-    name: Option<String>,
+    /// The user whose name the application carries; a device has none.
+    user: Option<UserId>,
     address: Option<std::sync::Arc<str>>,
 }
 
 impl WithdrawalWriter {
-    pub async fn new(app: &AppState, subject: &Subject) -> ApiResult<WithdrawalWriter> {
-        let name = match subject {
-            Subject::User { id, .. } => records::held(&app.store, id.as_str())
-                .await?
-                .remove(&DataCategoryId::parse("full_name").expect("in the catalog"))
-                .map(|held| held.value),
-            Subject::Device(_) => None,
-        };
-        Ok(WithdrawalWriter {
-            name,
+    pub fn new(app: &AppState, subject: &Subject) -> WithdrawalWriter {
+        WithdrawalWriter {
+            user: match subject {
+                Subject::User { id, .. } => Some(id.clone()),
+                Subject::Device(_) => None,
+            },
             address: app.company_address.clone(),
-        })
+        }
     }
 
-    /// The withdrawal of `purposes` (consent purposes, sorted, none twice) with its written
-    /// application, in the language the agreement is published in nearest to `lang`.
-    pub fn draft(&self, visit: &Visit, purposes: Vec<PurposeId>, lang: Lang) -> Withdrawal {
+    /// Refuses `purposes` (consent purposes, sorted, none twice) from now on, keeps the written
+    /// application and appends one `withdrawal` record to the ledger. The application is in the
+    /// published language nearest to `lang`.
+    pub async fn withdraw(
+        &self,
+        store: &Store,
+        tx: &mut Tx,
+        visit: &Visit,
+        purposes: Vec<PurposeId>,
+        lang: Lang,
+    ) -> Result<Withdrawal, StoreError> {
+        let name = match &self.user {
+            Some(user) => records::held_value(&mut **tx, user.as_str(), full_name()).await?,
+            None => None,
+        };
+        let withdrawal = self.draft(visit, name.as_deref(), purposes, lang);
+        let (key, now) = (visit.key(), visit.now());
+        for purpose in &withdrawal.purposes {
+            records::set_choice(tx, key, *purpose, false, now).await?;
+        }
+        let application = &withdrawal.application;
+        records::insert_withdrawal(
+            tx,
+            &withdrawal.withdrawal_id,
+            key,
+            now,
+            application.language,
+            &withdrawal.purposes,
+            &application.text,
+        )
+        .await?;
+        let record = json!({
+            "withdrawal_id": withdrawal.withdrawal_id,
+            "purposes": withdrawal.purposes,
+            "language": application.language,
+        });
+        append(
+            store,
+            tx,
+            key,
+            "withdrawal",
+            now,
+            record,
+            Some(visit.origin()),
+        )
+        .await?;
+        Ok(withdrawal)
+    }
+
+    fn draft(
+        &self,
+        visit: &Visit,
+        name: Option<&str>,
+        purposes: Vec<PurposeId>,
+        lang: Lang,
+    ) -> Withdrawal {
         let id = uuid::Uuid::new_v4().to_string();
         let language = texts::application_language(lang);
         let now = visit.now();
@@ -103,7 +154,7 @@ impl WithdrawalWriter {
         let text = texts::written_application(
             language,
             &ApplicationFields {
-                name: self.name.as_deref(),
+                name,
                 subject: visit.key(),
                 edition: visit.editions().current.as_str(),
                 date: now.kazakhstan_date(),
@@ -128,43 +179,6 @@ impl WithdrawalWriter {
     }
 }
 
-/// Stores a withdrawal in the caller's transaction: the purposes refused from now on, the
-/// application kept, and one `withdrawal` record in the ledger.
-pub async fn store_withdrawal(
-    store: &crate::store::Store,
-    tx: &mut Tx,
-    visit: &Visit,
-    withdrawal: &Withdrawal,
-) -> Result<(), StoreError> {
-    let (key, now) = (visit.key(), visit.now());
-    for purpose in &withdrawal.purposes {
-        records::set_choice(tx, key, *purpose, false, now).await?;
-    }
-    let application = &withdrawal.application;
-    records::insert_withdrawal(
-        tx,
-        &withdrawal.withdrawal_id,
-        key,
-        now,
-        application.language,
-        &withdrawal.purposes,
-        &application.text,
-    )
-    .await?;
-    let record = json!({
-        "withdrawal_id": withdrawal.withdrawal_id,
-        "purposes": withdrawal.purposes,
-        "language": application.language,
-    });
-    append(
-        store,
-        tx,
-        key,
-        "withdrawal",
-        now,
-        record,
-        Some(visit.origin()),
-    )
-    .await?;
-    Ok(())
+fn full_name() -> DataCategoryId {
+    DataCategoryId::parse("full_name").expect("in the catalog")
 }

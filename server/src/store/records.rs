@@ -294,6 +294,20 @@ pub async fn upsert_held(
     Ok(())
 }
 
+/// One held value of a user, read in the caller's transaction.
+pub async fn held_value<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    category: DataCategoryId,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT value FROM subject_data WHERE user_id = $1 AND category = $2")
+        .bind(user_id)
+        .bind(category.as_str())
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|r| r.try_get("value")).transpose()?)
+}
+
 pub async fn held(
     store: &Store,
     user_id: &str,
