@@ -55,6 +55,9 @@ pub struct Texts {
     pub stored_where: &'static str,
     pub kept_how_long: &'static str,
     pub history: &'static str,
+    /// One line per kind of ledger record in the history: answered, carried from a device,
+    /// edition accepted, withdrawn, data updated by the company, records looked at by staff.
+    pub history_kinds: HistoryKinds,
     pub download_export: &'static str,
     pub language: &'static str,
     pub settings: &'static str,
@@ -62,6 +65,15 @@ pub struct Texts {
     pub error_prefix: &'static str,
     /// After the server refused saved choices for good.
     pub choose_again: &'static str,
+}
+
+pub struct HistoryKinds {
+    pub choices: &'static str,
+    pub carried: &'static str,
+    pub accepted: &'static str,
+    pub withdrawn: &'static str,
+    pub data_updated: &'static str,
+    pub staff_access: &'static str,
 }
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -122,6 +134,14 @@ static KK: Texts = Texts {
     stored_where: "Қайда сақталады",
     kept_how_long: "Қанша уақыт",
     history: "Келісімдер тарихы",
+    history_kinds: HistoryKinds {
+        choices: "Таңдауыңыз сақталды",
+        carried: "Құрылғыдағы таңдауыңыз аккаунтқа көшірілді",
+        accepted: "Саясат редакциясы қабылданды",
+        withdrawn: "Келісім кері қайтарылды",
+        data_updated: "Компания деректерді жаңартты",
+        staff_access: "Қызметкер жазбаларыңызды қарады",
+    },
     download_export: "Барлығын JSON түрінде жүктеп алу",
     language: "Тіл",
     settings: "Құпиялылық баптаулары",
@@ -180,6 +200,14 @@ static RU: Texts = Texts {
     stored_where: "Где хранятся",
     kept_how_long: "Как долго",
     history: "История согласий",
+    history_kinds: HistoryKinds {
+        choices: "Ваш выбор сохранён",
+        carried: "Выбор на устройстве перенесён в аккаунт",
+        accepted: "Редакция политики принята",
+        withdrawn: "Согласие отозвано",
+        data_updated: "Компания обновила данные",
+        staff_access: "Сотрудник просмотрел ваши записи",
+    },
     download_export: "Скачать всё в JSON",
     language: "Язык",
     settings: "Настройки конфиденциальности",
@@ -238,6 +266,14 @@ static EN: Texts = Texts {
     stored_where: "Where it is kept",
     kept_how_long: "How long",
     history: "Consent history",
+    history_kinds: HistoryKinds {
+        choices: "Your choices were saved",
+        carried: "Choices made on a device carried to your account",
+        accepted: "Policy edition accepted",
+        withdrawn: "Consent withdrawn",
+        data_updated: "The company updated your data",
+        staff_access: "Staff looked at your records",
+    },
     download_export: "Download everything as JSON",
     language: "Language",
     settings: "Privacy settings",

@@ -2,7 +2,7 @@
 //! with source, purposes, recipients, where and how long; the consent history; the export.
 
 use consent_core::api::{EventKind, MyData};
-use consent_core::catalog;
+use consent_core::{catalog, LedgerRecord};
 use yew::prelude::*;
 
 use crate::api;
@@ -81,10 +81,11 @@ fn render(data: &MyData, lang: consent_core::Lang) -> Html {
             </ul>
             <h3>{ t.history }</h3>
             <ol class="dc-history">
-                { for data.consent_history.iter().rev().take(50).map(|e| html! {
+                { for data.consent_history.iter().rev().filter_map(|e| Some((e, history_line(lang, &e.record)?))).take(50).map(|(e, line)| html! {
                     <li>
                         <time datetime={e.at.to_string()}>{ e.at.to_string().replace('T', " ").trim_end_matches('Z').to_owned() }</time>
-                        { format!(" · {} · {}", e.kind, e.ip.clone().unwrap_or_default()) }
+                        { format!(" · {line}") }
+                        if let Some(ip) = &e.ip { { format!(" · {ip}") } }
                     </li>
                 }) }
             </ol>
@@ -93,4 +94,25 @@ fn render(data: &MyData, lang: consent_core::Lang) -> Html {
             </div>
         </>
     }
+}
+
+/// What a record of the subject's ledger says, in their language; `None` for UI events, which
+/// are no answer of theirs and are not listed one by one.
+fn history_line(lang: consent_core::Lang, record: &LedgerRecord) -> Option<String> {
+    let said = &texts(lang).history_kinds;
+    Some(match record {
+        LedgerRecord::Choices { .. } => said.choices.to_owned(),
+        LedgerRecord::ChoicesCarriedFromDevice { .. } => said.carried.to_owned(),
+        LedgerRecord::EditionAccepted { edition, .. } => format!("{} {edition}", said.accepted),
+        LedgerRecord::Withdrawal { purposes, .. } => {
+            let titles: Vec<_> = purposes
+                .iter()
+                .map(|p| catalog().purpose_by_id(*p).title.get(lang))
+                .collect();
+            format!("{}: {}", said.withdrawn, titles.join(", "))
+        }
+        LedgerRecord::DataUpdated { .. } => said.data_updated.to_owned(),
+        LedgerRecord::StaffAccess { reason, .. } => format!("{}: {reason}", said.staff_access),
+        LedgerRecord::Event(_) | LedgerRecord::EditionPublished { .. } => return None,
+    })
 }

@@ -28,7 +28,7 @@ const LOCK_NAME: &str = "dosmart-consent-outbox";
 /// A change of choices on its way, with the key that makes sending it twice harmless.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PendingChoices {
-    pub key: String,
+    pub key: uuid::Uuid,
     pub update: ConsentUpdate,
 }
 
@@ -322,7 +322,7 @@ async fn deliver_choices() -> Result<(), Stop> {
     let Some(pending) = Outbox::load().pending_choices else {
         return Ok(());
     };
-    match api::put_consents(&pending.update, &pending.key).await {
+    match api::put_consents(&pending.update, &pending.key.to_string()).await {
         Ok(saved) => {
             clear_pending(&pending);
             report(Report::Delivered {

@@ -54,14 +54,16 @@ pub fn forget_device() {
     remove("device-proof");
 }
 
-pub fn random_uuid() -> String {
-    gloo_utils::window()
+pub fn random_uuid() -> uuid::Uuid {
+    let mut bytes = [0u8; 16];
+    let filled = gloo_utils::window()
         .crypto()
-        .map(|c| c.random_uuid())
-        .unwrap_or_else(|_| {
-            format!(
-                "00000000-0000-4000-8000-{:012x}",
-                (js_sys::Math::random() * 1e14) as u64
-            )
-        })
+        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes));
+    if filled.is_err() {
+        // No Web Crypto (very old webviews): ids need only be unique, not secret.
+        for b in &mut bytes {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }

@@ -42,10 +42,12 @@ pub struct PolicyResponse {
     pub edition: PolicyEdition,
 }
 
-/// Which edition is in force: what the loader asks to notice a new edition without the widget.
+/// An edition's version and dates: what `GET /v1/policy/current` answers for the edition in
+/// force (the loader asks it to notice a new edition without the widget), and what publishing
+/// one answers.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EditionInForce {
+pub struct EditionDates {
     pub version: EditionVersion,
     pub published: CalendarDate,
     pub deemed_accepted_from: CalendarDate,
@@ -193,8 +195,8 @@ pub enum EventKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UiEvent {
-    /// Made by the client (a UUID): the same event sent twice is stored once.
-    pub id: String,
+    /// Made by the client: the same event sent twice is stored once.
+    pub id: uuid::Uuid,
     pub kind: EventKind,
     pub at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -314,33 +316,14 @@ pub struct HeldCategory {
     pub recipients: Vec<Recipient>,
 }
 
-/// A ledger record's body: natively the raw JSON as stored; in the widget, which never shows
-/// it, skipped on reading, so that no JSON-tree type (and no serde_json) is in the wasm.
-#[cfg(not(target_arch = "wasm32"))]
-pub type RecordBody = Box<serde_json::value::RawValue>;
-#[cfg(target_arch = "wasm32")]
-pub type RecordBody = Skipped;
-
-#[cfg(target_arch = "wasm32")]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Skipped;
-
-#[cfg(target_arch = "wasm32")]
-impl<'de> Deserialize<'de> for Skipped {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Skipped, D::Error> {
-        serde::de::IgnoredAny::deserialize(d).map(|_| Skipped)
-    }
-}
-
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LedgerEntry {
     pub seq: i64,
     pub at: Timestamp,
-    pub kind: String,
-    /// The record's body as stored.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub detail: RecordBody,
+    /// `kind` and `detail`: what the record says.
+    #[serde(flatten)]
+    pub record: crate::ledger::LedgerRecord,
     /// Personal data too: shown to the subject, never logged.
     pub ip: Option<String>,
     pub user_agent: Option<String>,
@@ -380,4 +363,52 @@ pub struct ChainReport {
     /// checkpoint, a current state the ledger does not explain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+}
+
+/// How many held values the company's systems stored.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataStored {
+    pub stored: usize,
+}
+
+/// One look of staff at a subject's records, from the audit log (3.5).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffLook {
+    pub staff: String,
+    pub role: crate::ledger::StaffRole,
+    pub action: crate::ledger::StaffAction,
+    pub reason: String,
+    pub at: Timestamp,
+}
+
+/// What staff see of a user: the records unmasked, and who looked at them before.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StaffRecords {
+    pub records: MyData,
+    pub audit_log: Vec<StaffLook>,
+}
+
+/// A withdrawal as kept, with the text of its written application (2.6).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredWithdrawal {
+    pub withdrawal_id: String,
+    pub at: Timestamp,
+    pub language: Lang,
+    pub purposes: Vec<PurposeId>,
+    pub application: String,
+}
+
+/// The user's download of everything held about them, unmasked.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Export {
+    pub export_of: String,
+    pub data: MyData,
+    pub withdrawals: Vec<StoredWithdrawal>,
+    /// Who of the staff looked at these records, when and why (3.5).
+    pub staff_access: Vec<StaffLook>,
 }

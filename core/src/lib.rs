@@ -8,6 +8,7 @@ pub mod api;
 pub mod catalog;
 pub mod date;
 pub mod lang;
+pub mod ledger;
 pub mod policy;
 pub mod signals;
 pub mod subject;
@@ -18,6 +19,7 @@ pub use catalog::{
 };
 pub use date::{CalendarDate, Timestamp};
 pub use lang::Lang;
+pub use ledger::LedgerRecord;
 pub use policy::{editions, Block, Clause, EditionVersion, PolicyEdition, Section};
 pub use subject::{DeviceId, SubjectKey, UserId};
 
@@ -44,5 +46,7 @@ mod openapi {
         crate::Timestamp => "2026-11-25T14:00:00.000Z",
         crate::CalendarDate => "2026-11-01",
         crate::EditionVersion => "2026-11",
+        crate::UserId => "u-1042",
+        crate::DeviceId => "6f9619ff-8b86-d011-b42d-00c04fc964ff",
     );
 }

@@ -81,6 +81,8 @@ impl DeviceId {
 pub enum SubjectKey {
     User(UserId),
     Device(DeviceId),
+    /// The company's own records: the editions it published.
+    Company,
 }
 
 impl fmt::Display for SubjectKey {
@@ -88,6 +90,7 @@ impl fmt::Display for SubjectKey {
         match self {
             SubjectKey::User(id) => write!(f, "{}{}", SubjectKey::USERS, id.0),
             SubjectKey::Device(id) => write!(f, "{}{}", SubjectKey::DEVICES, id.0),
+            SubjectKey::Company => f.write_str(SubjectKey::COMPANY),
         }
     }
 }
@@ -97,6 +100,8 @@ impl SubjectKey {
     pub const USERS: &'static str = "user:";
     /// How every device's key starts.
     pub const DEVICES: &'static str = "device:";
+    /// The company's key.
+    pub const COMPANY: &'static str = "company";
 
     /// A key as the store holds it.
     pub fn parse(text: &str) -> Result<SubjectKey, InvalidId> {
@@ -104,8 +109,12 @@ impl SubjectKey {
             UserId::parse(id).map(SubjectKey::User)
         } else if let Some(id) = text.strip_prefix(SubjectKey::DEVICES) {
             DeviceId::parse(id).map(SubjectKey::Device)
+        } else if text == SubjectKey::COMPANY {
+            Ok(SubjectKey::Company)
         } else {
-            Err(InvalidId("a subject key is user:<id> or device:<uuid>"))
+            Err(InvalidId(
+                "a subject key is user:<id>, device:<uuid> or company",
+            ))
         }
     }
 }
@@ -161,6 +170,7 @@ mod tests {
         assert!(DeviceId::parse("not-a-uuid").is_err());
         assert!(DeviceId::parse("6f9619ff-8b86-d011-b42d-00c04fc964fz").is_err());
         assert!(SubjectKey::parse("admin:x").is_err());
+        assert_eq!(SubjectKey::parse("company").unwrap(), SubjectKey::Company);
         assert!(serde_json::from_str::<UserId>("\"\"").is_err());
     }
 }

@@ -55,16 +55,7 @@ pub struct Claims {
     pub role: Option<StaffRole>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StaffRole {
-    /// Looks at a user's records to answer them; every look is audited (3.5).
-    Support,
-    /// May also verify ledgers.
-    PrivacyOfficer,
-    /// Publishes new editions of the policy.
-    PolicyEditor,
-}
+pub use consent_core::ledger::StaffRole;
 
 pub fn issue(
     secret: &Secret,

@@ -4,15 +4,14 @@
 //! chain locked: two requests at once cannot both decide the same thing.
 
 use consent_core::api::{Acceptance, AcceptanceMethod, ConsentState, PurposeState};
-use consent_core::{catalog, EditionVersion, PurposeId, Timestamp};
-use serde_json::json;
+use consent_core::{catalog, EditionVersion, LedgerRecord, PurposeId, Timestamp};
 use sqlx::AnyConnection;
 
 use crate::auth::{DeviceId, Subject, UserId};
 use crate::editions::EditionsAt;
 use crate::error::ApiResult;
-use crate::store::ledger::{self, NewRecord, Origin};
-use crate::store::{records, Store, StoreError, Tx};
+use crate::store::ledger::{self, Origin};
+use crate::store::{records, Store, StoreError, WriteTx};
 use crate::AppState;
 
 /// The subject's state as of now, outside any write.
@@ -112,9 +111,9 @@ impl Visit {
     }
 
     /// Records the visit in the caller's transaction, with the subject's chain locked first.
-    pub async fn record(&self, store: &Store, tx: &mut Tx) -> Result<(), StoreError> {
+    pub async fn record(&self, tx: &mut WriteTx) -> Result<(), StoreError> {
         let (key, now, origin) = (self.key.as_str(), self.now, &self.origin);
-        Store::lock_subject(store.backend(), tx, key).await?;
+        tx.lock_subject(key).await?;
         records::touch(tx, key, now).await?;
         let accepted_before = records::acceptance(&mut **tx, key)
             .await?
@@ -124,21 +123,12 @@ impl Visit {
                 .as_ref()
                 .is_some_and(|edition| *edition != self.editions.current);
         if deemed {
-            accept(
-                store,
-                tx,
-                key,
-                &self.editions.current,
-                AcceptanceMethod::DeemedByContinuedUse,
-                now,
-                origin,
-                &self.editions,
-            )
-            .await?;
+            let method = AcceptanceMethod::DeemedByContinuedUse;
+            accept(tx, self, &self.editions.current, method).await?;
         }
         if let Some((user, device)) = &self.link {
             if records::link_device(tx, device.as_str(), user.as_str(), now).await? {
-                carry_device_choices(store, tx, key, device, now, origin).await?;
+                carry_device_choices(tx, key, device, now, origin).await?;
             }
         }
         Ok(())
@@ -146,18 +136,16 @@ impl Visit {
 
     /// For requests that only read: the visit is their one write.
     pub async fn record_alone(self, store: &Store) -> Result<(), StoreError> {
-        let for_tx = store.clone();
-        store
-            .write(move |tx| Box::pin(async move { self.record(&for_tx, tx).await }))
-            .await
+        let mut tx = store.begin().await?;
+        self.record(&mut tx).await?;
+        tx.commit().await
     }
 }
 
 /// At the first sign-in from a device, what was chosen on it carries over to the account:
 /// purpose by purpose, and only where the account has not chosen since.
 async fn carry_device_choices(
-    store: &Store,
-    tx: &mut Tx,
+    tx: &mut WriteTx,
     account: &str,
     device: &DeviceId,
     now: Timestamp,
@@ -180,77 +168,34 @@ async fn carry_device_choices(
     for (purpose, granted) in &carried {
         records::set_choice(tx, account, *purpose, *granted, now).await?;
     }
-    let choices: serde_json::Map<String, serde_json::Value> = carried
-        .iter()
-        .map(|(p, g)| (p.as_str().to_owned(), json!(g)))
-        .collect();
-    let body = json!({ "from_device": device, "choices": choices });
-    append(
-        store,
-        tx,
-        account,
-        "choices_carried_from_device",
-        now,
-        body,
-        Some(origin),
-    )
-    .await?;
+    let record = LedgerRecord::ChoicesCarriedFromDevice {
+        from_device: device.clone(),
+        choices: carried.into_iter().collect(),
+    };
+    ledger::append(tx, account, now, &record, Some(origin)).await?;
     Ok(())
 }
 
-pub async fn append(
-    store: &Store,
-    tx: &mut Tx,
-    subject: &str,
-    kind: &str,
-    at: Timestamp,
-    body: serde_json::Value,
-    origin: Option<&Origin>,
-) -> Result<i64, StoreError> {
-    ledger::append(
-        store,
-        tx,
-        NewRecord {
-            subject,
-            kind,
-            at,
-            body,
-            origin,
-        },
-    )
-    .await
-}
-
-/// Records that the subject accepted an edition, in the ledger and the current state: once,
-/// and never an older edition over a newer one. `false` when there was nothing to record.
-/// Called after [`Visit::record`], which holds the subject's lock for the transaction.
-#[allow(clippy::too_many_arguments)]
+/// Records that the visit's subject accepted an edition, in the ledger and the current state:
+/// once, and never an older edition over a newer one. `false` when there was nothing to
+/// record. Called after [`Visit::record`], which holds the subject's lock for the transaction.
 pub async fn accept(
-    store: &Store,
-    tx: &mut Tx,
-    subject: &str,
+    tx: &mut WriteTx,
+    visit: &Visit,
     edition: &EditionVersion,
     method: AcceptanceMethod,
-    at: Timestamp,
-    origin: &Origin,
-    editions: &EditionsAt,
 ) -> Result<bool, StoreError> {
+    let (subject, at) = (visit.key(), visit.now());
     if let Some(before) = records::acceptance(&mut **tx, subject).await? {
-        if !editions.is_newer(edition, &before.edition) {
+        if !visit.editions.is_newer(edition, &before.edition) {
             return Ok(false);
         }
     }
     records::set_acceptance(tx, subject, edition, method, at).await?;
-    let body = json!({ "edition": edition, "method": records::method_name(method) });
-    append(
-        store,
-        tx,
-        subject,
-        "edition_accepted",
-        at,
-        body,
-        Some(origin),
-    )
-    .await?;
+    let record = LedgerRecord::EditionAccepted {
+        edition: edition.clone(),
+        method,
+    };
+    ledger::append(tx, subject, at, &record, Some(visit.origin())).await?;
     Ok(true)
 }

@@ -46,23 +46,17 @@ pub async fn seed(app: &AppState) -> Result<(), StoreError> {
         return Ok(());
     }
     let now = crate::clock::now();
-    app.store
-        .write(move |tx| {
-            Box::pin(async move {
-                for (category, value, source) in SAMPLE {
-                    let id = DataCategoryId::parse(category)
-                        .expect("sample categories are in the catalog");
-                    let held = HeldValue {
-                        value: (*value).to_owned(),
-                        source: *source,
-                        since: now,
-                    };
-                    records::upsert_held(tx, DEMO_USER, id, &held, now).await?;
-                }
-                Ok::<_, StoreError>(())
-            })
-        })
-        .await
+    let mut tx = app.store.begin().await?;
+    for (category, value, source) in SAMPLE {
+        let id = DataCategoryId::parse(category).expect("sample categories are in the catalog");
+        let held = HeldValue {
+            value: (*value).to_owned(),
+            source: *source,
+            since: now,
+        };
+        records::upsert_held(&mut tx, DEMO_USER, id, &held, now).await?;
+    }
+    tx.commit().await
 }
 
 pub fn routes() -> Router<AppState> {

@@ -26,16 +26,11 @@ impl Editions {
             .collect();
         if !missing.is_empty() {
             let now = crate::clock::now();
-            store
-                .write(move |tx| {
-                    Box::pin(async move {
-                        for edition in &missing {
-                            records::insert_edition(tx, edition, now).await?;
-                        }
-                        Ok::<_, StoreError>(())
-                    })
-                })
-                .await?;
+            let mut tx = store.begin().await?;
+            for version in missing.chunk_by(|a, b| a.version == b.version) {
+                records::publish_edition(&mut tx, version, now).await?;
+            }
+            tx.commit().await?;
         }
         Ok(Editions {
             all: records::all_editions(store).await?,

@@ -1,18 +1,17 @@
 use axum::extract::{Path, Query, State};
-use consent_core::api::{ChainReport, SubjectDataUpsert};
-use consent_core::{Lang, Timestamp};
+use consent_core::api::{ChainReport, DataStored, StaffRecords, SubjectDataUpsert};
+use consent_core::ledger::StaffAction;
+use consent_core::{Lang, LedgerRecord};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::bounded_text;
 use super::my_data::data_held;
 use crate::auth::{ServiceCaller, Staff, StaffRole, UserId};
-use crate::consents::append;
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
 use crate::store::checkpoint::{self, PublishedCheckpoint};
+use crate::store::ledger;
 use crate::store::records::{self, AuditEntry, HeldValue};
-use crate::store::StoreError;
 use crate::AppState;
 
 fn user_id(raw: &str) -> ApiResult<UserId> {
@@ -21,14 +20,14 @@ fn user_id(raw: &str) -> ApiResult<UserId> {
 
 /// The company's systems upsert what they hold about a user (2.3–2.4).
 #[utoipa::path(put, path = "/v1/admin/subjects/{user}/data", params(("user" = String, Path)),
-    responses((status = 200, description = "Stored"), (status = 401, description = "Not a service token", body = consent_core::api::ErrorBody), (status = 422, description = "Bad item; nothing stored", body = consent_core::api::ErrorBody)),
+    responses((status = 200, description = "Stored", body = DataStored), (status = 401, description = "Not a service token", body = consent_core::api::ErrorBody), (status = 422, description = "Bad item; nothing stored", body = consent_core::api::ErrorBody)),
     security(("service_token" = [])))]
 pub async fn upsert_data(
     State(app): State<AppState>,
     caller: ServiceCaller,
     Path(user): Path<String>,
     Json(body): Json<SubjectDataUpsert>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<DataStored>> {
     let user = user_id(&user)?;
     if body.items.is_empty() {
         return Err(ApiError::Invalid("`items` is empty".into()));
@@ -37,37 +36,25 @@ pub async fn upsert_data(
         bounded_text(&format!("items[{i}].value"), &item.value)?;
     }
     let now = crate::clock::now();
-    let store = app.store.clone();
-    let count = body.items.len();
-    app.store
-        .write(move |tx| {
-            Box::pin(async move {
-                for item in &body.items {
-                    let held = HeldValue {
-                        value: item.value.clone(),
-                        source: item.source,
-                        since: item.since.unwrap_or(now),
-                    };
-                    records::upsert_held(tx, user.as_str(), item.category, &held, now).await?;
-                }
-                // The ledger notes which categories changed, never their values.
-                let categories: Vec<_> = body.items.iter().map(|i| i.category).collect();
-                let note = json!({ "by": caller.name, "categories": categories });
-                append(
-                    &store,
-                    tx,
-                    &user.subject().to_string(),
-                    "data_updated",
-                    now,
-                    note,
-                    None,
-                )
-                .await?;
-                Ok::<_, StoreError>(())
-            })
-        })
-        .await?;
-    Ok(Json(json!({ "stored": count })))
+    let mut tx = app.store.begin().await?;
+    for item in &body.items {
+        let held = HeldValue {
+            value: item.value.clone(),
+            source: item.source,
+            since: item.since.unwrap_or(now),
+        };
+        records::upsert_held(&mut tx, user.as_str(), item.category, &held, now).await?;
+    }
+    // The ledger notes which categories changed, never their values.
+    let note = LedgerRecord::DataUpdated {
+        by: caller.name,
+        categories: body.items.iter().map(|i| i.category).collect(),
+    };
+    ledger::append(&mut tx, &user.subject().to_string(), now, &note, None).await?;
+    tx.commit().await?;
+    Ok(Json(DataStored {
+        stored: body.items.len(),
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -86,60 +73,32 @@ impl Reason {
     }
 }
 
-async fn audit(
-    app: &AppState,
-    staff: &Staff,
-    subject: &str,
-    action: &'static str,
-    reason: &str,
-) -> ApiResult<Timestamp> {
-    let now = crate::clock::now();
-    let (staff_id, role, subject, reason) = (
-        staff.id.clone(),
-        serde_json::to_value(staff.role)
-            .expect("a role serialises")
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        subject.to_owned(),
-        reason.to_owned(),
-    );
-    app.store
-        .write(move |tx| {
-            Box::pin(async move {
-                records::insert_audit(
-                    tx,
-                    AuditEntry {
-                        staff: &staff_id,
-                        role: &role,
-                        subject: &subject,
-                        action,
-                        reason: &reason,
-                        at: now,
-                    },
-                )
-                .await
-            })
-        })
-        .await?;
-    Ok(now)
-}
-
 /// Staff look at a user's records, unmasked; the look is audited first: who, whose, when, why.
 #[utoipa::path(get, path = "/v1/admin/subjects/{user}/records", params(("user" = String, Path), Reason),
-    responses((status = 200, description = "The records and their audit trail"), (status = 403, description = "Role not allowed", body = consent_core::api::ErrorBody)),
+    responses((status = 200, description = "The records and their audit trail", body = StaffRecords), (status = 403, description = "Role not allowed", body = consent_core::api::ErrorBody)),
     security(("staff_token" = [])))]
 pub async fn records(
     State(app): State<AppState>,
     staff: Staff,
     Path(user): Path<String>,
     Query(reason): Query<Reason>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<StaffRecords>> {
     let allowed = [StaffRole::Support, StaffRole::PrivacyOfficer];
-    let (user, key) = audited_look(&app, &staff, &allowed, &user, reason, "read_records").await?;
+    let (user, key) = audited_look(
+        &app,
+        &staff,
+        &allowed,
+        &user,
+        reason,
+        StaffAction::ReadRecords,
+    )
+    .await?;
     let report = data_held(&app, &user, Lang::En, false).await?;
     let audit_log = records::audit_of(&app.store, &key).await?;
-    Ok(Json(json!({ "records": report, "audit_log": audit_log })))
+    Ok(Json(StaffRecords {
+        records: report,
+        audit_log,
+    }))
 }
 
 /// Checks the user's ledger chain and names the first broken link.
@@ -152,24 +111,55 @@ pub async fn verify(
     Query(reason): Query<Reason>,
 ) -> ApiResult<Json<ChainReport>> {
     let allowed = [StaffRole::PrivacyOfficer];
-    let (_, key) = audited_look(&app, &staff, &allowed, &user, reason, "verify_ledger").await?;
+    let (_, key) = audited_look(
+        &app,
+        &staff,
+        &allowed,
+        &user,
+        reason,
+        StaffAction::VerifyLedger,
+    )
+    .await?;
     Ok(Json(checkpoint::verify_subject(&app.store, &key).await?))
 }
 
 /// A member of staff looks at a user's records: only in an allowed role, only with a reason,
-/// and never without an entry in the audit log (3.2, 3.5). Gives the user and their key.
+/// and never without a trace (3.2, 3.5): who, whose, when and why in the audit log; and a read
+/// of the records also in the user's own chain, with the role and the reason, which the user
+/// sees in "my data". (A verification reads hashes, no personal data, and must not add to the
+/// chain it checks.) Gives the user and their key.
 async fn audited_look(
     app: &AppState,
     staff: &Staff,
     allowed: &[StaffRole],
     user: &str,
     reason: Reason,
-    action: &'static str,
+    action: StaffAction,
 ) -> ApiResult<(UserId, String)> {
     staff.require(allowed)?;
     let user = user_id(user)?;
+    let reason = reason.required()?;
     let key = user.subject().to_string();
-    audit(app, staff, &key, action, reason.required()?).await?;
+    let now = crate::clock::now();
+    let mut tx = app.store.begin().await?;
+    let entry = AuditEntry {
+        staff: &staff.id,
+        role: staff.role,
+        subject: &key,
+        action,
+        reason,
+        at: now,
+    };
+    records::insert_audit(&mut tx, &entry).await?;
+    if action == StaffAction::ReadRecords {
+        let look = LedgerRecord::StaffAccess {
+            role: staff.role,
+            action,
+            reason: reason.to_owned(),
+        };
+        ledger::append(&mut tx, &key, now, &look, None).await?;
+    }
+    tx.commit().await?;
     Ok((user, key))
 }
 

@@ -2,13 +2,14 @@ use axum::extract::State;
 use consent_core::api::{
     AcceptanceMethod, EventBatch, EventKind, EventsAccepted, MAX_EVENTS_PER_BATCH,
 };
+use consent_core::LedgerRecord;
 
 use crate::auth::Subject;
-use crate::consents::{accept, append, Visit};
+use crate::consents::{accept, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
-use crate::store::ledger::Origin;
-use crate::store::{records, StoreError};
+use crate::store::ledger::{self, Origin};
+use crate::store::records;
 use crate::AppState;
 
 /// A batch of UI events. Each carries a client-made UUID: a replayed event is accepted and
@@ -31,12 +32,7 @@ pub async fn record(
             "a batch holds at most {MAX_EVENTS_PER_BATCH} events, this one {received}"
         )));
     }
-    let mut ids = Vec::with_capacity(received);
     for (i, event) in batch.events.iter().enumerate() {
-        ids.push(
-            uuid::Uuid::try_parse(&event.id)
-                .map_err(|_| ApiError::Invalid(format!("events[{i}].id must be a UUID")))?,
-        );
         if event.kind == EventKind::PolicyAcceptedByButton {
             let edition = event.edition.as_ref().ok_or_else(|| {
                 ApiError::Invalid(format!("events[{i}]: an acceptance names its `edition`"))
@@ -47,43 +43,27 @@ pub async fn record(
         }
     }
     let visit = Visit::prepare(&app, &subject, &origin).await;
-    let store = app.store.clone();
-    let stored = app
-        .store
-        .write(move |tx| {
-            Box::pin(async move {
-                visit.record(&store, tx).await?;
-                let (key, now, origin) = (visit.key(), visit.now(), visit.origin());
-                let mut stored = 0;
-                for (event, id) in batch.events.iter().zip(&ids) {
-                    if !records::claim_event(tx, key, id).await? {
-                        continue;
-                    }
-                    let body = serde_json::to_value(event).expect("an event serialises");
-                    // A UI event is no evidence of consent: it keeps no IP or user agent.
-                    let seq = append(&store, tx, key, "event", now, body, None).await?;
-                    records::set_event_seq(tx, key, id, seq).await?;
-                    if let (EventKind::PolicyAcceptedByButton, Some(edition)) =
-                        (event.kind, &event.edition)
-                    {
-                        let method = AcceptanceMethod::Button;
-                        accept(
-                            &store,
-                            tx,
-                            key,
-                            edition,
-                            method,
-                            now,
-                            origin,
-                            visit.editions(),
-                        )
-                        .await?;
-                    }
-                    stored += 1;
-                }
-                Ok::<_, StoreError>(stored)
-            })
-        })
-        .await?;
+    let mut tx = app.store.begin().await?;
+    visit.record(&mut tx).await?;
+    let (key, now) = (visit.key(), visit.now());
+    let mut stored = 0;
+    for event in batch.events {
+        if !records::claim_event(&mut tx, key, &event.id).await? {
+            continue;
+        }
+        let accepted = match (event.kind, &event.edition) {
+            (EventKind::PolicyAcceptedByButton, Some(edition)) => Some(edition.clone()),
+            _ => None,
+        };
+        let id = event.id;
+        // A UI event is no evidence of consent: it keeps no IP or user agent.
+        let seq = ledger::append(&mut tx, key, now, &LedgerRecord::Event(event), None).await?;
+        records::set_event_seq(&mut tx, key, &id, seq).await?;
+        if let Some(edition) = accepted {
+            accept(&mut tx, &visit, &edition, AcceptanceMethod::Button).await?;
+        }
+        stored += 1;
+    }
+    tx.commit().await?;
     Ok(Json(EventsAccepted { received, stored }))
 }

@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::store::idempotency::{self, Earlier};
 use crate::store::ledger::Origin;
-use crate::store::{BoxFuture, Store, Tx};
+use crate::store::WriteTx;
 use crate::AppState;
 
 pub fn api() -> Router<AppState> {
@@ -135,43 +135,51 @@ impl IdempotencyKey {
     }
 }
 
-/// Runs `work` in one transaction, unless the same request was stored before under its key:
-/// then the first answer comes back and nothing is written. The answer is kept in the same
-/// transaction as the write, so a write and the memory of it commit together or not at all.
-pub async fn write_once<R>(
-    store: &Store,
-    request: OnceRequest,
-    work: impl for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<R, ApiError>> + Send + 'static,
-) -> ApiResult<R>
-where
-    R: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
-{
-    let backend = store.backend();
-    store
-        .write(move |tx| {
-            Box::pin(async move {
-                let OnceRequest { subject, key, hash } = request;
-                let Some(key) = key else {
-                    return work(tx).await;
-                };
-                Store::lock_subject(backend, tx, &subject).await?;
-                match idempotency::earlier(tx, &subject, &key, &hash).await? {
-                    Earlier::Same(answer) => {
-                        return serde_json::from_str(&answer).map_err(|e| {
-                            ApiError::Store(crate::store::StoreError::Corrupt(format!(
-                                "kept answer: {e}"
-                            )))
-                        })
-                    }
-                    Earlier::Different => return Err(ApiError::IdempotencyKeyReused),
-                    Earlier::None => {}
-                }
-                let answer = work(&mut *tx).await?;
-                let kept = serde_json::to_string(&answer).expect("answers serialise");
-                idempotency::remember(tx, &subject, &key, &hash, &kept, crate::clock::now())
-                    .await?;
-                Ok(answer)
-            })
-        })
-        .await
+/// What an idempotent write finds when it begins.
+pub enum Once<R> {
+    /// The same request was stored before under its key: its first answer, to give again;
+    /// nothing is written.
+    Repeat(R),
+    /// The first time: do the work, then [`FirstTime::remember`] the answer.
+    First(FirstTime),
+}
+
+/// The memory of an answer still to keep, in the same transaction as the write, so that a
+/// write and the memory of it commit together or not at all.
+pub struct FirstTime(Option<(String, String, String)>);
+
+impl OnceRequest {
+    /// Looks for an earlier answer, in the write's transaction with the subject's chain held,
+    /// so that two copies of a write cannot both pass.
+    pub async fn begin<R: serde::de::DeserializeOwned>(
+        self,
+        tx: &mut WriteTx,
+    ) -> ApiResult<Once<R>> {
+        let OnceRequest { subject, key, hash } = self;
+        let Some(key) = key else {
+            return Ok(Once::First(FirstTime(None)));
+        };
+        tx.lock_subject(&subject).await?;
+        match idempotency::earlier(tx, &subject, &key, &hash).await? {
+            Earlier::Same(answer) => serde_json::from_str(&answer)
+                .map(Once::Repeat)
+                .map_err(|e| {
+                    ApiError::Store(crate::store::StoreError::Corrupt(format!(
+                        "kept answer: {e}"
+                    )))
+                }),
+            Earlier::Different => Err(ApiError::IdempotencyKeyReused),
+            Earlier::None => Ok(Once::First(FirstTime(Some((subject, key, hash))))),
+        }
+    }
+}
+
+impl FirstTime {
+    pub async fn remember(self, tx: &mut WriteTx, answer: &impl serde::Serialize) -> ApiResult<()> {
+        if let Some((subject, key, hash)) = self.0 {
+            let kept = serde_json::to_string(answer).expect("answers serialise");
+            idempotency::remember(tx, &subject, &key, &hash, &kept, crate::clock::now()).await?;
+        }
+        Ok(())
+    }
 }

@@ -1,10 +1,9 @@
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use consent_core::api::{HeldCategory, LedgerEntry, MyData, Recipient};
+use consent_core::api::{Export, HeldCategory, LedgerEntry, MyData, Recipient};
 use consent_core::catalog::Masking;
 use consent_core::{catalog, DataCategory, Lang, PurposeId};
-use serde_json::json;
 
 use super::LangQuery;
 use crate::auth::{AuthenticatedUser, DeviceId, Subject, UserId};
@@ -41,18 +40,17 @@ pub async fn report(
 
 /// All of it, unmasked, as a download.
 #[utoipa::path(get, path = "/v1/me/export",
-    responses((status = 200, description = "A JSON file"), (status = 401, description = "Not signed in", body = consent_core::api::ErrorBody)),
+    responses((status = 200, description = "A JSON file", body = Export), (status = 401, description = "Not signed in", body = consent_core::api::ErrorBody)),
     security(("user_token" = [])))]
 pub async fn export(State(app): State<AppState>, user: AuthenticatedUser) -> ApiResult<Response> {
     let report = data_held(&app, &user.id, Lang::En, false).await?;
     let key = user.id.subject().to_string();
-    let body = json!({
-        "export_of": report.subject,
-        "data": report,
-        "withdrawals": records::withdrawals_of(&app.store, &key).await?,
-        // Who of the staff looked at these records, when and why (3.5).
-        "staff_access": records::audit_of(&app.store, &key).await?,
-    });
+    let body = Export {
+        export_of: report.subject.clone(),
+        data: report,
+        withdrawals: records::withdrawals_of(&app.store, &key).await?,
+        staff_access: records::audit_of(&app.store, &key).await?,
+    };
     let filename = format!(
         "dosmart-my-data-{}.json",
         crate::clock::now().kazakhstan_date()

@@ -2,14 +2,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_LANGUAGE;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use consent_core::api::{EditionInForce, EditionPublication, PolicyResponse};
+use consent_core::api::{EditionDates, EditionPublication, PolicyResponse};
 use consent_core::{EditionVersion, Lang, PolicyEdition};
 
 use super::LangQuery;
 use crate::auth::{Staff, StaffRole};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
-use crate::store::{records, StoreError};
+use crate::store::records;
 use crate::AppState;
 
 /// The edition in force, in the requested language (en and missing translations fall back to a
@@ -34,11 +34,11 @@ pub async fn current(
 /// Only which edition is in force: a few bytes, cacheable, asked by the loader on every page
 /// view of a returning visitor to notice a new edition without loading the widget.
 #[utoipa::path(get, path = "/v1/policy/current",
-    responses((status = 200, description = "The edition in force", body = EditionInForce)))]
+    responses((status = 200, description = "The edition in force", body = EditionDates)))]
 pub async fn in_force(State(app): State<AppState>) -> Response {
     let editions = app.editions.read().await;
     let current = editions.current(crate::clock::now().kazakhstan_date());
-    let body = EditionInForce {
+    let body = EditionDates {
         version: current.version.clone(),
         published: current.published,
         deemed_accepted_from: current.deemed_accepted_from(),
@@ -91,13 +91,13 @@ async fn respond(app: &AppState, version: &EditionVersion, lang: Lang) -> ApiRes
 /// Staff (policy editors) publish a new edition: its Markdown in kk and in ru. From its
 /// publication date it is current, and every earlier acceptance is out of date (1.5).
 #[utoipa::path(post, path = "/v1/admin/editions",
-    responses((status = 201, description = "Published"), (status = 422, description = "Not a valid edition", body = consent_core::api::ErrorBody)),
+    responses((status = 201, description = "Published", body = EditionDates), (status = 422, description = "Not a valid edition", body = consent_core::api::ErrorBody)),
     security(("staff_token" = [])))]
 pub async fn publish(
     State(app): State<AppState>,
     staff: Staff,
     Json(body): Json<EditionPublication>,
-) -> ApiResult<(axum::http::StatusCode, Json<serde_json::Value>)> {
+) -> ApiResult<(axum::http::StatusCode, Json<EditionDates>)> {
     staff.require(&[StaffRole::PolicyEditor])?;
     let editions = parse_publication(&body)?;
     let first = &editions[0];
@@ -121,20 +121,16 @@ pub async fn publish(
         first.published,
         first.deemed_accepted_from(),
     );
-    let to_store = editions.clone();
-    app.store
-        .write(move |tx| {
-            Box::pin(async move {
-                for edition in &to_store {
-                    records::insert_edition(tx, edition, now).await?;
-                }
-                Ok::<_, StoreError>(())
-            })
-        })
-        .await?;
+    let mut tx = app.store.begin().await?;
+    records::publish_edition(&mut tx, &editions, now).await?;
+    tx.commit().await?;
     app.editions.write().await.add(editions);
     tracing::info!(edition = %version, "policy edition published");
-    let body = serde_json::json!({ "version": version, "published": published, "deemed_accepted_from": deemed });
+    let body = EditionDates {
+        version,
+        published,
+        deemed_accepted_from: deemed,
+    };
     Ok((axum::http::StatusCode::CREATED, Json(body)))
 }
 

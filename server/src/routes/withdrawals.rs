@@ -1,15 +1,14 @@
 use axum::extract::State;
 use consent_core::api::{Withdrawal, WithdrawalRecorded, WithdrawalRequest, WrittenApplication};
-use consent_core::{catalog, DataCategoryId, Lang, PurposeId};
-use serde_json::json;
+use consent_core::{catalog, DataCategoryId, Lang, LedgerRecord, PurposeId};
 
-use super::{write_once, IdempotencyKey};
+use super::{IdempotencyKey, Once};
 use crate::auth::{Subject, UserId};
-use crate::consents::{append, state_in, Visit};
+use crate::consents::{state_in, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::Json;
-use crate::store::ledger::Origin;
-use crate::store::{records, Store, StoreError, Tx};
+use crate::store::ledger::{self, Origin};
+use crate::store::{records, StoreError, WriteTx};
 use crate::texts::{self, ApplicationFields, ListedPurpose};
 use crate::AppState;
 
@@ -41,22 +40,22 @@ pub async fn request(
     let visit = Visit::prepare(&app, &subject, &origin).await;
     let request = idempotency.request(visit.key(), "POST /v1/withdrawals", &body);
     let writer = WithdrawalWriter::new(&app, &subject);
-    let store = app.store.clone();
-    let recorded = write_once(&app.store, request, move |tx| {
-        Box::pin(async move {
-            visit.record(&store, tx).await?;
-            let withdrawal = writer
-                .withdraw(&store, tx, &visit, purposes, body.lang)
-                .await?;
-            let state = state_in(tx, visit.editions(), visit.key()).await?;
-            Ok(WithdrawalRecorded {
-                withdrawal,
-                at: visit.now(),
-                state,
-            })
-        })
-    })
-    .await?;
+    let mut tx = app.store.begin().await?;
+    let first = match request.begin(&mut tx).await? {
+        Once::Repeat(answer) => return Ok(Json(answer)),
+        Once::First(first) => first,
+    };
+    visit.record(&mut tx).await?;
+    let withdrawal = writer
+        .withdraw(&mut tx, &visit, purposes, body.lang)
+        .await?;
+    let recorded = WithdrawalRecorded {
+        withdrawal,
+        at: visit.now(),
+        state: state_in(&mut tx, visit.editions(), visit.key()).await?,
+    };
+    first.remember(&mut tx, &recorded).await?;
+    tx.commit().await?;
     Ok(Json(recorded))
 }
 
@@ -84,8 +83,7 @@ impl WithdrawalWriter {
     /// published language nearest to `lang`.
     pub async fn withdraw(
         &self,
-        store: &Store,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         visit: &Visit,
         purposes: Vec<PurposeId>,
         lang: Lang,
@@ -110,21 +108,12 @@ impl WithdrawalWriter {
             &application.text,
         )
         .await?;
-        let record = json!({
-            "withdrawal_id": withdrawal.withdrawal_id,
-            "purposes": withdrawal.purposes,
-            "language": application.language,
-        });
-        append(
-            store,
-            tx,
-            key,
-            "withdrawal",
-            now,
-            record,
-            Some(visit.origin()),
-        )
-        .await?;
+        let record = LedgerRecord::Withdrawal {
+            withdrawal_id: withdrawal.withdrawal_id.clone(),
+            purposes: withdrawal.purposes.clone(),
+            language: application.language,
+        };
+        ledger::append(tx, key, now, &record, Some(visit.origin())).await?;
         Ok(withdrawal)
     }
 

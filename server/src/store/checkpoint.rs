@@ -93,48 +93,51 @@ fn digest(heads: &[Head]) -> String {
 /// Takes and stores a checkpoint of every chain's head now.
 pub async fn make(store: &Store) -> Result<Checkpoint, StoreError> {
     let at = crate::clock::now();
-    let for_tx = store.clone();
-    store
-        .write(move |tx| {
-            Box::pin(async move {
-                // In the writer's transaction: no append lands between reading heads and storing.
-                let heads: Vec<Head> = sqlx::query(
-                    "SELECT l.subject, l.seq, l.hash FROM ledger l
-                     JOIN (SELECT subject, MAX(seq) AS seq FROM ledger GROUP BY subject) h
-                       ON l.subject = h.subject AND l.seq = h.seq
-                     ORDER BY l.subject",
-                )
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(|row| {
-                    Ok(Head {
-                        subject: row.try_get("subject")?,
-                        seq: row.try_get("seq")?,
-                        hash: row.try_get("hash")?,
-                    })
-                })
-                .collect::<Result<_, StoreError>>()?;
-                let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM checkpoints")
-                    .fetch_one(&mut **tx)
-                    .await?
-                    .try_get("id")?;
-                let digest = digest(&heads);
-                let signature = for_tx
-                    .keys()
-                    .sign(statement(id, at, heads.len(), &digest).as_bytes());
-                sqlx::query("INSERT INTO checkpoints (id, at, heads, digest, signature) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(id)
-                    .bind(at.millis())
-                    .bind(serde_json::to_string(&heads).expect("heads serialise"))
-                    .bind(&digest)
-                    .bind(&signature)
-                    .execute(&mut **tx)
-                    .await?;
-                Ok::<_, StoreError>(Checkpoint { id, at, heads, digest, signature })
-            })
+    // In a write: no append lands between reading the heads and storing them.
+    let mut tx = store.begin().await?;
+    let heads: Vec<Head> = sqlx::query(
+        "SELECT l.subject, l.seq, l.hash FROM ledger l
+         JOIN (SELECT subject, MAX(seq) AS seq FROM ledger GROUP BY subject) h
+           ON l.subject = h.subject AND l.seq = h.seq
+         ORDER BY l.subject",
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Head {
+            subject: row.try_get("subject")?,
+            seq: row.try_get("seq")?,
+            hash: row.try_get("hash")?,
         })
-        .await
+    })
+    .collect::<Result<_, StoreError>>()?;
+    let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM checkpoints")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+    let digest = digest(&heads);
+    let signature = store
+        .keys()
+        .sign(statement(id, at, heads.len(), &digest).as_bytes());
+    sqlx::query(
+        "INSERT INTO checkpoints (id, at, heads, digest, signature) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(at.millis())
+    .bind(serde_json::to_string(&heads).expect("heads serialise"))
+    .bind(&digest)
+    .bind(&signature)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Checkpoint {
+        id,
+        at,
+        heads,
+        digest,
+        signature,
+    })
 }
 
 pub async fn latest(store: &Store) -> Result<Option<Checkpoint>, StoreError> {

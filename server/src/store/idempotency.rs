@@ -2,7 +2,7 @@
 //! with the same `Idempotency-Key`. The first answer is kept with the write, in the same
 //! transaction, so a repeat is answered from it and stores nothing.
 
-use super::{StoreError, Tx};
+use super::{StoreError, WriteTx};
 use sha2::{Digest, Sha256};
 use sqlx::Row as _;
 
@@ -30,7 +30,7 @@ pub fn request_hash(route: &str, body: &[u8]) -> String {
 
 /// Call with the subject's chain locked, so that two copies of a write cannot both pass.
 pub async fn earlier(
-    tx: &mut Tx,
+    tx: &mut WriteTx,
     subject: &str,
     key: &str,
     request_hash: &str,
@@ -52,7 +52,7 @@ pub async fn earlier(
 }
 
 pub async fn remember(
-    tx: &mut Tx,
+    tx: &mut WriteTx,
     subject: &str,
     key: &str,
     request_hash: &str,

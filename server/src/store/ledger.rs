@@ -10,9 +10,9 @@
 //! breaking any chain.
 
 use super::checkpoint::Head;
-use super::{Row, Store, StoreError, Tx};
+use super::{Row, Store, StoreError, WriteTx};
 use consent_core::api::{ChainReport, LedgerEntry};
-use consent_core::{catalog, PurposeId, Timestamp};
+use consent_core::{catalog, LedgerRecord, PurposeId, Timestamp};
 use sqlx::Row as _;
 use std::collections::BTreeMap;
 
@@ -25,15 +25,6 @@ const GENESIS: &str = "000000000000000000000000000000000000000000000000000000000
 pub struct Origin {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
-}
-
-pub struct NewRecord<'a> {
-    pub subject: &'a str,
-    pub kind: &'a str,
-    pub at: Timestamp,
-    pub body: serde_json::Value,
-    /// `None` for what needs no evidence of where it came from (UI events).
-    pub origin: Option<&'a Origin>,
 }
 
 struct Stored {
@@ -144,12 +135,19 @@ const SELECT_CHAIN: &str =
     FROM ledger l LEFT JOIN origins o ON o.ref = l.origin_ref
     WHERE l.subject = $1 ORDER BY l.seq";
 
-/// Appends a record to the subject's chain; returns its sequence number.
-pub async fn append(store: &Store, tx: &mut Tx, record: NewRecord<'_>) -> Result<i64, StoreError> {
-    Store::lock_subject(store.backend(), tx, record.subject).await?;
+/// Appends `record` to the subject's chain, with where the request came from (`None` for what
+/// needs no such evidence: UI events, the company's own records); returns its sequence number.
+pub async fn append(
+    tx: &mut WriteTx,
+    subject: &str,
+    at: Timestamp,
+    record: &LedgerRecord,
+    origin: Option<&Origin>,
+) -> Result<i64, StoreError> {
+    tx.lock_subject(subject).await?;
     let head =
         sqlx::query("SELECT seq, hash FROM ledger WHERE subject = $1 ORDER BY seq DESC LIMIT 1")
-            .bind(record.subject)
+            .bind(subject)
             .fetch_optional(&mut **tx)
             .await?;
     let (seq, prev_hash) = match head {
@@ -159,18 +157,19 @@ pub async fn append(store: &Store, tx: &mut Tx, record: NewRecord<'_>) -> Result
         ),
         None => (1, GENESIS.to_owned()),
     };
-    let at = record.at.millis();
-    let reference = match record.origin {
-        Some(origin) => Some(keep_origin(store, tx, record.subject, seq, at, origin).await?),
+    let at = at.millis();
+    let reference = match origin {
+        Some(origin) => Some(keep_origin(tx, subject, seq, at, origin).await?),
         None => None,
     };
-    let body = record.body.to_string();
+    let (kind, body) = stored_form(record);
+    let store = tx.store().clone();
     let hash = record_hash(
-        store,
+        &store,
         &prev_hash,
-        record.subject,
+        subject,
         seq,
-        record.kind,
+        &kind,
         at,
         &body,
         reference.as_deref(),
@@ -179,9 +178,9 @@ pub async fn append(store: &Store, tx: &mut Tx, record: NewRecord<'_>) -> Result
         "INSERT INTO ledger (subject, seq, kind, at, body, origin_ref, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(record.subject)
+    .bind(subject)
     .bind(seq)
-    .bind(record.kind)
+    .bind(kind)
     .bind(at)
     .bind(body)
     .bind(reference)
@@ -192,16 +191,37 @@ pub async fn append(store: &Store, tx: &mut Tx, record: NewRecord<'_>) -> Result
     Ok(seq)
 }
 
+/// The kind and the body's JSON, as the ledger keeps them (and the hash covers them).
+fn stored_form(record: &LedgerRecord) -> (String, String) {
+    #[derive(serde::Deserialize)]
+    struct Tagged {
+        kind: String,
+        detail: Box<serde_json::value::RawValue>,
+    }
+    let json = serde_json::to_string(record).expect("a record serialises");
+    let tagged: Tagged = serde_json::from_str(&json).expect("a record is kind and detail");
+    (tagged.kind, tagged.detail.get().to_owned())
+}
+
+/// A stored record read back into its type.
+fn parse_stored(kind: &str, body: &str) -> Result<LedgerRecord, StoreError> {
+    let json = format!(
+        r#"{{"kind":{},"detail":{body}}}"#,
+        serde_json::Value::from(kind)
+    );
+    serde_json::from_str(&json)
+        .map_err(|e| StoreError::Corrupt(format!("ledger record of kind `{kind}`: {e}")))
+}
+
 async fn keep_origin(
-    store: &Store,
-    tx: &mut Tx,
+    tx: &mut WriteTx,
     subject: &str,
     seq: i64,
     at: i64,
     origin: &Origin,
 ) -> Result<String, StoreError> {
     let (ip, user_agent) = (origin.ip.as_deref(), origin.user_agent.as_deref());
-    let reference = origin_ref(store, subject, seq, ip, user_agent);
+    let reference = origin_ref(tx.store(), subject, seq, ip, user_agent);
     sqlx::query(
         "INSERT INTO origins (ref, subject, ip, user_agent, at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -234,9 +254,7 @@ pub async fn entries(store: &Store, subject: &str) -> Result<Vec<LedgerEntry>, S
             Ok(LedgerEntry {
                 seq: r.seq,
                 at: Timestamp(r.at),
-                detail: serde_json::value::RawValue::from_string(r.body)
-                    .map_err(|e| StoreError::Corrupt(format!("ledger body: {e}")))?,
-                kind: r.kind,
+                record: parse_stored(&r.kind, &r.body)?,
                 ip: r.ip,
                 user_agent: r.user_agent,
             })
@@ -314,43 +332,13 @@ pub async fn verify(
 
 /// The choices the subject's records add up to: what `consent_state` must hold.
 fn replay(records: &[Stored]) -> Result<BTreeMap<PurposeId, bool>, StoreError> {
-    #[derive(serde::Deserialize)]
-    struct Choices {
-        choices: BTreeMap<String, bool>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Withdrawal {
-        purposes: Vec<String>,
-    }
-    let parse =
-        |what: &str, e: serde_json::Error| StoreError::Corrupt(format!("{what} record: {e}"));
-    let optional = |id: &str| {
-        PurposeId::parse(id)
-            .ok()
-            .filter(|p| !catalog().purpose_by_id(*p).is_necessary())
-    };
     let mut state = BTreeMap::new();
-    for record in records {
-        match record.kind.as_str() {
-            "choices" | "choices_carried_from_device" => {
-                let body: Choices =
-                    serde_json::from_str(&record.body).map_err(|e| parse(&record.kind, e))?;
-                for (id, granted) in body.choices {
-                    if let Some(purpose) = optional(&id) {
-                        state.insert(purpose, granted);
-                    }
-                }
+    for stored in records {
+        let record = parse_stored(&stored.kind, &stored.body)?;
+        for (purpose, granted) in record.consent_changes() {
+            if !catalog().purpose_by_id(purpose).is_necessary() {
+                state.insert(purpose, granted);
             }
-            "withdrawal" => {
-                let body: Withdrawal =
-                    serde_json::from_str(&record.body).map_err(|e| parse("withdrawal", e))?;
-                for id in body.purposes {
-                    if let Some(purpose) = optional(&id) {
-                        state.insert(purpose, false);
-                    }
-                }
-            }
-            _ => {}
         }
     }
     Ok(state)

@@ -11,13 +11,11 @@ mod schema;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::sync::Arc;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::seal::ServerKeys;
 
-pub type Tx = Transaction<'static, Any>;
 pub type Row = AnyRow;
-pub type BoxFuture<'t, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 't>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -41,7 +39,7 @@ pub struct Store {
     backend: Backend,
     /// Serialises this process's writes: SQLite allows one writer, and a ledger append must see
     /// the head its record chains to. Across processes (PostgreSQL) an advisory lock per subject
-    /// does the same, see [`Store::lock_subject`].
+    /// does the same, see [`WriteTx::lock_subject`].
     write_lock: Arc<Mutex<()>>,
     keys: Arc<ServerKeys>,
 }
@@ -101,36 +99,68 @@ impl Store {
         &self.keys
     }
 
-    /// Runs `work` in one transaction, committed before this returns `Ok`: what the caller then
-    /// answers 2xx for is on disk. On error everything is rolled back.
-    pub async fn write<T, E>(
-        &self,
-        work: impl for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T, E>>,
-    ) -> Result<T, E>
-    where
-        E: From<StoreError>,
-    {
-        let _one_writer = self.write_lock.lock().await;
-        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
-        let value = work(&mut tx).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(value)
+    /// Starts a write: one transaction, which [`WriteTx::commit`] makes durable before the
+    /// caller answers 2xx for it, and which rolls back if dropped uncommitted (an error, a
+    /// client gone).
+    pub async fn begin(&self) -> Result<WriteTx, StoreError> {
+        let turn = self.write_lock.clone().lock_owned().await;
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx {
+            tx,
+            store: self.clone(),
+            locked: Vec::new(),
+            _turn: turn,
+        })
+    }
+}
+
+/// A write in progress: its transaction, the store it writes to, this process's write turn,
+/// and the subjects whose chains it holds.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    store: Store,
+    locked: Vec<String>,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
-    /// Holds the subject's chain for the rest of the transaction (PostgreSQL; on SQLite the
-    /// single writer already does).
-    pub async fn lock_subject(
-        backend: Backend,
-        tx: &mut Tx,
-        subject: &str,
-    ) -> Result<(), StoreError> {
-        if backend == Backend::Postgres {
+    /// Holds the subject's chain until the transaction ends, so that its records and the
+    /// decisions taken from them are this write's alone: an advisory lock on PostgreSQL (other
+    /// processes too); on SQLite the single writer already does. Taken once per write.
+    pub async fn lock_subject(&mut self, subject: &str) -> Result<(), StoreError> {
+        if self.locked.iter().any(|s| s == subject) {
+            return Ok(());
+        }
+        if self.store.backend == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))::text")
                 .bind(subject)
-                .fetch_one(&mut **tx)
+                .fetch_one(&mut *self.tx)
                 .await?;
         }
+        self.locked.push(subject.to_owned());
         Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.tx.commit().await?)
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
     }
 }
 

@@ -1,9 +1,13 @@
 //! The current-state tables beside the ledger: kept in the same transaction as the ledger
 //! record that explains each change.
 
-use super::{Store, StoreError, Tx};
-use consent_core::api::{AcceptanceMethod, DataSource};
-use consent_core::{DataCategoryId, EditionVersion, Lang, PolicyEdition, PurposeId, Timestamp};
+use super::{Store, StoreError, WriteTx};
+use consent_core::api::{AcceptanceMethod, DataSource, StaffLook, StoredWithdrawal};
+use consent_core::ledger::{StaffAction, StaffRole};
+use consent_core::{
+    DataCategoryId, EditionVersion, Lang, LedgerRecord, PolicyEdition, PurposeId, SubjectKey,
+    Timestamp,
+};
 use sqlx::Row as _;
 use sqlx::{Any, Executor};
 use std::collections::BTreeMap;
@@ -12,24 +16,52 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} `{value}`"))
 }
 
+/// A unit variant's name as serde spells it (snake_case), for the text columns that keep it.
+fn spelled(value: impl serde::Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        other => unreachable!("a unit variant is spelled as a string, not {other:?}"),
+    }
+}
+
+/// A text column read back into the enum [`spelled`] wrote.
+fn unspelled<T: serde::de::DeserializeOwned>(what: &str, name: String) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(name.clone()))
+        .map_err(|_| corrupt(what, &name))
+}
+
 // ---- editions ----
 
-pub async fn insert_edition(
-    tx: &mut Tx,
-    edition: &PolicyEdition,
+/// Stores the languages of one new edition and records its publication in the company's
+/// chain of the ledger.
+pub async fn publish_edition(
+    tx: &mut WriteTx,
+    languages: &[PolicyEdition],
     at: Timestamp,
 ) -> Result<(), StoreError> {
-    let document = serde_json::to_string(edition).expect("an edition serialises");
-    sqlx::query(
-        "INSERT INTO editions (version, language, published, document, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(edition.version.as_str())
-    .bind(edition.language.code())
-    .bind(edition.published.to_string())
-    .bind(document)
-    .bind(at.millis())
-    .execute(&mut **tx)
-    .await?;
+    let Some(first) = languages.first() else {
+        return Ok(());
+    };
+    for edition in languages {
+        let document = serde_json::to_string(edition).expect("an edition serialises");
+        sqlx::query(
+            "INSERT INTO editions (version, language, published, document, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(edition.version.as_str())
+        .bind(edition.language.code())
+        .bind(edition.published.to_string())
+        .bind(document)
+        .bind(at.millis())
+        .execute(&mut **tx)
+        .await?;
+    }
+    let record = LedgerRecord::EditionPublished {
+        edition: first.version.clone(),
+        published: first.published,
+        languages: languages.iter().map(|e| e.language).collect(),
+    };
+    let company = SubjectKey::Company.to_string();
+    super::ledger::append(tx, &company, at, &record, None).await?;
     Ok(())
 }
 
@@ -83,7 +115,7 @@ pub async fn choices<'e>(
 }
 
 pub async fn set_choice(
-    tx: &mut Tx,
+    tx: &mut WriteTx,
     subject: &str,
     purpose: PurposeId,
     granted: bool,
@@ -125,24 +157,13 @@ pub async fn acceptance<'e>(
     let method: String = row.try_get("method")?;
     Ok(Some(StoredAcceptance {
         edition: EditionVersion::parse(&edition).ok_or_else(|| corrupt("edition", &edition))?,
-        method: match method.as_str() {
-            "button" => AcceptanceMethod::Button,
-            "deemed_by_continued_use" => AcceptanceMethod::DeemedByContinuedUse,
-            other => return Err(corrupt("acceptance method", other)),
-        },
+        method: unspelled("acceptance method", method)?,
         at: Timestamp(row.try_get("at")?),
     }))
 }
 
-pub fn method_name(method: AcceptanceMethod) -> &'static str {
-    match method {
-        AcceptanceMethod::Button => "button",
-        AcceptanceMethod::DeemedByContinuedUse => "deemed_by_continued_use",
-    }
-}
-
 pub async fn set_acceptance(
-    tx: &mut Tx,
+    tx: &mut WriteTx,
     subject: &str,
     edition: &EditionVersion,
     method: AcceptanceMethod,
@@ -154,7 +175,7 @@ pub async fn set_acceptance(
     )
     .bind(subject)
     .bind(edition.as_str())
-    .bind(method_name(method))
+    .bind(spelled(method))
     .bind(at.millis())
     .execute(&mut **tx)
     .await?;
@@ -172,7 +193,7 @@ pub async fn last_seen(store: &Store, subject: &str) -> Result<Option<Timestamp>
     )
 }
 
-pub async fn touch(tx: &mut Tx, subject: &str, at: Timestamp) -> Result<(), StoreError> {
+pub async fn touch(tx: &mut WriteTx, subject: &str, at: Timestamp) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO activity (subject, last_seen) VALUES ($1, $2)
          ON CONFLICT (subject) DO UPDATE SET last_seen = excluded.last_seen",
@@ -189,7 +210,7 @@ pub async fn touch(tx: &mut Tx, subject: &str, at: Timestamp) -> Result<(), Stor
 /// Records the subject's event id; `false` if this subject stored it before (a replay). Ids are
 /// per subject: one subject's id never suppresses another's event.
 pub async fn claim_event(
-    tx: &mut Tx,
+    tx: &mut WriteTx,
     subject: &str,
     event_id: &uuid::Uuid,
 ) -> Result<bool, StoreError> {
@@ -202,7 +223,7 @@ pub async fn claim_event(
 }
 
 pub async fn set_event_seq(
-    tx: &mut Tx,
+    tx: &mut WriteTx,
     subject: &str,
     event_id: &uuid::Uuid,
     seq: i64,
@@ -221,7 +242,7 @@ pub async fn set_event_seq(
 /// Links a device to a user; `true` the first time. A device linked to anyone stays theirs:
 /// it is never linked again, to them or to another account.
 pub async fn link_device(
-    tx: &mut Tx,
+    tx: &mut WriteTx,
     device: &str,
     user_id: &str,
     at: Timestamp,
@@ -253,27 +274,8 @@ pub struct HeldValue {
     pub since: Timestamp,
 }
 
-pub fn source_name(source: DataSource) -> &'static str {
-    match source {
-        DataSource::User => "user",
-        DataSource::Company => "company",
-        DataSource::ThirdParty => "third_party",
-        DataSource::OpenSource => "open_source",
-    }
-}
-
-fn parse_source(name: &str) -> Result<DataSource, StoreError> {
-    Ok(match name {
-        "user" => DataSource::User,
-        "company" => DataSource::Company,
-        "third_party" => DataSource::ThirdParty,
-        "open_source" => DataSource::OpenSource,
-        other => return Err(corrupt("data source", other)),
-    })
-}
-
 pub async fn upsert_held(
-    tx: &mut Tx,
+    tx: &mut WriteTx,
     user_id: &str,
     category: DataCategoryId,
     held: &HeldValue,
@@ -286,7 +288,7 @@ pub async fn upsert_held(
     .bind(user_id)
     .bind(category.as_str())
     .bind(&held.value)
-    .bind(source_name(held.source))
+    .bind(spelled(held.source))
     .bind(held.since.millis())
     .bind(at.millis())
     .execute(&mut **tx)
@@ -327,7 +329,7 @@ pub async fn held(
             id,
             HeldValue {
                 value: row.try_get("value")?,
-                source: parse_source(&source)?,
+                source: unspelled("data source", source)?,
                 since: Timestamp(row.try_get("since")?),
             },
         );
@@ -338,7 +340,7 @@ pub async fn held(
 // ---- withdrawals (2.6) and staff audit (3.5) ----
 
 pub async fn insert_withdrawal(
-    tx: &mut Tx,
+    tx: &mut WriteTx,
     id: &str,
     subject: &str,
     at: Timestamp,
@@ -362,7 +364,7 @@ pub async fn insert_withdrawal(
 pub async fn withdrawals_of(
     store: &Store,
     subject: &str,
-) -> Result<Vec<serde_json::Value>, StoreError> {
+) -> Result<Vec<StoredWithdrawal>, StoreError> {
     sqlx::query("SELECT id, at, language, purposes, application FROM withdrawals WHERE subject = $1 ORDER BY at")
         .bind(subject)
         .fetch_all(store.pool())
@@ -370,34 +372,35 @@ pub async fn withdrawals_of(
         .iter()
         .map(|row| {
             let purposes: String = row.try_get("purposes")?;
-            Ok(serde_json::json!({
-                "withdrawal_id": row.try_get::<String, _>("id")?,
-                "at": Timestamp(row.try_get("at")?),
-                "language": row.try_get::<String, _>("language")?,
-                "purposes": serde_json::from_str::<serde_json::Value>(&purposes)
+            let language: String = row.try_get("language")?;
+            Ok(StoredWithdrawal {
+                withdrawal_id: row.try_get("id")?,
+                at: Timestamp(row.try_get("at")?),
+                language: Lang::parse(&language).map_err(|_| corrupt("language", &language))?,
+                purposes: serde_json::from_str(&purposes)
                     .map_err(|e| StoreError::Corrupt(format!("withdrawal purposes: {e}")))?,
-                "application": row.try_get::<String, _>("application")?,
-            }))
+                application: row.try_get("application")?,
+            })
         })
         .collect()
 }
 
 pub struct AuditEntry<'a> {
     pub staff: &'a str,
-    pub role: &'a str,
+    pub role: StaffRole,
     pub subject: &'a str,
-    pub action: &'a str,
+    pub action: StaffAction,
     pub reason: &'a str,
     pub at: Timestamp,
 }
 
-pub async fn insert_audit(tx: &mut Tx, entry: AuditEntry<'_>) -> Result<(), StoreError> {
+pub async fn insert_audit(tx: &mut WriteTx, entry: &AuditEntry<'_>) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO audit_log (id, staff, role, subject, action, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(uuid::Uuid::new_v4().to_string())
         .bind(entry.staff)
-        .bind(entry.role)
+        .bind(spelled(entry.role))
         .bind(entry.subject)
-        .bind(entry.action)
+        .bind(spelled(entry.action))
         .bind(entry.reason)
         .bind(entry.at.millis())
         .execute(&mut **tx)
@@ -405,7 +408,7 @@ pub async fn insert_audit(tx: &mut Tx, entry: AuditEntry<'_>) -> Result<(), Stor
     Ok(())
 }
 
-pub async fn audit_of(store: &Store, subject: &str) -> Result<Vec<serde_json::Value>, StoreError> {
+pub async fn audit_of(store: &Store, subject: &str) -> Result<Vec<StaffLook>, StoreError> {
     sqlx::query(
         "SELECT staff, role, action, reason, at FROM audit_log WHERE subject = $1 ORDER BY at",
     )
@@ -414,13 +417,13 @@ pub async fn audit_of(store: &Store, subject: &str) -> Result<Vec<serde_json::Va
     .await?
     .iter()
     .map(|row| {
-        Ok(serde_json::json!({
-            "staff": row.try_get::<String, _>("staff")?,
-            "role": row.try_get::<String, _>("role")?,
-            "action": row.try_get::<String, _>("action")?,
-            "reason": row.try_get::<String, _>("reason")?,
-            "at": Timestamp(row.try_get("at")?),
-        }))
+        Ok(StaffLook {
+            staff: row.try_get("staff")?,
+            role: unspelled("staff role", row.try_get("role")?)?,
+            action: unspelled("staff action", row.try_get("action")?)?,
+            reason: row.try_get("reason")?,
+            at: Timestamp(row.try_get("at")?),
+        })
     })
     .collect()
 }

@@ -152,7 +152,10 @@ async fn truncation_and_deleted_chains_are_found_against_the_signed_checkpoint(a
         String::from_utf8_lossy(&made.stderr)
     );
     let published: Value = serde_json::from_slice(&made.stdout).unwrap();
-    assert_eq!(published["subjects"], 3);
+    assert_eq!(
+        published["subjects"], 4,
+        "three users and the company's editions"
+    );
     assert_eq!(app.public_json("/v1/checkpoints/latest").await, published);
     assert!(
         !published.to_string().contains("u-kept"),

@@ -199,6 +199,21 @@ async fn staff_look_only_with_a_reason_and_every_look_is_audited(app: TestApp) {
         category(&body["records"], "phone")["value"],
         "+7 701 234 56 78"
     );
+
+    // The user sees the look in their own history: the role and the reason, not who.
+    let mine: Value = app.get_json("/v1/me/data", user_token("u-audit")).await;
+    let looks: Vec<&Value> = mine["consent_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "staff_access")
+        .collect();
+    assert_eq!(looks.len(), 1, "{mine}");
+    let look = &looks[0]["detail"];
+    assert_eq!(look["role"], "support");
+    assert_eq!(look["action"], "read_records");
+    assert_eq!(look["reason"], "ticket 42: user asked about their phone");
+    assert!(!mine.to_string().contains("agent-7"), "no staff id: {mine}");
 }
 
 both_databases!(

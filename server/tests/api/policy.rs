@@ -283,7 +283,24 @@ async fn openapi_lists_every_endpoint(app: TestApp) {
     );
 }
 
+/// Publications are evidence too: each edition is a record in the company's own chain, which
+/// `verify` checks and the signed checkpoints cover.
+async fn each_published_edition_is_a_record_in_the_company_chain(app: TestApp) {
+    let today = consent_core::Timestamp(chrono_free_now())
+        .kazakhstan_date()
+        .to_string();
+    assert_eq!(publish(&app, "2026-12", &today).await.status(), 201);
+    let output = app.command(&["verify"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("ok      company: 2 records"),
+        "the shipped edition and the new one: {stdout}"
+    );
+}
+
 both_databases!(
+    each_published_edition_is_a_record_in_the_company_chain,
     policy_is_served_in_each_language_with_its_dates,
     catalogs_list_purposes_with_clause_anchors_and_categories,
     a_new_edition_makes_acceptance_out_of_date_until_accepted_by_button,
