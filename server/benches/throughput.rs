@@ -24,7 +24,7 @@ async fn main() {
     };
     let app = Application::build(Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
-        database_url: database_url.clone(),
+        database_url: database_url.parse().expect("a database URL"),
         keys: Keys {
             user: Secret::new(SECRET.as_bytes()),
             service: None,
@@ -37,7 +37,9 @@ async fn main() {
         demo: false,
         widget_dir: None,
         retention: Default::default(),
+        purge_daily: false,
         checkpoint_every: None,
+        company_address: None,
     })
     .await
     .expect("server starts");

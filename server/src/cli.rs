@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use crate::auth::{self, Keys, Secret, StaffRole, MIN_SECRET_BYTES};
 use crate::seal::{ServerKeys, DEMO_SECRET};
 use crate::store::retention::{self, Retention};
-use crate::store::{checkpoint, ledger, Store};
+use crate::store::{checkpoint, ledger, DatabaseUrl, Store};
 use crate::{Application, Settings};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -224,7 +224,7 @@ fn keys(demo: bool) -> Result<Keys, String> {
 async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let settings = Settings {
         bind: args.bind,
-        database_url: args.database.clone(),
+        database_url: database_url(&args.database)?,
         keys: keys(args.demo)?,
         allowed_origins: args.allow_origin,
         demo: args.demo,
@@ -250,8 +250,13 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Checked here, not by clap, whose message would repeat the URL with any password in it.
+fn database_url(raw: &str) -> Result<DatabaseUrl, String> {
+    raw.parse().map_err(|e| format!("--database: {e}"))
+}
+
 async fn open(db: &DatabaseArgs) -> Result<Store, String> {
-    Store::connect(&db.database, server_keys(db.demo)?)
+    Store::connect(&database_url(&db.database)?, server_keys(db.demo)?)
         .await
         .map_err(|e| e.to_string())
 }

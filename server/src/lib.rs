@@ -46,7 +46,7 @@ pub struct AppState {
 
 pub struct Settings {
     pub bind: SocketAddr,
-    pub database_url: String,
+    pub database_url: crate::store::DatabaseUrl,
     pub keys: Keys,
     pub allowed_origins: Vec<String>,
     /// Seed a sample user, sign the demo page in, and send `/` to the demo storefront.

@@ -6,6 +6,7 @@
 //! chain to the latest checkpoint, so records cut off a chain's end or a chain deleted whole
 //! are found, and a checkpoint edited in the database fails its signature.
 
+use super::During;
 use super::{Store, StoreError};
 use consent_core::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -102,7 +103,8 @@ pub async fn make(store: &Store) -> Result<Checkpoint, StoreError> {
          ORDER BY l.subject",
     )
     .fetch_all(&mut *tx)
-    .await?
+    .await
+    .during("read every chain's head")?
     .iter()
     .map(|row| {
         Ok(Head {
@@ -114,7 +116,8 @@ pub async fn make(store: &Store) -> Result<Checkpoint, StoreError> {
     .collect::<Result<_, StoreError>>()?;
     let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM checkpoints")
         .fetch_one(&mut *tx)
-        .await?
+        .await
+        .during("number the next checkpoint")?
         .try_get("id")?;
     let digest = digest(&heads);
     let signature = store
@@ -129,7 +132,8 @@ pub async fn make(store: &Store) -> Result<Checkpoint, StoreError> {
     .bind(&digest)
     .bind(&signature)
     .execute(&mut *tx)
-    .await?;
+    .await
+    .during("store a checkpoint")?;
     tx.commit().await?;
     Ok(Checkpoint {
         id,
@@ -145,7 +149,8 @@ pub async fn latest(store: &Store) -> Result<Option<Checkpoint>, StoreError> {
         "SELECT id, at, heads, digest, signature FROM checkpoints ORDER BY id DESC LIMIT 1",
     )
     .fetch_optional(store.pool())
-    .await?
+    .await
+    .during("read the latest checkpoint")?
     else {
         return Ok(None);
     };

@@ -2,6 +2,7 @@
 //! with the same `Idempotency-Key`. The first answer is kept with the write, in the same
 //! transaction, so a repeat is answered from it and stores nothing.
 
+use super::During;
 use super::{StoreError, WriteTx};
 use sha2::{Digest, Sha256};
 use sqlx::Row as _;
@@ -41,7 +42,8 @@ pub async fn earlier(
     .bind(subject)
     .bind(key)
     .fetch_optional(&mut **tx)
-    .await?;
+    .await
+        .during("look up an idempotency key")?;
     Ok(match row {
         None => Earlier::None,
         Some(row) if row.try_get::<String, _>("request_hash")? == request_hash => {
@@ -66,6 +68,7 @@ pub async fn remember(
         .bind(response)
         .bind(at.millis())
         .execute(&mut **tx)
-        .await?;
+        .await
+        .during("remember an idempotent answer")?;
     Ok(())
 }

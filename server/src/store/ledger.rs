@@ -10,6 +10,7 @@
 //! breaking any chain.
 
 use super::checkpoint::Head;
+use super::During;
 use super::{Row, Store, StoreError, WriteTx};
 use consent_core::api::{ChainReport, LedgerEntry};
 use consent_core::{catalog, LedgerRecord, PurposeId, Timestamp};
@@ -149,7 +150,8 @@ pub async fn append(
         sqlx::query("SELECT seq, hash FROM ledger WHERE subject = $1 ORDER BY seq DESC LIMIT 1")
             .bind(subject)
             .fetch_optional(&mut **tx)
-            .await?;
+            .await
+            .during("read the chain's head")?;
     let (seq, prev_hash) = match head {
         Some(row) => (
             row.try_get::<i64, _>("seq")? + 1,
@@ -187,7 +189,8 @@ pub async fn append(
     .bind(prev_hash)
     .bind(hash)
     .execute(&mut **tx)
-    .await?;
+    .await
+    .during("append a ledger record")?;
     Ok(seq)
 }
 
@@ -231,7 +234,8 @@ async fn keep_origin(
     .bind(user_agent)
     .bind(at)
     .execute(&mut **tx)
-    .await?;
+    .await
+    .during("keep a request's origin")?;
     Ok(reference)
 }
 
@@ -239,7 +243,8 @@ async fn chain(store: &Store, subject: &str) -> Result<Vec<Stored>, StoreError> 
     sqlx::query(SELECT_CHAIN)
         .bind(subject)
         .fetch_all(store.pool())
-        .await?
+        .await
+        .during("read a subject's chain")?
         .iter()
         .map(Stored::from_row)
         .collect()
@@ -351,7 +356,8 @@ pub async fn subjects(store: &Store) -> Result<Vec<String>, StoreError> {
         "SELECT subject FROM ledger UNION SELECT subject FROM consent_state ORDER BY subject",
     )
     .fetch_all(store.pool())
-    .await?
+    .await
+    .during("list the ledger's subjects")?
     .iter()
     .map(|row| Ok(row.try_get("subject")?))
     .collect()

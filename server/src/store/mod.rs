@@ -19,12 +19,89 @@ pub type Row = AnyRow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    /// A statement failed: which one, and why.
+    #[error("cannot {operation}: {source}")]
+    Database {
+        operation: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("stored data is not as written: {0}")]
     Corrupt(String),
-    #[error("the database URL must start with sqlite: or postgres:")]
-    BadUrl,
+    #[error("cannot bring the schema up to date: {0}")]
+    Migration(String),
+}
+
+/// A row's column could not be read as the type the code expects: what is stored is not what
+/// the code wrote.
+impl From<sqlx::Error> for StoreError {
+    fn from(source: sqlx::Error) -> StoreError {
+        StoreError::Database {
+            operation: "read a stored row",
+            source,
+        }
+    }
+}
+
+/// Names the operation a database call was for, in its error.
+pub trait During<T> {
+    fn during(self, operation: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> During<T> for Result<T, sqlx::Error> {
+    fn during(self, operation: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Database { operation, source })
+    }
+}
+
+/// Where the store is, checked where configuration enters: a URL that names no supported
+/// database is a configuration error, said before anything is opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a database URL: it starts with sqlite:, postgres: or postgresql:")]
+pub struct BadDatabaseUrl(String);
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = BadDatabaseUrl;
+
+    fn from_str(url: &str) -> Result<DatabaseUrl, BadDatabaseUrl> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            // The URL may hold a password: only its scheme goes into the message.
+            let scheme = url.split(':').next().unwrap_or_default();
+            return Err(BadDatabaseUrl(format!("{scheme}:…")));
+        };
+        Ok(DatabaseUrl {
+            url: url.to_owned(),
+            backend,
+        })
+    }
+}
+
+impl DatabaseUrl {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// What the driver opens: a SQLite file is created when missing.
+    fn to_connect(&self) -> String {
+        let url = &self.url;
+        match self.backend {
+            Backend::Sqlite if !(url.contains("mode=") || url.contains(":memory:")) => {
+                let joiner = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{joiner}mode=rwc")
+            }
+            _ => url.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,15 +122,9 @@ pub struct Store {
 }
 
 impl Store {
-    pub async fn connect(url: &str, keys: Arc<ServerKeys>) -> Result<Store, StoreError> {
+    pub async fn connect(url: &DatabaseUrl, keys: Arc<ServerKeys>) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Backend::Postgres
-        } else {
-            return Err(StoreError::BadUrl);
-        };
+        let backend = url.backend();
         let options = AnyPoolOptions::new().max_connections(match backend {
             Backend::Sqlite => 4,
             Backend::Postgres => 8,
@@ -72,10 +143,14 @@ impl Store {
                             Ok(())
                         })
                     })
-                    .connect(&sqlite_url_creating_file(url))
-                    .await?
+                    .connect(&url.to_connect())
+                    .await
+                    .during("open the SQLite database")?
             }
-            Backend::Postgres => options.connect(url).await?,
+            Backend::Postgres => options
+                .connect(&url.to_connect())
+                .await
+                .during("connect to PostgreSQL")?,
         };
         let store = Store {
             pool,
@@ -104,7 +179,7 @@ impl Store {
     /// client gone).
     pub async fn begin(&self) -> Result<WriteTx, StoreError> {
         let turn = self.write_lock.clone().lock_owned().await;
-        let tx = self.pool.begin().await?;
+        let tx = self.pool.begin().await.during("begin a write")?;
         Ok(WriteTx {
             tx,
             store: self.clone(),
@@ -139,14 +214,15 @@ impl WriteTx {
             sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))::text")
                 .bind(subject)
                 .fetch_one(&mut *self.tx)
-                .await?;
+                .await
+                .during("lock the subject's chain")?;
         }
         self.locked.push(subject.to_owned());
         Ok(())
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.tx.commit().await?)
+        self.tx.commit().await.during("commit a write")
     }
 }
 
@@ -161,15 +237,5 @@ impl std::ops::Deref for WriteTx {
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
-    }
-}
-
-fn sqlite_url_creating_file(url: &str) -> String {
-    if url.contains("mode=") || url.contains(":memory:") {
-        url.to_owned()
-    } else if url.contains('?') {
-        format!("{url}&mode=rwc")
-    } else {
-        format!("{url}?mode=rwc")
     }
 }

@@ -1,6 +1,7 @@
 //! The current-state tables beside the ledger: kept in the same transaction as the ledger
 //! record that explains each change.
 
+use super::During;
 use super::{Store, StoreError, WriteTx};
 use consent_core::api::{AcceptanceMethod, DataSource, StaffLook, StoredWithdrawal};
 use consent_core::ledger::{StaffAction, StaffRole};
@@ -53,7 +54,8 @@ pub async fn publish_edition(
         .bind(document)
         .bind(at.millis())
         .execute(&mut **tx)
-        .await?;
+        .await
+        .during("store an edition")?;
     }
     let record = LedgerRecord::EditionPublished {
         edition: first.version.clone(),
@@ -68,7 +70,8 @@ pub async fn publish_edition(
 pub async fn all_editions(store: &Store) -> Result<Vec<PolicyEdition>, StoreError> {
     sqlx::query("SELECT document FROM editions ORDER BY created_at, version, language")
         .fetch_all(store.pool())
-        .await?
+        .await
+        .during("read the editions")?
         .iter()
         .map(|row| {
             let text: String = row.try_get("document")?;
@@ -95,7 +98,8 @@ pub async fn choices<'e>(
         sqlx::query("SELECT purpose, granted, changed_at FROM consent_state WHERE subject = $1")
             .bind(subject)
             .fetch_all(db)
-            .await?;
+            .await
+            .during("read the subject's choices")?;
     let mut out = BTreeMap::new();
     for row in rows {
         let purpose: String = row.try_get("purpose")?;
@@ -130,7 +134,8 @@ pub async fn set_choice(
     .bind(i64::from(granted))
     .bind(at.millis())
     .execute(&mut **tx)
-    .await?;
+    .await
+        .during("store a choice")?;
     Ok(())
 }
 
@@ -149,7 +154,8 @@ pub async fn acceptance<'e>(
     let Some(row) = sqlx::query("SELECT edition, method, at FROM acceptances WHERE subject = $1")
         .bind(subject)
         .fetch_optional(db)
-        .await?
+        .await
+        .during("read the subject's acceptance")?
     else {
         return Ok(None);
     };
@@ -178,7 +184,8 @@ pub async fn set_acceptance(
     .bind(spelled(method))
     .bind(at.millis())
     .execute(&mut **tx)
-    .await?;
+    .await
+        .during("store an acceptance")?;
     Ok(())
 }
 
@@ -187,7 +194,8 @@ pub async fn last_seen(store: &Store, subject: &str) -> Result<Option<Timestamp>
         sqlx::query("SELECT last_seen FROM activity WHERE subject = $1")
             .bind(subject)
             .fetch_optional(store.pool())
-            .await?
+            .await
+            .during("read the subject's last visit")?
             .map(|row| row.try_get::<i64, _>("last_seen").map(Timestamp))
             .transpose()?,
     )
@@ -201,7 +209,8 @@ pub async fn touch(tx: &mut WriteTx, subject: &str, at: Timestamp) -> Result<(),
     .bind(subject)
     .bind(at.millis())
     .execute(&mut **tx)
-    .await?;
+    .await
+    .during("store a visit")?;
     Ok(())
 }
 
@@ -218,7 +227,8 @@ pub async fn claim_event(
         .bind(subject)
         .bind(event_id.hyphenated().to_string())
         .execute(&mut **tx)
-        .await?;
+        .await
+        .during("claim an event id")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -233,7 +243,8 @@ pub async fn set_event_seq(
         .bind(subject)
         .bind(event_id.hyphenated().to_string())
         .execute(&mut **tx)
-        .await?;
+        .await
+        .during("number a stored event")?;
     Ok(())
 }
 
@@ -252,7 +263,8 @@ pub async fn link_device(
         .bind(user_id)
         .bind(at.millis())
         .execute(&mut **tx)
-        .await?;
+        .await
+        .during("link a device to a user")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -260,7 +272,8 @@ pub async fn linked_devices(store: &Store, user_id: &str) -> Result<Vec<String>,
     sqlx::query("SELECT device FROM device_links WHERE user_id = $1 ORDER BY linked_at")
         .bind(user_id)
         .fetch_all(store.pool())
-        .await?
+        .await
+        .during("read a user's devices")?
         .iter()
         .map(|row| Ok(row.try_get("device")?))
         .collect()
@@ -292,7 +305,8 @@ pub async fn upsert_held(
     .bind(held.since.millis())
     .bind(at.millis())
     .execute(&mut **tx)
-    .await?;
+    .await
+        .during("store a held value")?;
     Ok(())
 }
 
@@ -306,7 +320,8 @@ pub async fn held_value<'e>(
         .bind(user_id)
         .bind(category.as_str())
         .fetch_optional(db)
-        .await?;
+        .await
+        .during("read a held value")?;
     Ok(row.map(|r| r.try_get("value")).transpose()?)
 }
 
@@ -318,7 +333,8 @@ pub async fn held(
         sqlx::query("SELECT category, value, source, since FROM subject_data WHERE user_id = $1")
             .bind(user_id)
             .fetch_all(store.pool())
-            .await?;
+            .await
+            .during("read the held data")?;
     let mut out = BTreeMap::new();
     for row in rows {
         let category: String = row.try_get("category")?;
@@ -356,7 +372,8 @@ pub async fn insert_withdrawal(
         .bind(serde_json::to_string(purposes).expect("ids serialise"))
         .bind(application)
         .execute(&mut **tx)
-        .await?;
+        .await
+        .during("store a withdrawal")?;
     Ok(())
 }
 
@@ -368,7 +385,8 @@ pub async fn withdrawals_of(
     sqlx::query("SELECT id, at, language, purposes, application FROM withdrawals WHERE subject = $1 ORDER BY at")
         .bind(subject)
         .fetch_all(store.pool())
-        .await?
+        .await
+        .during("read the withdrawals")?
         .iter()
         .map(|row| {
             let purposes: String = row.try_get("purposes")?;
@@ -404,7 +422,8 @@ pub async fn insert_audit(tx: &mut WriteTx, entry: &AuditEntry<'_>) -> Result<()
         .bind(entry.reason)
         .bind(entry.at.millis())
         .execute(&mut **tx)
-        .await?;
+        .await
+        .during("write the audit log")?;
     Ok(())
 }
 
@@ -414,7 +433,8 @@ pub async fn audit_of(store: &Store, subject: &str) -> Result<Vec<StaffLook>, St
     )
     .bind(subject)
     .fetch_all(store.pool())
-    .await?
+    .await
+    .during("read the audit log")?
     .iter()
     .map(|row| {
         Ok(StaffLook {

@@ -1,6 +1,7 @@
 //! How long where-from evidence (IP address, user agent) is kept (2.5). The chained records stay;
 //! only the `origins` rows go, so every chain still verifies after a purge.
 
+use super::During;
 use super::{Store, StoreError};
 use consent_core::SubjectKey;
 use consent_core::Timestamp;
@@ -49,7 +50,8 @@ pub async fn purge(
             .bind(cutoff)
             .bind(cutoff)
             .execute(store.pool())
-            .await?;
+            .await
+        .during("purge origins past retention")?;
             Ok::<_, StoreError>(done.rows_affected())
         }
     };

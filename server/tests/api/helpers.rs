@@ -136,7 +136,7 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
 async fn serve(database_url: String, owns_database: bool) -> TestApp {
     let settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
-        database_url: database_url.clone(),
+        database_url: database_url.parse().expect("a database URL"),
         keys: test_keys(),
         allowed_origins: vec!["https://dosmart.kz".into()],
         demo: false,

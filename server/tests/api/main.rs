@@ -9,5 +9,6 @@ mod events;
 mod ledger;
 mod my_data;
 mod policy;
+mod schema;
 mod trust;
 mod withdrawals;
