@@ -8,6 +8,7 @@ cd "$root"
 
 TRUNK_VERSION='~0.21'          # trunk 0.22 needs a newer rustc than this machine has
 BINARYEN_VERSION=132           # Debian's wasm-opt (108) emits code Chromium rejects
+SCHEMATHESIS_VERSION=4.32.5    # the API contract check (scripts/contract.sh)
 export PATH="$HOME/.cargo/bin:$root/.tools/node_modules/.bin:$PATH"
 
 step() { printf '\n== setup: %s\n' "$*"; }
@@ -55,11 +56,17 @@ fi
 
 apt_install chromium chromium-driver brotli
 
+if ! .tools/venv/bin/st --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION"; then
+  step "schemathesis $SCHEMATHESIS_VERSION from PyPI (project-local in .tools/venv)"
+  python3 -m venv .tools/venv || { apt_install python3-venv && python3 -m venv .tools/venv; }
+  .tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
 if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules ]; then
   step "end-to-end test packages (playwright-core, axe-core)"
   npm ci --prefix tests/e2e --no-audit --no-fund --silent
   touch tests/e2e/node_modules
 fi
 
-printf '== setup: ready (trunk %s, wasm-bindgen %s, wasm-opt %s, %s)\n' \
-  "$(trunk --version | cut -d' ' -f2)" "$bindgen" "$BINARYEN_VERSION" "$(chromium --version 2>/dev/null)"
+printf '== setup: ready (trunk %s, wasm-bindgen %s, wasm-opt %s, schemathesis %s, %s)\n' \
+  "$(trunk --version | cut -d' ' -f2)" "$bindgen" "$BINARYEN_VERSION" "$SCHEMATHESIS_VERSION" "$(chromium --version 2>/dev/null)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: the workspace's Rust tests (SQLite, and PostgreSQL when one is reachable), the
-# release build of the widget with its size, the widget's tests in headless Chromium, and the
-# end-to-end tests of widget + server in headless Chromium.
+# API contract (schemathesis), the release build of the widget with its size, the widget's
+# tests in headless Chromium, and the end-to-end tests of widget + server in headless Chromium.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -24,6 +24,10 @@ fi
 step "cargo test --workspace (shared crate; server against SQLite and PostgreSQL; the widget compiles natively, its tests run in wasm below)"
 cargo test --workspace
 
+step "the API contract: schemathesis --checks all against the server on SQLite (scripts/contract.sh)"
+cargo build -p consent-server
+"$root/scripts/contract.sh"
+
 step "release build of the widget (scripts/build-widget.sh: trunk, the prerendered banner, brotli and gzip)"
 "$root/scripts/build-widget.sh"
 "$root/scripts/size.sh"
@@ -32,7 +36,6 @@ step "widget tests in headless Chromium (wasm-bindgen-test)"
 cargo test -p consent-widget --target wasm32-unknown-unknown --test widget
 
 step "end-to-end: widget + server on SQLite in headless Chromium"
-cargo build -p consent-server
 (cd tests/e2e && npm test)
 
 printf '\n== test: all passed in %ss; %s\n' "$((SECONDS - started))" "$postgres"

@@ -54,9 +54,11 @@ impl ApiError {
         }
     }
 
-    /// The device id was not issued by this server (or its proof was lost): take a new one.
+    /// The device id was not issued by this server, its proof was lost, or what is kept is no
+    /// device id at all: take a new one.
     fn is_unknown_device(&self) -> bool {
-        matches!(self, ApiError::Rejected { status: 401, body } if body.error == "device_not_proven")
+        matches!(self, ApiError::Rejected { status: 401, body }
+            if matches!(body.error.as_str(), "device_not_proven" | "bad_device_id"))
     }
 
     /// The token expired (or was revoked) while the request waited: a fresh one will do.

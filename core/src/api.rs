@@ -211,6 +211,8 @@ pub struct UiEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventBatch {
+    /// 1 to 100 events.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub events: Vec<UiEvent>,
 }
 
@@ -288,6 +290,11 @@ pub use crate::catalog::Recipient;
 #[serde(deny_unknown_fields)]
 pub struct HeldItem {
     pub category: DataCategoryId,
+    /// Not blank, at most 2000 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 2000, pattern = "[^\\s]")
+    )]
     pub value: String,
     pub source: DataSource,
     #[serde(default)]
@@ -298,6 +305,7 @@ pub struct HeldItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectDataUpsert {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub items: Vec<HeldItem>,
 }
 

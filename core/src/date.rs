@@ -157,19 +157,57 @@ impl Timestamp {
         Timestamp(self.0 + KAZAKHSTAN_UTC_OFFSET_MS).utc_date()
     }
 
-    /// Parses the form this type writes: `2026-11-25T14:00:00.123Z`.
+    /// Parses an RFC 3339 date-time: `2026-11-25T14:00:00.123Z` as this type writes it, and
+    /// any offset (`+05:00`) or precision a client sends; what is finer than a millisecond is
+    /// dropped. A leap second counts as the last millisecond of its minute.
     pub fn parse(text: &str) -> Option<Timestamp> {
-        let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
-        let (hms, millis) = time.split_once('.').unwrap_or((time, "0"));
-        let mut parts = hms.split(':').map(|p| p.parse::<i64>().ok());
+        let (date, time) = text.split_once(['T', 't'])?;
+        let (clock, offset_minutes) = split_offset(time)?;
+        let (hms, fraction) = clock.split_once('.').unwrap_or((clock, ""));
+        let two = |t: &str| {
+            (t.len() == 2 && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse::<i64>().ok())
+                .flatten()
+        };
+        let mut parts = hms.split(':').map(two);
         let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
-        if parts.next().is_some() || h > 23 || m > 59 || s > 59 || millis.len() > 3 {
+        let bad_fraction = (clock.contains('.') && fraction.is_empty())
+            || !fraction.bytes().all(|b| b.is_ascii_digit());
+        if parts.next().is_some() || h > 23 || m > 59 || s > 60 || bad_fraction {
             return None;
         }
-        let millis: i64 = format!("{millis:0<3}").parse().ok()?;
+        let millis: i64 = if s == 60 {
+            999
+        } else {
+            format!("{:0<3}", &fraction[..fraction.len().min(3)])
+                .parse()
+                .ok()?
+        };
+        let s = s.min(59);
         let day = CalendarDate::parse(date)?.unix_seconds();
-        Some(Timestamp((day + h * 3600 + m * 60 + s) * 1000 + millis))
+        let local = (day + h * 3600 + m * 60 + s) * 1000 + millis;
+        Some(Timestamp(local - offset_minutes * 60_000))
     }
+}
+
+/// A time of day and its offset from UTC in minutes: `Z`, `z`, `+05:00` or `-03:30`.
+fn split_offset(time: &str) -> Option<(&str, i64)> {
+    if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        return Some((clock, 0));
+    }
+    let at = time.rfind(['+', '-'])?;
+    let (clock, offset) = time.split_at(at);
+    let (sign, hhmm) = offset.split_at(1);
+    let (hh, mm) = hhmm.split_once(':')?;
+    if hh.len() != 2 || mm.len() != 2 {
+        return None;
+    }
+    let (hh, mm): (i64, i64) = (hh.parse().ok()?, mm.parse().ok()?);
+    if hh > 23 || mm > 59 {
+        return None;
+    }
+    let minutes = hh * 60 + mm;
+    Some((clock, if sign == "-" { -minutes } else { minutes }))
 }
 
 impl fmt::Display for Timestamp {
@@ -212,6 +250,25 @@ mod timestamp_tests {
             Some(Timestamp(1_764_079_200_000))
         );
         assert!(Timestamp::parse("2025-11-25 14:00:00").is_none());
+        assert_eq!(
+            Timestamp::parse("2025-11-25T19:00:00.1234567+05:00"),
+            Timestamp::parse("2025-11-25T14:00:00.123Z"),
+            "an offset, and digits past the millisecond"
+        );
+        assert_eq!(
+            Timestamp::parse("2025-11-25t14:00:00z"),
+            Timestamp::parse("2025-11-25T14:00:00Z")
+        );
+        for bad in [
+            "2025-11-25T14:00:00",
+            "2025-11-25T14:00:00.Z",
+            "2025-11-25T24:00:00Z",
+            "2025-11-25T14:00:00+5:00",
+            "2025-02-30T14:00:00Z",
+            "2025-11-25T+1:00:00Z",
+        ] {
+            assert!(Timestamp::parse(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

@@ -23,17 +23,19 @@ pub use ledger::LedgerRecord;
 pub use policy::{editions, Block, Clause, EditionVersion, PolicyEdition, Section};
 pub use subject::{DeviceId, SubjectKey, UserId};
 
-/// Types written as JSON strings get a string schema in the OpenAPI document.
+/// Types written as JSON strings get a string schema in the OpenAPI document, saying exactly
+/// which strings the type accepts.
 #[cfg(feature = "openapi")]
 mod openapi {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+    use utoipa::openapi::RefOr;
+
     macro_rules! string_schema {
-        ($($ty:ty => $example:literal),* $(,)?) => {$(
+        ($($ty:ty => $build:expr),* $(,)?) => {$(
             impl utoipa::PartialSchema for $ty {
-                fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                    utoipa::openapi::ObjectBuilder::new()
-                        .schema_type(utoipa::openapi::schema::Type::String)
-                        .examples([$example])
-                        .into()
+                fn schema() -> RefOr<Schema> {
+                    let build: fn(ObjectBuilder) -> ObjectBuilder = $build;
+                    build(ObjectBuilder::new().schema_type(Type::String)).into()
                 }
             }
             impl utoipa::ToSchema for $ty {}
@@ -41,12 +43,16 @@ mod openapi {
     }
 
     string_schema!(
-        crate::PurposeId => "contests_publicity",
-        crate::DataCategoryId => "phone",
-        crate::Timestamp => "2026-11-25T14:00:00.000Z",
-        crate::CalendarDate => "2026-11-01",
-        crate::EditionVersion => "2026-11",
-        crate::UserId => "u-1042",
-        crate::DeviceId => "6f9619ff-8b86-d011-b42d-00c04fc964ff",
+        crate::PurposeId => |s| s.enum_values(Some(crate::catalog().purposes.iter().map(|p| p.id.as_str()))),
+        crate::DataCategoryId => |s| s.enum_values(Some(crate::catalog().categories.iter().map(|c| c.id.as_str()))),
+        crate::Timestamp => |s| s
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .description(Some("RFC 3339; answers are in UTC with milliseconds")),
+        crate::CalendarDate => |s| s.format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+        crate::EditionVersion => |s| s.pattern(Some("^[A-Za-z0-9.-]{1,32}$")).examples(["2026-11"]),
+        crate::UserId => |s| s
+            .pattern(Some("^[^\\u0000-\\u001f\\u007f-\\u009f]{1,128}$"))
+            .examples(["u-1042"]),
+        crate::DeviceId => |s| s.format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
     );
 }

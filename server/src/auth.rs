@@ -5,6 +5,8 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
+use axum_extra::headers::authorization::{Authorization, Bearer};
+use axum_extra::TypedHeader;
 use consent_core::api::{DEVICE_HEADER, DEVICE_PROOF_HEADER};
 pub use consent_core::{DeviceId, UserId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -105,25 +107,36 @@ fn subject_of(claims: &Claims) -> Result<UserId, ApiError> {
         .map_err(|_| ApiError::Unauthorized("the token's subject is not a valid user id"))
 }
 
-fn bearer(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
-    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::Unauthorized("the Authorization header is not text"))?;
-    value
-        .strip_prefix("Bearer ")
-        .map(|t| Some(t.trim()))
-        .ok_or(ApiError::Unauthorized(
+/// The request's bearer token, if it sends one.
+async fn bearer(parts: &mut Parts) -> Result<Option<String>, ApiError> {
+    match TypedHeader::<Authorization<Bearer>>::from_request_parts(parts, &()).await {
+        Ok(TypedHeader(Authorization(bearer))) => Ok(Some(bearer.token().to_owned())),
+        Err(rejection) if rejection.is_missing() => Ok(None),
+        Err(_) => Err(ApiError::Unauthorized(
             "use `Authorization: Bearer <token>`",
-        ))
+        )),
+    }
+}
+
+/// The claims of the request's bearer token for `audience`; `missing` says what to send when
+/// it sends none.
+async fn required_claims(
+    parts: &mut Parts,
+    secret: &Secret,
+    audience: &str,
+    missing: &'static str,
+) -> Result<Claims, ApiError> {
+    let token = bearer(parts)
+        .await?
+        .ok_or(ApiError::Unauthorized(missing))?;
+    verify(secret, audience, &token)
 }
 
 /// The device the request names, if it proves the server issued that id: an id copied out of
 /// another browser is worth nothing without its proof.
 fn device(headers: &HeaderMap, keys: &ServerKeys) -> Result<Option<DeviceId>, ApiError> {
-    let Some(value) = headers.get(DEVICE_HEADER) else {
+    // An empty header names no device, as a missing one.
+    let Some(value) = headers.get(DEVICE_HEADER).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
     let text = value.to_str().map_err(|_| ApiError::BadDeviceId)?;
@@ -173,9 +186,9 @@ impl FromRequestParts<AppState> for Subject {
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
         let device = device(&parts.headers, &app.keys.server)?;
-        match bearer(&parts.headers)? {
+        match bearer(parts).await? {
             Some(token) => {
-                let claims = verify(&app.keys.user, USER_AUDIENCE, token)?;
+                let claims = verify(&app.keys.user, USER_AUDIENCE, &token)?;
                 Ok(Subject::User {
                     id: subject_of(&claims)?,
                     device,
@@ -195,9 +208,8 @@ impl FromRequestParts<AppState> for AuthenticatedUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(&parts.headers)?
-            .ok_or(ApiError::Unauthorized("sign in: this needs a bearer token"))?;
-        let claims = verify(&app.keys.user, USER_AUDIENCE, token)?;
+        let missing = "sign in: this needs a bearer token";
+        let claims = required_claims(parts, &app.keys.user, USER_AUDIENCE, missing).await?;
         Ok(AuthenticatedUser {
             id: subject_of(&claims)?,
         })
@@ -216,9 +228,8 @@ impl FromRequestParts<AppState> for ServiceCaller {
         let secret = app.keys.service.as_ref().ok_or(ApiError::Unauthorized(
             "service tokens are not enabled on this server",
         ))?;
-        let token =
-            bearer(&parts.headers)?.ok_or(ApiError::Unauthorized("a service token is required"))?;
-        let claims = verify(secret, SERVICE_AUDIENCE, token)?;
+        let missing = "a service token is required";
+        let claims = required_claims(parts, secret, SERVICE_AUDIENCE, missing).await?;
         Ok(ServiceCaller { name: claims.sub })
     }
 }
@@ -236,9 +247,8 @@ impl FromRequestParts<AppState> for Staff {
         let secret = app.keys.staff.as_ref().ok_or(ApiError::Unauthorized(
             "staff tokens are not enabled on this server",
         ))?;
-        let token =
-            bearer(&parts.headers)?.ok_or(ApiError::Unauthorized("a staff token is required"))?;
-        let claims = verify(secret, STAFF_AUDIENCE, token)?;
+        let missing = "a staff token is required";
+        let claims = required_claims(parts, secret, STAFF_AUDIENCE, missing).await?;
         let role = claims
             .role
             .ok_or(ApiError::Unauthorized("a staff token must carry a role"))?;

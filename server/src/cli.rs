@@ -51,12 +51,15 @@ enum Command {
         #[command(flatten)]
         retention: RetentionArgs,
     },
-    /// Print a signed token for development: a user's, or staff's with --role.
+    /// Print a signed token for development and tests: a user's; staff's with --role; the
+    /// company's systems' with --service.
     Token {
         #[arg(long)]
         user: String,
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, conflicts_with = "service")]
         role: Option<RoleArg>,
+        #[arg(long)]
+        service: bool,
         #[arg(long, default_value_t = 3600)]
         ttl_secs: i64,
     },
@@ -145,8 +148,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Token {
             user,
             role,
+            service,
             ttl_secs,
-        }) => token(&user, role, ttl_secs),
+        }) => token(&user, role, service, ttl_secs),
     };
     match result {
         Ok(code) => code,
@@ -340,8 +344,14 @@ async fn purge(db: &DatabaseArgs, retention: Retention) -> Result<ExitCode, Stri
     Ok(ExitCode::SUCCESS)
 }
 
-fn token(user: &str, role: Option<RoleArg>, ttl_secs: i64) -> Result<ExitCode, String> {
+fn token(
+    user: &str,
+    role: Option<RoleArg>,
+    service: bool,
+    ttl_secs: i64,
+) -> Result<ExitCode, String> {
     let (env, audience, role) = match role {
+        None if service => ("CONSENT_SERVICE_SECRET", auth::SERVICE_AUDIENCE, None),
         None => ("CONSENT_JWT_SECRET", auth::USER_AUDIENCE, None),
         Some(r) => (
             "CONSENT_STAFF_SECRET",

@@ -2,12 +2,12 @@
 
 use axum::extract::{Query, State};
 use axum::routing::get;
+use axum::Json;
 use axum::Router;
 use consent_core::api::DataSource;
 use consent_core::DataCategoryId;
 
 use crate::auth::{self, USER_AUDIENCE};
-use crate::json::Json;
 use crate::store::records::{self, HeldValue};
 use crate::store::StoreError;
 use crate::AppState;

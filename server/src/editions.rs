@@ -41,6 +41,17 @@ impl Editions {
         self.all.extend(editions);
     }
 
+    /// Each published edition's version, once.
+    pub fn versions(&self) -> impl Iterator<Item = &EditionVersion> {
+        let mut seen: Vec<&EditionVersion> = Vec::new();
+        self.all.iter().filter_map(move |e| {
+            (!seen.contains(&&e.version)).then(|| {
+                seen.push(&e.version);
+                &e.version
+            })
+        })
+    }
+
     pub fn exists(&self, version: &EditionVersion) -> bool {
         self.all.iter().any(|e| &e.version == version)
     }

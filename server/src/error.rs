@@ -15,6 +15,10 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("send a bearer token or an `X-Consent-Device` header (a UUID)")]
     NoSubject,
+    #[error("the query string cannot be read: {0}")]
+    InvalidQuery(String),
+    #[error("the path cannot be read: {0}")]
+    InvalidPath(String),
     #[error("`X-Consent-Device` must be a UUID")]
     BadDeviceId,
     #[error("this device id comes without a valid `X-Consent-Device-Proof`: use the id and proof the server issued (GET /v1/consents without a device issues a new one)")]
@@ -51,8 +55,10 @@ impl ApiError {
         match self {
             Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            NoSubject => (StatusCode::BAD_REQUEST, "no_subject"),
-            BadDeviceId => (StatusCode::BAD_REQUEST, "bad_device_id"),
+            NoSubject => (StatusCode::UNAUTHORIZED, "no_subject"),
+            InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
+            InvalidPath(_) => (StatusCode::BAD_REQUEST, "invalid_path"),
+            BadDeviceId => (StatusCode::UNAUTHORIZED, "bad_device_id"),
             DeviceNotProven => (StatusCode::UNAUTHORIZED, "device_not_proven"),
             IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             BadIdempotencyKey => (StatusCode::BAD_REQUEST, "bad_idempotency_key"),

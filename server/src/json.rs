@@ -1,28 +1,43 @@
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
-use axum::response::{IntoResponse, Response};
+//! What a request carries (a JSON body, a query string, path segments), whose every rejection
+//! is answered in the API's own error shape.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum_extra::extract::WithRejection;
 
 use crate::error::ApiError;
 
 /// Bodies at most this large; a consent change or a full event batch is far smaller.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// `axum::Json` whose every rejection is answered in the API's own error shape.
-pub struct Json<T>(pub T);
+/// A JSON request body; a bad one is refused with [`ApiError`].
+pub type JsonBody<T> = WithRejection<axum::Json<T>, ApiError>;
 
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Json<T> {
-    type Rejection = ApiError;
+/// A query string read into `T`; one that cannot be is refused with [`ApiError`].
+pub type QueryOf<T> = WithRejection<axum::extract::Query<T>, ApiError>;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Json(value)),
-            Err(rejection) => Err(match rejection {
-                JsonRejection::JsonSyntaxError(e) => ApiError::InvalidJson(e.body_text()),
-                JsonRejection::JsonDataError(e) => ApiError::InvalidBody(clean(&e.body_text())),
-                JsonRejection::MissingJsonContentType(_) => ApiError::NotJson,
-                JsonRejection::BytesRejection(_) => ApiError::TooLarge(BODY_LIMIT),
-                other => ApiError::InvalidBody(other.body_text()),
-            }),
+/// Path segments read into `T`.
+pub type PathOf<T> = WithRejection<axum::extract::Path<T>, ApiError>;
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> ApiError {
+        ApiError::InvalidQuery(rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> ApiError {
+        ApiError::InvalidPath(rejection.body_text())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> ApiError {
+        match rejection {
+            JsonRejection::JsonSyntaxError(e) => ApiError::InvalidJson(e.body_text()),
+            JsonRejection::JsonDataError(e) => ApiError::InvalidBody(clean(&e.body_text())),
+            JsonRejection::MissingJsonContentType(_) => ApiError::NotJson,
+            JsonRejection::BytesRejection(_) => ApiError::TooLarge(BODY_LIMIT),
+            other => ApiError::InvalidBody(other.body_text()),
         }
     }
 }
@@ -31,10 +46,4 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Json<T> 
 fn clean(text: &str) -> String {
     text.trim_start_matches("Failed to deserialize the JSON body into the target type: ")
         .to_owned()
-}
-
-impl<T: serde::Serialize> IntoResponse for Json<T> {
-    fn into_response(self) -> Response {
-        axum::Json(self.0).into_response()
-    }
 }

@@ -1,4 +1,6 @@
 use axum::extract::{Path, Query, State};
+use axum::Json;
+use axum_extra::extract::WithRejection;
 use consent_core::api::{ChainReport, DataStored, StaffRecords, SubjectDataUpsert};
 use consent_core::ledger::StaffAction;
 use consent_core::{Lang, LedgerRecord};
@@ -6,27 +8,31 @@ use serde::Deserialize;
 
 use super::bounded_text;
 use super::my_data::data_held;
+use super::openapi::{BodyRefused, QueryRefused, StaffRefused, StoreFailed, TokenRefused};
 use crate::auth::{ServiceCaller, Staff, StaffRole, UserId};
 use crate::error::{ApiError, ApiResult};
-use crate::json::Json;
+use crate::json::JsonBody;
+use crate::json::{PathOf, QueryOf};
 use crate::store::checkpoint::{self, PublishedCheckpoint};
 use crate::store::ledger;
 use crate::store::records::{self, AuditEntry, HeldValue};
 use crate::AppState;
+use consent_core::api::ErrorBody;
 
 fn user_id(raw: &str) -> ApiResult<UserId> {
     UserId::parse(raw).map_err(|e| ApiError::Invalid(e.to_string()))
 }
 
 /// The company's systems upsert what they hold about a user (2.3–2.4).
-#[utoipa::path(put, path = "/v1/admin/subjects/{user}/data", params(("user" = String, Path)),
-    responses((status = 200, description = "Stored", body = DataStored), (status = 401, description = "Not a service token", body = consent_core::api::ErrorBody), (status = 422, description = "Bad item; nothing stored", body = consent_core::api::ErrorBody)),
+#[utoipa::path(put, path = "/v1/admin/subjects/{user}/data", params(("user" = UserId, Path)),
+    request_body = SubjectDataUpsert,
+    responses((status = 200, description = "Stored", body = DataStored), BodyRefused, TokenRefused, QueryRefused, StoreFailed),
     security(("service_token" = [])))]
 pub async fn upsert_data(
     State(app): State<AppState>,
     caller: ServiceCaller,
-    Path(user): Path<String>,
-    Json(body): Json<SubjectDataUpsert>,
+    WithRejection(Path(user), _): PathOf<String>,
+    WithRejection(Json(body), _): JsonBody<SubjectDataUpsert>,
 ) -> ApiResult<Json<DataStored>> {
     let user = user_id(&user)?;
     if body.items.is_empty() {
@@ -58,8 +64,11 @@ pub async fn upsert_data(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Reason {
-    /// Why staff look at the records: written to the audit log (3.5).
+    /// Why staff look at the records: written to the audit log (3.5). Not blank, at most 2000
+    /// characters.
+    #[param(required = true, min_length = 1, max_length = 2000, pattern = "[^\\s]")]
     reason: Option<String>,
 }
 
@@ -74,14 +83,14 @@ impl Reason {
 }
 
 /// Staff look at a user's records, unmasked; the look is audited first: who, whose, when, why.
-#[utoipa::path(get, path = "/v1/admin/subjects/{user}/records", params(("user" = String, Path), Reason),
-    responses((status = 200, description = "The records and their audit trail", body = StaffRecords), (status = 403, description = "Role not allowed", body = consent_core::api::ErrorBody)),
+#[utoipa::path(get, path = "/v1/admin/subjects/{user}/records", params(("user" = UserId, Path), Reason),
+    responses((status = 200, description = "The records and their audit trail", body = StaffRecords), StaffRefused, QueryRefused, StoreFailed),
     security(("staff_token" = [])))]
 pub async fn records(
     State(app): State<AppState>,
     staff: Staff,
-    Path(user): Path<String>,
-    Query(reason): Query<Reason>,
+    WithRejection(Path(user), _): PathOf<String>,
+    WithRejection(Query(reason), _): QueryOf<Reason>,
 ) -> ApiResult<Json<StaffRecords>> {
     let allowed = [StaffRole::Support, StaffRole::PrivacyOfficer];
     let (user, key) = audited_look(
@@ -102,13 +111,14 @@ pub async fn records(
 }
 
 /// Checks the user's ledger chain and names the first broken link.
-#[utoipa::path(get, path = "/v1/admin/subjects/{user}/verify", params(("user" = String, Path), Reason),
-    responses((status = 200, description = "The chain report", body = ChainReport)), security(("staff_token" = [])))]
+#[utoipa::path(get, path = "/v1/admin/subjects/{user}/verify", params(("user" = UserId, Path), Reason),
+    responses((status = 200, description = "The chain report", body = ChainReport), StaffRefused, QueryRefused, StoreFailed),
+    security(("staff_token" = [])))]
 pub async fn verify(
     State(app): State<AppState>,
     staff: Staff,
-    Path(user): Path<String>,
-    Query(reason): Query<Reason>,
+    WithRejection(Path(user), _): PathOf<String>,
+    WithRejection(Query(reason), _): QueryOf<Reason>,
 ) -> ApiResult<Json<ChainReport>> {
     let allowed = [StaffRole::PrivacyOfficer];
     let (_, key) = audited_look(
@@ -166,7 +176,7 @@ async fn audited_look(
 /// The latest signed checkpoint of the ledger, to publish: a digest of every chain's head,
 /// its Ed25519 signature and the public key. It names no one.
 #[utoipa::path(get, path = "/v1/checkpoints/latest",
-    responses((status = 200, description = "The latest checkpoint", body = PublishedCheckpoint), (status = 404, description = "No checkpoint yet", body = consent_core::api::ErrorBody)))]
+    responses((status = 200, description = "The latest checkpoint", body = PublishedCheckpoint), (status = 404, description = "No checkpoint yet (`not_found`)", body = ErrorBody), StoreFailed))]
 pub async fn latest_checkpoint(
     State(app): State<AppState>,
 ) -> ApiResult<Json<PublishedCheckpoint>> {

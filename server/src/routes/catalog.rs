@@ -1,17 +1,20 @@
 use axum::extract::{Query, State};
+use axum::Json;
+use axum_extra::extract::WithRejection;
 use consent_core::api::{ClauseLink, DataCategoryView, PurposeView};
 use consent_core::{catalog, LegalBasis};
 
+use super::openapi::QueryRefused;
 use super::LangQuery;
 use crate::error::ApiResult;
-use crate::json::Json;
+use crate::json::QueryOf;
 use crate::AppState;
 
 /// The purposes of 2.2 and 4.2, with the anchors of their clauses in the current edition.
-#[utoipa::path(get, path = "/v1/purposes", params(LangQuery), responses((status = 200, description = "The purpose catalog", body = Vec<PurposeView>)))]
+#[utoipa::path(get, path = "/v1/purposes", params(LangQuery), responses((status = 200, description = "The purpose catalog", body = Vec<PurposeView>), QueryRefused))]
 pub async fn purposes(
     State(app): State<AppState>,
-    Query(q): Query<LangQuery>,
+    WithRejection(Query(q), _): QueryOf<LangQuery>,
 ) -> ApiResult<Json<Vec<PurposeView>>> {
     let lang = q.lang()?;
     let editions = app.editions.read().await;
@@ -48,8 +51,10 @@ pub async fn purposes(
     Ok(Json(views))
 }
 
-#[utoipa::path(get, path = "/v1/data-categories", params(LangQuery), responses((status = 200, description = "The data categories of 2.3", body = Vec<DataCategoryView>)))]
-pub async fn data_categories(Query(q): Query<LangQuery>) -> ApiResult<Json<Vec<DataCategoryView>>> {
+#[utoipa::path(get, path = "/v1/data-categories", params(LangQuery), responses((status = 200, description = "The data categories of 2.3", body = Vec<DataCategoryView>), QueryRefused))]
+pub async fn data_categories(
+    WithRejection(Query(q), _): QueryOf<LangQuery>,
+) -> ApiResult<Json<Vec<DataCategoryView>>> {
     let lang = q.lang()?;
     Ok(Json(
         catalog()

@@ -1,18 +1,21 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
+use axum_extra::extract::WithRejection;
 use consent_core::api::{
     AcceptanceMethod, ConsentState, ConsentUpdate, ConsentUpdated, Receipt, DEVICE_HEADER,
     DEVICE_PROOF_HEADER,
 };
 use consent_core::{catalog, LedgerRecord};
 
+use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
 use super::withdrawals::WithdrawalWriter;
-use super::{IdempotencyKey, Once};
+use super::{IdempotencyKey, IdempotencyKeyHeader, Once};
 use crate::auth::{issue_device, Subject};
 use crate::consents::{accept, state, state_in, Visit};
 use crate::error::{ApiError, ApiResult};
-use crate::json::Json;
+use crate::json::JsonBody;
 use crate::store::ledger::{self, Origin};
 use crate::store::records;
 use crate::AppState;
@@ -21,8 +24,8 @@ use crate::AppState;
 /// names nobody gets the state of a new device, and that device's id and proof in the
 /// `X-Consent-Device` and `X-Consent-Device-Proof` headers: the widget keeps both and sends them.
 #[utoipa::path(get, path = "/v1/consents",
-    responses((status = 200, description = "The subject's consent state", body = ConsentState), (status = 401, description = "Bad token, or a device id without its proof", body = consent_core::api::ErrorBody)),
-    security(("user_token" = []), ("device_id" = []), ()))]
+    responses((status = 200, description = "The subject's consent state; for a new device, with its id and proof in `X-Consent-Device` and `X-Consent-Device-Proof`", body = ConsentState), SubjectRefused, StoreFailed),
+    security(("user_token" = []), ("device_id" = [], "device_proof" = []), ()))]
 pub async fn read(
     State(app): State<AppState>,
     subject: Result<Subject, ApiError>,
@@ -57,15 +60,15 @@ pub async fn read(
 /// Records the user's choices, with a receipt. Necessary purposes cannot be refused (2.7).
 /// With an `Idempotency-Key`, a repeat of the same request is answered as the first time and
 /// stores nothing.
-#[utoipa::path(put, path = "/v1/consents",
-    responses((status = 200, description = "New state and receipt", body = ConsentUpdated), (status = 422, description = "Unknown purpose or edition, a necessary purpose refused, an idempotency key reused for another request", body = consent_core::api::ErrorBody)),
-    security(("user_token" = []), ("device_id" = [])))]
+#[utoipa::path(put, path = "/v1/consents", params(IdempotencyKeyHeader), request_body = ConsentUpdate,
+    responses((status = 200, description = "New state and receipt", body = ConsentUpdated), BodyRefused, SubjectRefused, StoreFailed),
+    security(("user_token" = []), ("device_id" = [], "device_proof" = [])))]
 pub async fn update(
     State(app): State<AppState>,
     subject: Subject,
     origin: Origin,
     idempotency: IdempotencyKey,
-    Json(body): Json<ConsentUpdate>,
+    WithRejection(Json(body), _): JsonBody<ConsentUpdate>,
 ) -> ApiResult<Json<ConsentUpdated>> {
     if body.choices.is_empty() {
         return Err(ApiError::Invalid("`choices` names no purpose".into()));

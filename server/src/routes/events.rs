@@ -1,27 +1,30 @@
 use axum::extract::State;
+use axum::Json;
+use axum_extra::extract::WithRejection;
 use consent_core::api::{
     AcceptanceMethod, EventBatch, EventKind, EventsAccepted, MAX_EVENTS_PER_BATCH,
 };
 use consent_core::LedgerRecord;
 
+use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
 use crate::auth::Subject;
 use crate::consents::{accept, Visit};
 use crate::error::{ApiError, ApiResult};
-use crate::json::Json;
+use crate::json::JsonBody;
 use crate::store::ledger::{self, Origin};
 use crate::store::records;
 use crate::AppState;
 
 /// A batch of UI events. Each carries a client-made UUID: a replayed event is accepted and
 /// stored once. A batch is stored whole or not at all.
-#[utoipa::path(post, path = "/v1/events",
-    responses((status = 200, description = "How many were new", body = EventsAccepted), (status = 422, description = "A bad event; none stored", body = consent_core::api::ErrorBody)),
-    security(("user_token" = []), ("device_id" = [])))]
+#[utoipa::path(post, path = "/v1/events", request_body = EventBatch,
+    responses((status = 200, description = "How many were new", body = EventsAccepted), BodyRefused, SubjectRefused, StoreFailed),
+    security(("user_token" = []), ("device_id" = [], "device_proof" = [])))]
 pub async fn record(
     State(app): State<AppState>,
     subject: Subject,
     origin: Origin,
-    Json(batch): Json<EventBatch>,
+    WithRejection(Json(batch), _): JsonBody<EventBatch>,
 ) -> ApiResult<Json<EventsAccepted>> {
     let received = batch.events.len();
     if received == 0 {
@@ -32,16 +35,18 @@ pub async fn record(
             "a batch holds at most {MAX_EVENTS_PER_BATCH} events, this one {received}"
         )));
     }
+    let editions = app.editions.read().await;
     for (i, event) in batch.events.iter().enumerate() {
-        if event.kind == EventKind::PolicyAcceptedByButton {
-            let edition = event.edition.as_ref().ok_or_else(|| {
-                ApiError::Invalid(format!("events[{i}]: an acceptance names its `edition`"))
-            })?;
-            if !app.editions.read().await.exists(edition) {
-                return Err(ApiError::UnknownEdition(edition.to_string()));
-            }
+        if event.kind == EventKind::PolicyAcceptedByButton && event.edition.is_none() {
+            let message = format!("events[{i}]: an acceptance names its `edition`");
+            return Err(ApiError::Invalid(message));
+        }
+        // Whatever edition an event names was shown to someone: it exists.
+        if let Some(edition) = event.edition.as_ref().filter(|e| !editions.exists(e)) {
+            return Err(ApiError::UnknownEdition(edition.to_string()));
         }
     }
+    drop(editions);
     let visit = Visit::prepare(&app, &subject, &origin).await;
     let mut tx = app.store.begin().await?;
     visit.record(&mut tx).await?;

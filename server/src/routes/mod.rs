@@ -44,15 +44,28 @@ pub fn api() -> Router<AppState> {
         .route("/healthz", get(healthz))
 }
 
-#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "The server is up")))]
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "The server is up", body = String, content_type = "text/plain")))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LangQuery {
     /// kk, ru or en; kk when absent.
+    #[param(value_type = Option<Lang>)]
     lang: Option<String>,
+}
+
+/// The `Idempotency-Key` header, as the contract describes it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IdempotencyKeyHeader {
+    /// A key of the client's (a UUID, typically): the same write sent again with the same key
+    /// is answered as the first time and stores nothing. 1 to 100 visible ASCII characters.
+    #[param(rename = "Idempotency-Key", pattern = "^[!-~]{1,100}$")]
+    idempotency_key: Option<String>,
 }
 
 impl LangQuery {

@@ -1,15 +1,18 @@
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
+use axum::Json;
+use axum_extra::extract::WithRejection;
 use consent_core::api::{Export, HeldCategory, LedgerEntry, MyData, Recipient};
 use consent_core::catalog::Masking;
 use consent_core::{catalog, DataCategory, Lang, PurposeId};
 
+use super::openapi::{QueryRefused, StoreFailed, TokenRefused};
 use super::LangQuery;
 use crate::auth::{AuthenticatedUser, DeviceId, Subject, UserId};
 use crate::consents::{state, Visit};
 use crate::error::ApiResult;
-use crate::json::Json;
+use crate::json::QueryOf;
 use crate::store::ledger::{self, Origin};
 use crate::store::records::{self, HeldValue};
 use crate::store::StoreError;
@@ -18,13 +21,13 @@ use crate::AppState;
 
 /// What is held about the signed-in user, by category of 2.3, masked where it must be.
 #[utoipa::path(get, path = "/v1/me/data", params(LangQuery),
-    responses((status = 200, description = "The data-held report", body = MyData), (status = 401, description = "Not signed in", body = consent_core::api::ErrorBody)),
+    responses((status = 200, description = "The data-held report", body = MyData), TokenRefused, QueryRefused, StoreFailed),
     security(("user_token" = [])))]
 pub async fn report(
     State(app): State<AppState>,
     user: AuthenticatedUser,
     origin: Origin,
-    Query(q): Query<LangQuery>,
+    WithRejection(Query(q), _): QueryOf<LangQuery>,
 ) -> ApiResult<Json<MyData>> {
     let lang = q.lang()?;
     let subject = Subject::User {
@@ -40,7 +43,7 @@ pub async fn report(
 
 /// All of it, unmasked, as a download.
 #[utoipa::path(get, path = "/v1/me/export",
-    responses((status = 200, description = "A JSON file", body = Export), (status = 401, description = "Not signed in", body = consent_core::api::ErrorBody)),
+    responses((status = 200, description = "A JSON file, as a download", body = Export), TokenRefused, StoreFailed),
     security(("user_token" = [])))]
 pub async fn export(State(app): State<AppState>, user: AuthenticatedUser) -> ApiResult<Response> {
     let report = data_held(&app, &user.id, Lang::En, false).await?;

@@ -1,11 +1,19 @@
-use axum::Json;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+//! The API contract: the OpenAPI document, generated from the handlers' annotations, and the
+//! sets of error answers the extractors give, which each operation lists as it uses them.
 
-/// The OpenAPI document, generated from the handlers' annotations.
+use axum::extract::State;
+use axum::Json;
+use consent_core::api::ErrorBody;
+use consent_core::catalog;
+use serde_json::{json, Value};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi};
+
+use crate::AppState;
+
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "dosmart.kz consent API", description = "Consent ledger, policy and purpose catalog, and the data-held report of AITU Sauda LLP"),
+    info(title = "dosmart.kz consent API", description = "Consent ledger, policy and purpose catalog, and the data-held report of AITU Sauda LLP. Every error is an `ErrorBody`: a stable `error` code and a `message` for people."),
     paths(
         super::healthz,
         super::policy::current, super::policy::in_force, super::policy::by_version, super::policy::publish,
@@ -16,33 +24,195 @@ use utoipa::{Modify, OpenApi};
         super::admin::upsert_data, super::admin::records, super::admin::verify,
         super::admin::latest_checkpoint,
     ),
+    components(schemas(consent_core::UserId)),
     modifiers(&Security)
 )]
 pub struct ApiDoc;
+
+/// A JSON body the operation cannot take; nothing is stored.
+#[derive(IntoResponses)]
+pub enum BodyRefused {
+    #[response(
+        status = 400,
+        description = "The body is not valid JSON (`invalid_json`), or a header is malformed (`bad_idempotency_key`, `bad_device_id`)"
+    )]
+    NotValidJson(ErrorBody),
+    #[response(
+        status = 413,
+        description = "The body is larger than 64 KiB (`too_large`)"
+    )]
+    TooLarge(ErrorBody),
+    #[response(
+        status = 415,
+        description = "The body is not sent as `Content-Type: application/json` (`not_json`)"
+    )]
+    NotJson(ErrorBody),
+    #[response(
+        status = 422,
+        description = "The body is JSON but not what the operation takes, named in the message (`invalid_body`, `invalid`, `unknown_edition`, `necessary_purpose`, `idempotency_key_reused`); nothing was stored"
+    )]
+    Invalid(ErrorBody),
+}
+
+/// Whose records: a user's token, or a device id with its proof.
+#[derive(IntoResponses)]
+pub enum SubjectRefused {
+    #[response(
+        status = 400,
+        description = "`X-Consent-Device` is not a UUID (`bad_device_id`)"
+    )]
+    BadDeviceId(ErrorBody),
+    #[response(
+        status = 401,
+        description = "No token and no device (`no_subject`), a bad or expired token (`unauthorized`), or a device id without its proof (`device_not_proven`)"
+    )]
+    Unauthorized(ErrorBody),
+}
+
+/// A token of the right kind is required.
+#[derive(IntoResponses)]
+pub enum TokenRefused {
+    #[response(
+        status = 401,
+        description = "No token, or a bad, expired or other kind of token (`unauthorized`)"
+    )]
+    Unauthorized(ErrorBody),
+}
+
+/// A staff token in one of the operation's roles is required.
+#[derive(IntoResponses)]
+pub enum StaffRefused {
+    #[response(
+        status = 401,
+        description = "No staff token, or a bad or expired one (`unauthorized`)"
+    )]
+    Unauthorized(ErrorBody),
+    #[response(
+        status = 403,
+        description = "The staff member's role may not do this (`forbidden`)"
+    )]
+    Forbidden(ErrorBody),
+}
+
+/// The query string or a path segment is not what the operation takes.
+#[derive(IntoResponses)]
+pub enum QueryRefused {
+    #[response(
+        status = 400,
+        description = "The query string or the path cannot be read (`invalid_query`, `invalid_path`)"
+    )]
+    Unreadable(ErrorBody),
+    #[response(
+        status = 422,
+        description = "A parameter's value is not allowed, named in the message (`unknown_language`, `invalid`)"
+    )]
+    Invalid(ErrorBody),
+}
+
+/// The store failed; nothing was changed.
+#[derive(IntoResponses)]
+pub enum StoreFailed {
+    #[response(
+        status = 500,
+        description = "The store failed; nothing was changed (`internal`)"
+    )]
+    Internal(ErrorBody),
+}
 
 struct Security;
 
 impl Modify for Security {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         let components = doc.components.get_or_insert_with(Default::default);
-        let bearer = || {
+        let bearer = |what: &str| {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .description(Some(what))
                     .build(),
             )
         };
-        components.add_security_scheme("user_token", bearer());
-        components.add_security_scheme("service_token", bearer());
-        components.add_security_scheme("staff_token", bearer());
+        components.add_security_scheme("user_token", bearer("A signed-in user's token from the site or the app (HS256, audience `dosmart-consent`)"));
+        components.add_security_scheme(
+            "service_token",
+            bearer("A token of the company's own systems (audience `dosmart-consent-service`)"),
+        );
+        components.add_security_scheme(
+            "staff_token",
+            bearer("A staff member's token with a role (audience `dosmart-consent-staff`)"),
+        );
+        let header = |name: &str, what: &str| {
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(name, what)))
+        };
         components.add_security_scheme(
             "device_id",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Consent-Device"))),
+            header(
+                "X-Consent-Device",
+                "An anonymous device's id, as the server issued it (a UUID)",
+            ),
+        );
+        components.add_security_scheme(
+            "device_proof",
+            header(
+                "X-Consent-Device-Proof",
+                "The proof the server issued with the device id",
+            ),
         );
     }
 }
 
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The document as the server answers now: the editions a request may name are the ones
+/// published so far.
+pub async fn document(State(app): State<AppState>) -> Json<Value> {
+    let editions: Vec<String> = app
+        .editions
+        .read()
+        .await
+        .versions()
+        .map(|v| v.as_str().to_owned())
+        .collect();
+    Json(contract(&editions))
+}
+
+/// What the derive cannot say: which values exist right now (editions), which purposes may be
+/// refused, and a rule between two fields of an event.
+pub fn contract(editions: &[String]) -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    let schemas = &mut doc["components"]["schemas"];
+    let (necessary, optional): (Vec<_>, Vec<_>) =
+        catalog().purposes.iter().partition(|p| p.is_necessary());
+    // Necessary purposes can be granted but never refused (2.7).
+    let mut choices = serde_json::Map::new();
+    for p in &optional {
+        choices.insert(p.id.as_str().to_owned(), json!({ "type": "boolean" }));
+    }
+    for p in &necessary {
+        choices.insert(
+            p.id.as_str().to_owned(),
+            json!({ "type": "boolean", "const": true, "description": "Necessary (2.7): only `true`" }),
+        );
+    }
+    schemas["ConsentUpdate"]["properties"]["choices"] = json!({
+        "type": "object",
+        "description": "Granted or refused, purpose by purpose: at least one.",
+        "properties": choices,
+        "additionalProperties": false,
+        "minProperties": 1,
+    });
+    let existing =
+        json!({ "type": "string", "enum": editions, "description": "A published edition" });
+    schemas["ConsentUpdate"]["properties"]["policy_version"] = existing.clone();
+    schemas["WithdrawalRequest"]["properties"]["purposes"] = json!({
+        "type": "array",
+        "description": "Consent purposes to withdraw (2.6): at least one; necessary ones cannot be (2.7).",
+        "items": { "type": "string", "enum": optional.iter().map(|p| p.id.as_str()).collect::<Vec<_>>() },
+        "minItems": 1,
+    });
+    // An acceptance names the edition it accepts.
+    let event = &mut schemas["UiEvent"];
+    event["properties"]["edition"] = json!({ "oneOf": [{ "type": "null" }, existing] });
+    event["if"] = json!({ "properties": { "kind": { "const": "policy_accepted_by_button" } }, "required": ["kind"] });
+    event["then"] = json!({ "required": ["edition"], "properties": { "edition": existing } });
+    doc
 }

@@ -2,23 +2,28 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_LANGUAGE;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
+use axum_extra::extract::WithRejection;
 use consent_core::api::{EditionDates, EditionPublication, PolicyResponse};
 use consent_core::{EditionVersion, Lang, PolicyEdition};
 
+use super::openapi::{BodyRefused, QueryRefused, StaffRefused, StoreFailed};
 use super::LangQuery;
 use crate::auth::{Staff, StaffRole};
 use crate::error::{ApiError, ApiResult};
-use crate::json::Json;
+use crate::json::JsonBody;
+use crate::json::{PathOf, QueryOf};
 use crate::store::records;
 use crate::AppState;
+use consent_core::api::ErrorBody;
 
 /// The edition in force, in the requested language (en and missing translations fall back to a
 /// published language; `Content-Language` says which).
 #[utoipa::path(get, path = "/v1/policy", params(LangQuery),
-    responses((status = 200, description = "The current edition", body = PolicyResponse), (status = 422, description = "Language not offered", body = consent_core::api::ErrorBody)))]
+    responses((status = 200, description = "The current edition", body = PolicyResponse), QueryRefused))]
 pub async fn current(
     State(app): State<AppState>,
-    Query(q): Query<LangQuery>,
+    WithRejection(Query(q), _): QueryOf<LangQuery>,
 ) -> ApiResult<Response> {
     let lang = q.lang()?;
     let version = app
@@ -48,12 +53,12 @@ pub async fn in_force(State(app): State<AppState>) -> Response {
     ([(axum::http::header::CACHE_CONTROL, cache)], Json(body)).into_response()
 }
 
-#[utoipa::path(get, path = "/v1/policy/{version}", params(("version" = String, Path), LangQuery),
-    responses((status = 200, description = "That edition", body = PolicyResponse), (status = 404, description = "No such edition", body = consent_core::api::ErrorBody)))]
+#[utoipa::path(get, path = "/v1/policy/{version}", params(("version" = EditionVersion, Path, example = "2026-11"), LangQuery),
+    responses((status = 200, description = "That edition", body = PolicyResponse), (status = 404, description = "No such edition (`not_found`)", body = ErrorBody), QueryRefused))]
 pub async fn by_version(
     State(app): State<AppState>,
-    Path(version): Path<String>,
-    Query(q): Query<LangQuery>,
+    WithRejection(Path(version), _): PathOf<String>,
+    WithRejection(Query(q), _): QueryOf<LangQuery>,
 ) -> ApiResult<Response> {
     let lang = q.lang()?;
     let version = EditionVersion::parse(&version).ok_or_else(|| {
@@ -90,13 +95,13 @@ async fn respond(app: &AppState, version: &EditionVersion, lang: Lang) -> ApiRes
 
 /// Staff (policy editors) publish a new edition: its Markdown in kk and in ru. From its
 /// publication date it is current, and every earlier acceptance is out of date (1.5).
-#[utoipa::path(post, path = "/v1/admin/editions",
-    responses((status = 201, description = "Published", body = EditionDates), (status = 422, description = "Not a valid edition", body = consent_core::api::ErrorBody)),
+#[utoipa::path(post, path = "/v1/admin/editions", request_body = EditionPublication,
+    responses((status = 201, description = "Published", body = EditionDates), BodyRefused, StaffRefused, StoreFailed),
     security(("staff_token" = [])))]
 pub async fn publish(
     State(app): State<AppState>,
     staff: Staff,
-    Json(body): Json<EditionPublication>,
+    WithRejection(Json(body), _): JsonBody<EditionPublication>,
 ) -> ApiResult<(axum::http::StatusCode, Json<EditionDates>)> {
     staff.require(&[StaffRole::PolicyEditor])?;
     let editions = parse_publication(&body)?;

@@ -1,12 +1,15 @@
 use axum::extract::State;
+use axum::Json;
+use axum_extra::extract::WithRejection;
 use consent_core::api::{Withdrawal, WithdrawalRecorded, WithdrawalRequest, WrittenApplication};
 use consent_core::{catalog, DataCategoryId, Lang, LedgerRecord, PurposeId};
 
-use super::{IdempotencyKey, Once};
+use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
+use super::{IdempotencyKey, IdempotencyKeyHeader, Once};
 use crate::auth::{Subject, UserId};
 use crate::consents::{state_in, Visit};
 use crate::error::{ApiError, ApiResult};
-use crate::json::Json;
+use crate::json::JsonBody;
 use crate::store::ledger::{self, Origin};
 use crate::store::{records, StoreError, WriteTx};
 use crate::texts::{self, ApplicationFields, ListedPurpose};
@@ -15,15 +18,15 @@ use crate::AppState;
 /// Withdraws consent to purposes (2.6): refused from now on, the request recorded, and the
 /// written application returned for the user to sign and send. Necessary purposes cannot be
 /// withdrawn (2.7). Turning purposes off in `PUT /v1/consents` is the same withdrawal.
-#[utoipa::path(post, path = "/v1/withdrawals",
-    responses((status = 200, description = "Recorded, with the written application", body = WithdrawalRecorded), (status = 422, description = "A necessary or unknown purpose", body = consent_core::api::ErrorBody)),
-    security(("user_token" = []), ("device_id" = [])))]
+#[utoipa::path(post, path = "/v1/withdrawals", params(IdempotencyKeyHeader), request_body = WithdrawalRequest,
+    responses((status = 200, description = "Recorded, with the written application", body = WithdrawalRecorded), BodyRefused, SubjectRefused, StoreFailed),
+    security(("user_token" = []), ("device_id" = [], "device_proof" = [])))]
 pub async fn request(
     State(app): State<AppState>,
     subject: Subject,
     origin: Origin,
     idempotency: IdempotencyKey,
-    Json(body): Json<WithdrawalRequest>,
+    WithRejection(Json(body), _): JsonBody<WithdrawalRequest>,
 ) -> ApiResult<Json<WithdrawalRecorded>> {
     let mut purposes = body.purposes.clone();
     purposes.sort();

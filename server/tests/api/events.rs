@@ -64,7 +64,7 @@ async fn anonymous_events_are_kept_against_the_device(app: TestApp) {
         .unwrap();
     assert_eq!(response.json::<Value>().await.unwrap()["stored"], 2);
     let no_subject = app.post("/v1/events").json(&batch).send().await.unwrap();
-    assert_eq!(error_of(no_subject, 400).await["error"], "no_subject");
+    assert_eq!(error_of(no_subject, 401).await["error"], "no_subject");
 }
 
 both_databases!(

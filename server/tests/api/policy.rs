@@ -270,7 +270,43 @@ async fn openapi_lists_every_endpoint(app: TestApp) {
     ] {
         assert!(paths.contains_key(path), "{path} missing from OpenAPI");
     }
-    assert!(doc["components"]["schemas"]["ConsentUpdate"].is_object());
+    // Every status a write can answer, with the error body.
+    let put = &doc["paths"]["/v1/consents"]["put"];
+    for status in ["200", "400", "401", "413", "415", "422", "500"] {
+        assert!(
+            put["responses"][status].is_object(),
+            "PUT /v1/consents {status}"
+        );
+    }
+    assert_eq!(
+        put["responses"]["422"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ErrorBody"
+    );
+    assert!(
+        doc["paths"]["/v1/admin/subjects/{user}/records"]["get"]["responses"]["403"].is_object()
+    );
+    // What the server requires, said in the document: a necessary purpose is only granted, an
+    // edition is one that exists, a staff look needs its reason.
+    let choices = &doc["components"]["schemas"]["ConsentUpdate"]["properties"]["choices"];
+    assert_eq!(choices["properties"]["service"]["const"], true);
+    assert_eq!(choices["properties"]["surveys"]["type"], "boolean");
+    assert_eq!(choices["additionalProperties"], false);
+    let version = &doc["components"]["schemas"]["ConsentUpdate"]["properties"]["policy_version"];
+    assert_eq!(version["enum"], json!(["2026-11"]));
+    let reason = doc["paths"]["/v1/admin/subjects/{user}/records"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "reason")
+        .unwrap()
+        .clone();
+    assert_eq!(reason["required"], true);
+    assert_eq!(reason["in"], "query");
+    assert_eq!(
+        doc["paths"]["/v1/consents"]["put"]["security"][1],
+        json!({ "device_id": [], "device_proof": [] }),
+        "a device id counts only with its proof"
+    );
     assert_eq!(
         app.get("/healthz")
             .send()
