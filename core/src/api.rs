@@ -329,8 +329,7 @@ pub struct HeldCategory {
 pub struct LedgerEntry {
     pub seq: i64,
     pub at: Timestamp,
-    /// `kind` and `detail`: what the record says.
-    #[serde(flatten)]
+    /// What the record says: its kind, and what a record of that kind holds.
     pub record: crate::ledger::LedgerRecord,
     /// Personal data too: shown to the subject, never logged.
     pub ip: Option<String>,

@@ -3,7 +3,10 @@
 //! and everything a decision depends on is read inside that transaction, with the subject's
 //! chain locked: two requests at once cannot both decide the same thing.
 
-use consent_core::api::{Acceptance, AcceptanceMethod, ConsentState, PurposeState};
+use consent_core::api::{
+    Acceptance, AcceptanceMethod, ConsentState, ConsentUpdate, ConsentUpdated, EventKind,
+    PurposeState, Receipt, UiEvent,
+};
 use consent_core::{catalog, EditionVersion, LedgerRecord, PurposeId, Timestamp};
 use sqlx::AnyConnection;
 
@@ -12,6 +15,7 @@ use crate::editions::EditionsAt;
 use crate::error::ApiResult;
 use crate::store::ledger::{self, Origin};
 use crate::store::{records, Store, StoreError, WriteTx};
+use crate::withdrawals::WithdrawalWriter;
 use crate::AppState;
 
 /// The subject's state as of now, outside any write.
@@ -198,4 +202,91 @@ pub async fn accept(
     };
     ledger::append(tx, subject, at, &record, Some(visit.origin())).await?;
     Ok(true)
+}
+
+/// Records a subject's answer (`update`, already checked against the catalog and the editions)
+/// in the caller's transaction, after [`Visit::record`]: the new choices, the `choices` record
+/// with its receipt, a withdrawal (2.6) for what was on and is now off, and the acceptance of
+/// the edition in force when it is the one answered (1.6). Answers with the state it leaves.
+pub async fn save_choices(
+    tx: &mut WriteTx,
+    visit: &Visit,
+    writer: &WithdrawalWriter,
+    update: ConsentUpdate,
+) -> Result<ConsentUpdated, StoreError> {
+    let (key, now) = (visit.key(), visit.now());
+    // Decided under the subject's lock, against the choices this write replaces.
+    let before = records::choices(&mut **tx, key).await?;
+    let withdrawn: Vec<PurposeId> = update
+        .choices
+        .iter()
+        .filter(|(purpose, granted)| !**granted && before.get(*purpose).is_some_and(|c| c.granted))
+        .map(|(purpose, _)| *purpose)
+        .collect();
+    let receipt = Receipt {
+        receipt_id: uuid::Uuid::new_v4().to_string(),
+        subject: key.to_owned(),
+        choices: update.choices,
+        policy_version: update.policy_version,
+        language_shown: update.lang,
+        at: now,
+    };
+    // What is withdrawn is refused by the withdrawal below, once.
+    for (purpose, granted) in &receipt.choices {
+        let necessary = catalog().purpose_by_id(*purpose).is_necessary();
+        if !necessary && !withdrawn.contains(purpose) {
+            records::set_choice(tx, key, *purpose, *granted, now).await?;
+        }
+    }
+    let record = LedgerRecord::Choices {
+        receipt_id: receipt.receipt_id.clone(),
+        choices: receipt.choices.clone(),
+        policy_version: receipt.policy_version.clone(),
+        language_shown: receipt.language_shown,
+    };
+    ledger::append(tx, key, now, &record, Some(visit.origin())).await?;
+    let withdrawal = if withdrawn.is_empty() {
+        None
+    } else {
+        let lang = receipt.language_shown;
+        Some(writer.withdraw(tx, visit, withdrawn, lang).await?)
+    };
+    if receipt.policy_version == visit.editions().current {
+        accept(tx, visit, &receipt.policy_version, AcceptanceMethod::Button).await?;
+    }
+    Ok(ConsentUpdated {
+        state: state_in(tx, visit.editions(), key).await?,
+        receipt,
+        withdrawal,
+    })
+}
+
+/// Stores a batch of UI events in the caller's transaction, after [`Visit::record`]: each once
+/// per subject (a replay is skipped), with no IP or user agent, since a UI event is no
+/// evidence of consent; an acceptance by button also accepts its edition (1.6). Answers how
+/// many were new.
+pub async fn record_events(
+    tx: &mut WriteTx,
+    visit: &Visit,
+    events: Vec<UiEvent>,
+) -> Result<usize, StoreError> {
+    let (key, now) = (visit.key(), visit.now());
+    let mut stored = 0;
+    for event in events {
+        if !records::claim_event(tx, key, &event.id).await? {
+            continue;
+        }
+        let accepted = match (event.kind, &event.edition) {
+            (EventKind::PolicyAcceptedByButton, Some(edition)) => Some(edition.clone()),
+            _ => None,
+        };
+        let id = event.id;
+        let seq = ledger::append(tx, key, now, &LedgerRecord::Event(event), None).await?;
+        records::set_event_seq(tx, key, &id, seq).await?;
+        if let Some(edition) = accepted {
+            accept(tx, visit, &edition, AcceptanceMethod::Button).await?;
+        }
+        stored += 1;
+    }
+    Ok(stored)
 }

@@ -42,14 +42,10 @@ impl Editions {
     }
 
     /// Each published edition's version, once.
-    pub fn versions(&self) -> impl Iterator<Item = &EditionVersion> {
-        let mut seen: Vec<&EditionVersion> = Vec::new();
-        self.all.iter().filter_map(move |e| {
-            (!seen.contains(&&e.version)).then(|| {
-                seen.push(&e.version);
-                &e.version
-            })
-        })
+    pub fn versions(&self) -> Vec<&EditionVersion> {
+        let mut versions: Vec<&EditionVersion> = self.all.iter().map(|e| &e.version).collect();
+        versions.dedup();
+        versions
     }
 
     pub fn exists(&self, version: &EditionVersion) -> bool {

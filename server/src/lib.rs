@@ -15,6 +15,7 @@ pub mod seal;
 pub mod store;
 mod texts;
 pub mod widget_files;
+mod withdrawals;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{header, HeaderName, HeaderValue, Method};

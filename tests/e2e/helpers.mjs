@@ -71,11 +71,15 @@ export async function api(server, path, { token, method = 'GET', body } = {}) {
   return json;
 }
 
-/// What the server holds for the demo user: their consent state and their ledger (audited read).
+/// What the server holds for the demo user: their consent state and their ledger (audited
+/// read), each record with its `kind` and `detail` (the API writes `record: {<kind>: detail}`),
+/// without the records of staff looks such as this one.
 export const consentsOf = async (server, user = 'demo-user') => api(server, '/v1/consents', { token: await userToken(server, user) });
 export async function ledgerOf(server, user = 'demo-user') {
   const body = await api(server, `/v1/admin/subjects/${user}/records?reason=e2e%20check`, { token: staffToken('privacy_officer') });
-  return body.records.consent_history;
+  return body.records.consent_history
+    .map((e) => ({ ...e, kind: Object.keys(e.record)[0], detail: Object.values(e.record)[0] }))
+    .filter((e) => e.kind !== 'staff_access');
 }
 export const eventsIn = (ledger) => ledger.filter((e) => e.kind === 'event').map((e) => e.detail);
 

@@ -4,20 +4,18 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::WithRejection;
 use consent_core::api::{
-    AcceptanceMethod, ConsentState, ConsentUpdate, ConsentUpdated, Receipt, DEVICE_HEADER,
-    DEVICE_PROOF_HEADER,
+    ConsentState, ConsentUpdate, ConsentUpdated, DEVICE_HEADER, DEVICE_PROOF_HEADER,
 };
-use consent_core::{catalog, LedgerRecord};
+use consent_core::catalog;
 
 use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
-use super::withdrawals::WithdrawalWriter;
 use super::{IdempotencyKey, IdempotencyKeyHeader, Once};
 use crate::auth::{issue_device, Subject};
-use crate::consents::{accept, state, state_in, Visit};
+use crate::consents::{save_choices, state, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::JsonBody;
-use crate::store::ledger::{self, Origin};
-use crate::store::records;
+use crate::store::ledger::Origin;
+use crate::withdrawals::WithdrawalWriter;
 use crate::AppState;
 
 /// Per purpose, granted or refused and when; the edition accepted and how. A request that
@@ -91,60 +89,7 @@ pub async fn update(
         Once::Repeat(answer) => return Ok(Json(answer)),
         Once::First(first) => first,
     };
-    visit.record(&mut tx).await?;
-    let (key, now, origin) = (visit.key(), visit.now(), visit.origin());
-    // Turning off what was on is a withdrawal (2.6), recorded as one: decided under the
-    // subject's lock, against the choices this write replaces.
-    let before = records::choices(&mut *tx, key).await?;
-    let withdrawn: Vec<_> = body
-        .choices
-        .iter()
-        .filter(|(purpose, granted)| !**granted && before.get(*purpose).is_some_and(|c| c.granted))
-        .map(|(purpose, _)| *purpose)
-        .collect();
-    let receipt = Receipt {
-        receipt_id: uuid::Uuid::new_v4().to_string(),
-        subject: key.to_owned(),
-        choices: body.choices,
-        policy_version: body.policy_version,
-        language_shown: body.lang,
-        at: now,
-    };
-    // What is withdrawn is refused by the withdrawal below, once.
-    for (purpose, granted) in &receipt.choices {
-        let necessary = catalog().purpose_by_id(*purpose).is_necessary();
-        if !necessary && !withdrawn.contains(purpose) {
-            records::set_choice(&mut tx, key, *purpose, *granted, now).await?;
-        }
-    }
-    let record = LedgerRecord::Choices {
-        receipt_id: receipt.receipt_id.clone(),
-        choices: receipt.choices.clone(),
-        policy_version: receipt.policy_version.clone(),
-        language_shown: receipt.language_shown,
-    };
-    ledger::append(&mut tx, key, now, &record, Some(origin)).await?;
-    let withdrawal = if withdrawn.is_empty() {
-        None
-    } else {
-        let lang = receipt.language_shown;
-        Some(writer.withdraw(&mut tx, &visit, withdrawn, lang).await?)
-    };
-    // Answering the banner of the edition in force accepts it by button (1.6), once.
-    if receipt.policy_version == visit.editions().current {
-        accept(
-            &mut tx,
-            &visit,
-            &receipt.policy_version,
-            AcceptanceMethod::Button,
-        )
-        .await?;
-    }
-    let updated = ConsentUpdated {
-        state: state_in(&mut tx, visit.editions(), key).await?,
-        receipt,
-        withdrawal,
-    };
+    let updated = save_choices(&mut tx, &visit, &writer, body).await?;
     first.remember(&mut tx, &updated).await?;
     tx.commit().await?;
     Ok(Json(updated))

@@ -1,18 +1,14 @@
 use axum::extract::State;
 use axum::Json;
 use axum_extra::extract::WithRejection;
-use consent_core::api::{
-    AcceptanceMethod, EventBatch, EventKind, EventsAccepted, MAX_EVENTS_PER_BATCH,
-};
-use consent_core::LedgerRecord;
+use consent_core::api::{EventBatch, EventKind, EventsAccepted, MAX_EVENTS_PER_BATCH};
 
 use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
 use crate::auth::Subject;
-use crate::consents::{accept, Visit};
+use crate::consents::{record_events, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::JsonBody;
-use crate::store::ledger::{self, Origin};
-use crate::store::records;
+use crate::store::ledger::Origin;
 use crate::AppState;
 
 /// A batch of UI events. Each carries a client-made UUID: a replayed event is accepted and
@@ -50,25 +46,7 @@ pub async fn record(
     let visit = Visit::prepare(&app, &subject, &origin).await;
     let mut tx = app.store.begin().await?;
     visit.record(&mut tx).await?;
-    let (key, now) = (visit.key(), visit.now());
-    let mut stored = 0;
-    for event in batch.events {
-        if !records::claim_event(&mut tx, key, &event.id).await? {
-            continue;
-        }
-        let accepted = match (event.kind, &event.edition) {
-            (EventKind::PolicyAcceptedByButton, Some(edition)) => Some(edition.clone()),
-            _ => None,
-        };
-        let id = event.id;
-        // A UI event is no evidence of consent: it keeps no IP or user agent.
-        let seq = ledger::append(&mut tx, key, now, &LedgerRecord::Event(event), None).await?;
-        records::set_event_seq(&mut tx, key, &id, seq).await?;
-        if let Some(edition) = accepted {
-            accept(&mut tx, &visit, &edition, AcceptanceMethod::Button).await?;
-        }
-        stored += 1;
-    }
+    let stored = record_events(&mut tx, &visit, batch.events).await?;
     tx.commit().await?;
     Ok(Json(EventsAccepted { received, stored }))
 }

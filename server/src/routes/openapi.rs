@@ -170,6 +170,7 @@ pub async fn document(State(app): State<AppState>) -> Json<Value> {
         .read()
         .await
         .versions()
+        .into_iter()
         .map(|v| v.as_str().to_owned())
         .collect();
     Json(contract(&editions))

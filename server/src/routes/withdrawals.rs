@@ -1,18 +1,17 @@
 use axum::extract::State;
 use axum::Json;
 use axum_extra::extract::WithRejection;
-use consent_core::api::{Withdrawal, WithdrawalRecorded, WithdrawalRequest, WrittenApplication};
-use consent_core::{catalog, DataCategoryId, Lang, LedgerRecord, PurposeId};
+use consent_core::api::{WithdrawalRecorded, WithdrawalRequest};
+use consent_core::catalog;
 
 use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
 use super::{IdempotencyKey, IdempotencyKeyHeader, Once};
-use crate::auth::{Subject, UserId};
+use crate::auth::Subject;
 use crate::consents::{state_in, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::JsonBody;
-use crate::store::ledger::{self, Origin};
-use crate::store::{records, StoreError, WriteTx};
-use crate::texts::{self, ApplicationFields, ListedPurpose};
+use crate::store::ledger::Origin;
+use crate::withdrawals::WithdrawalWriter;
 use crate::AppState;
 
 /// Withdraws consent to purposes (2.6): refused from now on, the request recorded, and the
@@ -60,117 +59,4 @@ pub async fn request(
     first.remember(&mut tx, &recorded).await?;
     tx.commit().await?;
     Ok(Json(recorded))
-}
-
-/// Withdraws consent purposes (2.6) in the caller's transaction, for both ways of asking:
-/// `POST /v1/withdrawals`, and turning purposes off in `PUT /v1/consents`.
-pub struct WithdrawalWriter {
-    /// The user whose name the application carries; a device has none.
-    user: Option<UserId>,
-    address: Option<std::sync::Arc<str>>,
-}
-
-impl WithdrawalWriter {
-    pub fn new(app: &AppState, subject: &Subject) -> WithdrawalWriter {
-        WithdrawalWriter {
-            user: match subject {
-                Subject::User { id, .. } => Some(id.clone()),
-                Subject::Device(_) => None,
-            },
-            address: app.company_address.clone(),
-        }
-    }
-
-    /// Refuses `purposes` (consent purposes, sorted, none twice) from now on, keeps the written
-    /// application and appends one `withdrawal` record to the ledger. The application is in the
-    /// published language nearest to `lang`.
-    pub async fn withdraw(
-        &self,
-        tx: &mut WriteTx,
-        visit: &Visit,
-        purposes: Vec<PurposeId>,
-        lang: Lang,
-    ) -> Result<Withdrawal, StoreError> {
-        let name = match &self.user {
-            Some(user) => records::held_value(&mut **tx, user.as_str(), full_name()).await?,
-            None => None,
-        };
-        let withdrawal = self.draft(visit, name.as_deref(), purposes, lang);
-        let (key, now) = (visit.key(), visit.now());
-        for purpose in &withdrawal.purposes {
-            records::set_choice(tx, key, *purpose, false, now).await?;
-        }
-        let application = &withdrawal.application;
-        records::insert_withdrawal(
-            tx,
-            &withdrawal.withdrawal_id,
-            key,
-            now,
-            application.language,
-            &withdrawal.purposes,
-            &application.text,
-        )
-        .await?;
-        let record = LedgerRecord::Withdrawal {
-            withdrawal_id: withdrawal.withdrawal_id.clone(),
-            purposes: withdrawal.purposes.clone(),
-            language: application.language,
-        };
-        ledger::append(tx, key, now, &record, Some(visit.origin())).await?;
-        Ok(withdrawal)
-    }
-
-    fn draft(
-        &self,
-        visit: &Visit,
-        name: Option<&str>,
-        purposes: Vec<PurposeId>,
-        lang: Lang,
-    ) -> Withdrawal {
-        let id = uuid::Uuid::new_v4().to_string();
-        let language = texts::application_language(lang);
-        let now = visit.now();
-        let listed: Vec<ListedPurpose> = purposes
-            .iter()
-            .map(|p| {
-                let purpose = catalog().purpose_by_id(*p);
-                ListedPurpose {
-                    title: purpose.title.get(language).to_owned(),
-                    clauses: purpose.clauses_in(language).to_vec(),
-                }
-            })
-            .collect();
-        let agreement_at_stake = purposes
-            .iter()
-            .any(|p| catalog().purpose_by_id(*p).withdrawal_may_end_agreement);
-        let text = texts::written_application(
-            language,
-            &ApplicationFields {
-                name,
-                subject: visit.key(),
-                edition: visit.editions().current.as_str(),
-                date: now.kazakhstan_date(),
-                reference: &id,
-                purposes: &listed,
-                address: self.address.as_deref(),
-                agreement_at_stake,
-            },
-        );
-        Withdrawal {
-            withdrawal_id: id,
-            purposes,
-            application: WrittenApplication {
-                language,
-                filename: format!("withdrawal-{}.txt", now.kazakhstan_date()),
-                text,
-                address: self.address.as_deref().map(str::to_owned),
-            },
-            consequences: agreement_at_stake
-                .then(|| texts::withdrawal_consequences(lang).to_owned()),
-        }
-    }
-}
-
-fn full_name() -> DataCategoryId {
-    DataCategoryId::parse("full_name").expect("in the catalog")
 }

@@ -196,22 +196,16 @@ pub async fn append(
 
 /// The kind and the body's JSON, as the ledger keeps them (and the hash covers them).
 fn stored_form(record: &LedgerRecord) -> (String, String) {
-    #[derive(serde::Deserialize)]
-    struct Tagged {
-        kind: String,
-        detail: Box<serde_json::value::RawValue>,
-    }
-    let json = serde_json::to_string(record).expect("a record serialises");
-    let tagged: Tagged = serde_json::from_str(&json).expect("a record is kind and detail");
-    (tagged.kind, tagged.detail.get().to_owned())
+    let tagged: BTreeMap<String, Box<serde_json::value::RawValue>> =
+        serde_json::from_str(&serde_json::to_string(record).expect("a record serialises"))
+            .expect("a record is its kind and its body");
+    let (kind, body) = tagged.into_iter().next().expect("one kind");
+    (kind, body.get().to_owned())
 }
 
 /// A stored record read back into its type.
 fn parse_stored(kind: &str, body: &str) -> Result<LedgerRecord, StoreError> {
-    let json = format!(
-        r#"{{"kind":{},"detail":{body}}}"#,
-        serde_json::Value::from(kind)
-    );
+    let json = format!("{{{}:{body}}}", serde_json::Value::from(kind));
     serde_json::from_str(&json)
         .map_err(|e| StoreError::Corrupt(format!("ledger record of kind `{kind}`: {e}")))
 }

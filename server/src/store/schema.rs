@@ -1,5 +1,6 @@
 //! The schema, as sqlx migrations: one folder per backend (`server/migrations/sqlite`,
-//! `server/migrations/postgres`), since their guards are written in each dialect.
+//! `server/migrations/postgres`), since their guards are written in each dialect. What both
+//! read alike is written once, in `server/migrations/portable`, and linked into each folder.
 
 use super::During;
 use super::{Backend, Store, StoreError};

@@ -23,7 +23,7 @@ async fn a_replayed_event_is_accepted_and_stored_once(app: TestApp) {
         .ledger_of("u-events")
         .await
         .into_iter()
-        .filter(|e| e["kind"] == "event")
+        .filter(|e| kind_of(e) == "event")
         .count();
     assert_eq!(events, 5);
 }

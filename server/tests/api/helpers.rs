@@ -393,7 +393,7 @@ impl TestApp {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|record| record["kind"] != "staff_access")
+            .filter(|record| kind_of(record) != "staff_access")
             .cloned()
             .collect()
     }
@@ -418,6 +418,20 @@ impl TestApp {
         sqlx::raw_sql(statement).execute(&mut conn).await?;
         Ok(())
     }
+}
+
+/// The kind of a ledger entry as the API shows it: `{"record": {"<kind>": {…}}}`.
+pub fn kind_of(entry: &Value) -> &str {
+    entry["record"]
+        .as_object()
+        .and_then(|record| record.keys().next())
+        .map(String::as_str)
+        .unwrap_or_default()
+}
+
+/// What a ledger entry of its kind holds.
+pub fn detail_of(entry: &Value) -> &Value {
+    &entry["record"][kind_of(entry)]
 }
 
 pub fn granted(state: &Value, purpose: &str) -> bool {

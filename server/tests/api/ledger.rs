@@ -278,7 +278,7 @@ async fn the_retention_purge_deletes_origins_and_verify_still_passes(app: TestAp
         history.iter().any(|e| e["ip"] == "127.0.0.1"),
         "recent users keep theirs"
     );
-    let events: Vec<&Value> = history.iter().filter(|e| e["kind"] == "event").collect();
+    let events: Vec<&Value> = history.iter().filter(|e| kind_of(e) == "event").collect();
     assert_eq!(events.len(), 2);
     assert!(
         events

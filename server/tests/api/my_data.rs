@@ -76,7 +76,7 @@ async fn my_data_shows_each_category_masked_with_source_purposes_and_recipients(
         .unwrap()
         .contains("three years"));
     let history = report["consent_history"].as_array().unwrap();
-    let choice = history.iter().find(|e| e["kind"] == "choices").unwrap();
+    let choice = history.iter().find(|e| kind_of(e) == "choices").unwrap();
     assert_eq!(
         choice["ip"], "127.0.0.1",
         "the consent history holds the IP address"
@@ -206,10 +206,10 @@ async fn staff_look_only_with_a_reason_and_every_look_is_audited(app: TestApp) {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["kind"] == "staff_access")
+        .filter(|r| kind_of(r) == "staff_access")
         .collect();
     assert_eq!(looks.len(), 1, "{mine}");
-    let look = &looks[0]["detail"];
+    let look = detail_of(looks[0]);
     assert_eq!(look["role"], "support");
     assert_eq!(look["action"], "read_records");
     assert_eq!(look["reason"], "ticket 42: user asked about their phone");

@@ -158,7 +158,7 @@ async fn continued_use_from_the_seventh_day_counts_as_acceptance_once(app: TestA
             .ledger_of("u-deemed")
             .await
             .into_iter()
-            .filter(|e| e["kind"] == "edition_accepted" && e["detail"]["edition"] == "2026-10b")
+            .filter(|e| kind_of(e) == "edition_accepted" && detail_of(e)["edition"] == "2026-10b")
             .collect();
         if deemed {
             assert_eq!(state["accepted"]["method"], "deemed_by_continued_use");

@@ -20,7 +20,7 @@ async fn put_with_key(app: &TestApp, token: &str, key: &str, body: &Value) -> re
 }
 
 fn count(ledger: &[Value], kind: &str) -> usize {
-    ledger.iter().filter(|e| e["kind"] == kind).count()
+    ledger.iter().filter(|e| kind_of(e) == kind).count()
 }
 
 /// The answer to a stored write was lost and the client sends it again.
@@ -143,7 +143,7 @@ async fn simultaneous_appends_to_one_chain_keep_it_valid(app: TestApp) {
         .ledger_of("u-busy")
         .await
         .iter()
-        .filter(|e| e["kind"] == "withdrawal")
+        .filter(|e| kind_of(e) == "withdrawal")
         .count();
     assert_eq!(
         report["records"],

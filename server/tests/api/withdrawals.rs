@@ -59,7 +59,7 @@ async fn withdrawal_refuses_from_now_and_returns_the_signed_application_text(app
         .ledger_of("u-withdraw")
         .await
         .iter()
-        .map(|e| e["kind"].clone())
+        .map(|e| json!(kind_of(e)))
         .collect();
     assert!(kinds.contains(&json!("withdrawal")));
 }
@@ -131,7 +131,7 @@ async fn turning_a_granted_purpose_off_is_a_withdrawal(app: TestApp) {
         .ledger_of("u-switch-off")
         .await
         .into_iter()
-        .filter(|e| e["kind"] == "withdrawal")
+        .filter(|e| kind_of(e) == "withdrawal")
         .collect();
     assert_eq!(withdrawals.len(), 1, "recorded once: {withdrawals:?}");
 }
