@@ -240,6 +240,34 @@ test('withdrawal: turning a purpose off and saving withdraws it at once; the app
   await context.close();
 }));
 
+test('my data: the history says in the user\'s language what happened, and lists no UI event', () => withServer(async (server) => {
+  const { context, page } = await openPage(shared.browser, server, { locale: 'ru-RU' });
+  await banner(page).getByRole('button', { name: 'Принять все' }).click();
+  await outboxEmpty(page);
+  await page.getByRole('button', { name: 'Настройки конфиденциальности' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('switch', { name: 'Конкурсы и публикация' }).click();
+  await dialog.getByRole('button', { name: 'Сохранить', exact: true }).click();
+  await outboxEmpty(page);
+  if (!(await page.getByRole('dialog').isVisible())) {
+    await page.getByRole('button', { name: 'Настройки конфиденциальности' }).click();
+  }
+  await page.getByRole('dialog').getByRole('button', { name: 'Мои данные' }).click();
+  const history = page.locator('.dc-history li');
+  await history.first().waitFor();
+  await history.last().scrollIntoViewIfNeeded();
+  await screenshot(page, 'my-data-history-ru');
+  const lines = (await history.allInnerTexts()).map((line) => line.replace(/^[\d-]+ [\d:.]+ · /, '').replace(/ · 127\.0\.0\.1$/, ''));
+  assert.deepEqual(lines, [
+    'Согласие отозвано: Конкурсы и публикация',
+    'Ваш выбор сохранён',
+    'Редакция политики принята 2026-11',
+    'Ваш выбор сохранён',
+  ], 'newest first, one line per answer, none per UI event');
+  assert.ok((await ledgerOf(server)).some((e) => e.kind === 'event'), 'the ledger does hold UI events');
+  await context.close();
+}));
+
 test('screenshots for the README: phone and desktop, kk/ru/en, light and dark', () => withServer(async (server) => {
   const shots = [
     ['banner-desktop-kk-light', 'kk-KZ', 'light', desktop, null],
