@@ -209,7 +209,9 @@ test('a new edition: the notice names the date, Accept is recorded as acceptance
   await context.close();
 }));
 
-test('withdrawal: turning a purpose off and saving withdraws it at once; the application is the proof, with the address', () => withServer(async (server) => {
+/// A Russian-speaking visitor accepts all, then turns contests and publicity off and saves: a
+/// withdrawal (2.6).
+async function acceptAllThenTurnOffContests(server) {
   const { context, page } = await openPage(shared.browser, server, { locale: 'ru-RU' });
   await banner(page).getByRole('button', { name: 'Принять все' }).click();
   await outboxEmpty(page);
@@ -217,6 +219,11 @@ test('withdrawal: turning a purpose off and saving withdraws it at once; the app
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('switch', { name: 'Конкурсы и публикация' }).click();
   await dialog.getByRole('button', { name: 'Сохранить', exact: true }).click();
+  return { context, page };
+}
+
+test('withdrawal: turning a purpose off and saving withdraws it at once; the application is the proof, with the address', () => withServer(async (server) => {
+  const { context, page } = await acceptAllThenTurnOffContests(server);
   // Said at once, before the server has answered: it applies from now on.
   const told = page.getByRole('status').filter({ hasText: 'Согласие отозвано: «Конкурсы и публикация». Это действует уже сейчас' });
   await told.waitFor();
@@ -241,13 +248,7 @@ test('withdrawal: turning a purpose off and saving withdraws it at once; the app
 }));
 
 test('my data: the history says in the user\'s language what happened, and lists no UI event', () => withServer(async (server) => {
-  const { context, page } = await openPage(shared.browser, server, { locale: 'ru-RU' });
-  await banner(page).getByRole('button', { name: 'Принять все' }).click();
-  await outboxEmpty(page);
-  await page.getByRole('button', { name: 'Настройки конфиденциальности' }).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.getByRole('switch', { name: 'Конкурсы и публикация' }).click();
-  await dialog.getByRole('button', { name: 'Сохранить', exact: true }).click();
+  const { context, page } = await acceptAllThenTurnOffContests(server);
   await outboxEmpty(page);
   if (!(await page.getByRole('dialog').isVisible())) {
     await page.getByRole('button', { name: 'Настройки конфиденциальности' }).click();
