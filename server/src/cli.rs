@@ -107,6 +107,10 @@ struct ServeArgs {
     bind: SocketAddr,
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://consent.db")]
     database: String,
+    /// Connections in the database pool (default: 4 for SQLite, 16 for PostgreSQL). On
+    /// PostgreSQL this bounds how many writes run at once.
+    #[arg(long, env = "CONSENT_DB_POOL")]
+    db_pool: Option<u32>,
     /// An origin allowed to call the API from a browser (repeatable).
     #[arg(long = "allow-origin")]
     allow_origin: Vec<String>,
@@ -228,7 +232,7 @@ fn keys(demo: bool) -> Result<Keys, String> {
 async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let settings = Settings {
         bind: args.bind,
-        database_url: database_url(&args.database)?,
+        database_url: database_url(&args.database)?.with_pool_size(args.db_pool),
         keys: keys(args.demo)?,
         allowed_origins: args.allow_origin,
         demo: args.demo,

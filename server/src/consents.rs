@@ -115,7 +115,9 @@ impl Visit {
     }
 
     /// Records the visit in the caller's transaction, with the subject's chain locked first.
-    pub async fn record(&self, tx: &mut WriteTx) -> Result<(), StoreError> {
+    /// What a request then writes for the subject takes the [`Recorded`] visit this gives: it
+    /// cannot be written unlocked, or without its visit.
+    pub async fn record(&self, tx: &mut WriteTx) -> Result<Recorded<'_>, StoreError> {
         let (key, now, origin) = (self.key.as_str(), self.now, &self.origin);
         tx.lock_subject(key).await?;
         records::touch(tx, key, now).await?;
@@ -135,7 +137,7 @@ impl Visit {
                 carry_device_choices(tx, key, device, now, origin).await?;
             }
         }
-        Ok(())
+        Ok(Recorded(self))
     }
 
     /// For requests that only read: the visit is their one write.
@@ -143,6 +145,17 @@ impl Visit {
         let mut tx = store.begin().await?;
         self.record(&mut tx).await?;
         tx.commit().await
+    }
+}
+
+/// A visit recorded in the current write, with the subject's chain held.
+pub struct Recorded<'v>(&'v Visit);
+
+impl std::ops::Deref for Recorded<'_> {
+    type Target = Visit;
+
+    fn deref(&self) -> &Visit {
+        self.0
     }
 }
 
@@ -205,12 +218,12 @@ pub async fn accept(
 }
 
 /// Records a subject's answer (`update`, already checked against the catalog and the editions)
-/// in the caller's transaction, after [`Visit::record`]: the new choices, the `choices` record
+/// in the visit's transaction: the new choices, the `choices` record
 /// with its receipt, a withdrawal (2.6) for what was on and is now off, and the acceptance of
 /// the edition in force when it is the one answered (1.6). Answers with the state it leaves.
 pub async fn save_choices(
     tx: &mut WriteTx,
-    visit: &Visit,
+    visit: &Recorded<'_>,
     writer: &WithdrawalWriter,
     update: ConsentUpdate,
 ) -> Result<ConsentUpdated, StoreError> {
@@ -261,13 +274,13 @@ pub async fn save_choices(
     })
 }
 
-/// Stores a batch of UI events in the caller's transaction, after [`Visit::record`]: each once
+/// Stores a batch of UI events in the visit's transaction: each once
 /// per subject (a replay is skipped), with no IP or user agent, since a UI event is no
 /// evidence of consent; an acceptance by button also accepts its edition (1.6). Answers how
 /// many were new.
 pub async fn record_events(
     tx: &mut WriteTx,
-    visit: &Visit,
+    visit: &Recorded<'_>,
     events: Vec<UiEvent>,
 ) -> Result<usize, StoreError> {
     let (key, now) = (visit.key(), visit.now());

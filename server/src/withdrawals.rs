@@ -6,7 +6,7 @@ use consent_core::api::{Withdrawal, WrittenApplication};
 use consent_core::{catalog, DataCategoryId, Lang, LedgerRecord, PurposeId};
 
 use crate::auth::{Subject, UserId};
-use crate::consents::Visit;
+use crate::consents::{Recorded, Visit};
 use crate::store::ledger;
 use crate::store::{records, StoreError, WriteTx};
 use crate::texts::{self, ApplicationFields, ListedPurpose};
@@ -36,7 +36,7 @@ impl WithdrawalWriter {
     pub async fn withdraw(
         &self,
         tx: &mut WriteTx,
-        visit: &Visit,
+        visit: &Recorded<'_>,
         purposes: Vec<PurposeId>,
         lang: Lang,
     ) -> Result<Withdrawal, StoreError> {

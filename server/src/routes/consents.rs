@@ -89,6 +89,7 @@ pub async fn update(
         Once::Repeat(answer) => return Ok(Json(answer)),
         Once::First(first) => first,
     };
+    let visit = visit.record(&mut tx).await?;
     let updated = save_choices(&mut tx, &visit, &writer, body).await?;
     first.remember(&mut tx, &updated).await?;
     tx.commit().await?;

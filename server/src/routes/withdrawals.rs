@@ -47,7 +47,7 @@ pub async fn request(
         Once::Repeat(answer) => return Ok(Json(answer)),
         Once::First(first) => first,
     };
-    visit.record(&mut tx).await?;
+    let visit = visit.record(&mut tx).await?;
     let withdrawal = writer
         .withdraw(&mut tx, &visit, purposes, body.lang)
         .await?;

@@ -94,8 +94,11 @@ fn digest(heads: &[Head]) -> String {
 /// Takes and stores a checkpoint of every chain's head now.
 pub async fn make(store: &Store) -> Result<Checkpoint, StoreError> {
     let at = crate::clock::now();
-    // In a write: no append lands between reading the heads and storing them.
+    // The heads are one statement's snapshot: appends after it extend chains past what this
+    // checkpoint saw, which `verify` allows. Checkpoints are numbered one at a time, across
+    // processes too.
     let mut tx = store.begin().await?;
+    tx.lock_subject("checkpoints").await?;
     let heads: Vec<Head> = sqlx::query(
         "SELECT l.subject, l.seq, l.hash FROM ledger l
          JOIN (SELECT subject, MAX(seq) AS seq FROM ledger GROUP BY subject) h

@@ -60,6 +60,8 @@ impl<T> During<T> for Result<T, sqlx::Error> {
 pub struct DatabaseUrl {
     url: String,
     backend: Backend,
+    /// How many connections the pool holds; each backend's default when `None`.
+    pool_size: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +84,7 @@ impl std::str::FromStr for DatabaseUrl {
         Ok(DatabaseUrl {
             url: url.to_owned(),
             backend,
+            pool_size: None,
         })
     }
 }
@@ -89,6 +92,19 @@ impl std::str::FromStr for DatabaseUrl {
 impl DatabaseUrl {
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Bounds how many connections, and so on PostgreSQL how many writes, run at once.
+    pub fn with_pool_size(mut self, size: Option<u32>) -> DatabaseUrl {
+        self.pool_size = size.filter(|n| *n > 0);
+        self
+    }
+
+    fn pool_size(&self) -> u32 {
+        self.pool_size.unwrap_or(match self.backend {
+            Backend::Sqlite => 4,
+            Backend::Postgres => 16,
+        })
     }
 
     /// What the driver opens: a SQLite file is created when missing.
@@ -114,10 +130,11 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// Serialises this process's writes: SQLite allows one writer, and a ledger append must see
-    /// the head its record chains to. Across processes (PostgreSQL) an advisory lock per subject
-    /// does the same, see [`WriteTx::lock_subject`].
-    write_lock: Arc<Mutex<()>>,
+    /// SQLite's one writer: writes of this process take turns, rather than meet SQLite's
+    /// busy lock. PostgreSQL has none: as many writes run at once as the pool has connections,
+    /// and each subject's chain is ordered by its advisory lock ([`WriteTx::lock_subject`]),
+    /// across processes too.
+    write_turn: Option<Arc<Mutex<()>>>,
     keys: Arc<ServerKeys>,
 }
 
@@ -125,10 +142,7 @@ impl Store {
     pub async fn connect(url: &DatabaseUrl, keys: Arc<ServerKeys>) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = url.backend();
-        let options = AnyPoolOptions::new().max_connections(match backend {
-            Backend::Sqlite => 4,
-            Backend::Postgres => 8,
-        });
+        let options = AnyPoolOptions::new().max_connections(url.pool_size());
         let pool = match backend {
             Backend::Sqlite => {
                 options
@@ -155,7 +169,7 @@ impl Store {
         let store = Store {
             pool,
             backend,
-            write_lock: Arc::new(Mutex::new(())),
+            write_turn: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
             keys,
         };
         schema::migrate(&store).await?;
@@ -178,7 +192,10 @@ impl Store {
     /// caller answers 2xx for it, and which rolls back if dropped uncommitted (an error, a
     /// client gone).
     pub async fn begin(&self) -> Result<WriteTx, StoreError> {
-        let turn = self.write_lock.clone().lock_owned().await;
+        let turn = match &self.write_turn {
+            Some(turn) => Some(turn.clone().lock_owned().await),
+            None => None,
+        };
         let tx = self.pool.begin().await.during("begin a write")?;
         Ok(WriteTx {
             tx,
@@ -189,13 +206,13 @@ impl Store {
     }
 }
 
-/// A write in progress: its transaction, the store it writes to, this process's write turn,
-/// and the subjects whose chains it holds.
+/// A write in progress: its transaction, the store it writes to, its write turn (SQLite), and
+/// the subjects whose chains it holds.
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
     store: Store,
     locked: Vec<String>,
-    _turn: OwnedMutexGuard<()>,
+    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {

@@ -122,6 +122,39 @@ async fn a_visitor_keeps_choices_on_a_device_and_they_follow_them_when_signing_i
     assert!(!granted(&other, "surveys"));
 }
 
+/// Every write records the visit first: a signed-in user's first save from a device links it
+/// and carries its choices, as a read would.
+async fn a_save_from_a_device_at_sign_in_carries_its_choices(app: TestApp) {
+    let device = new_device();
+    let on_device =
+        json!({ "policy_version": "2026-11", "lang": "ru", "choices": { "surveys": true } });
+    let response = app
+        .put("/v1/consents")
+        .device(&device)
+        .json(&on_device)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let signed_in =
+        json!({ "policy_version": "2026-11", "lang": "ru", "choices": { "research": true } });
+    let response = app
+        .put("/v1/consents")
+        .bearer_auth(user_token("u-saves"))
+        .device(&device)
+        .json(&signed_in)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert!(granted(&body["state"], "research"), "{body}");
+    assert!(
+        granted(&body["state"], "surveys"),
+        "carried from the device: {body}"
+    );
+}
+
 async fn users_never_see_or_change_each_others_records(app: TestApp) {
     let alice = user_token("alice");
     let bob = user_token("bob");
@@ -142,6 +175,7 @@ async fn users_never_see_or_change_each_others_records(app: TestApp) {
 }
 
 both_databases!(
+    a_save_from_a_device_at_sign_in_carries_its_choices,
     choices_are_stored_with_a_receipt_and_read_back,
     refusing_a_necessary_purpose_is_rejected_and_nothing_is_stored,
     unknown_purposes_editions_and_languages_are_refused,

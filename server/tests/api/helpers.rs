@@ -29,6 +29,12 @@ pub struct TestApp {
     owns_database: bool,
 }
 
+/// A server in a process of its own; `app` talks to it.
+pub struct ServerProcess {
+    _child: tokio::process::Child,
+    pub app: TestApp,
+}
+
 fn admin_postgres_url() -> String {
     std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
@@ -408,6 +414,46 @@ impl TestApp {
             .output()
             .await
             .unwrap()
+    }
+
+    /// Another server process on this test's database, with the same secrets: what a
+    /// deployment on several machines runs. Killed when dropped.
+    pub async fn another_process(&self) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .args(["--database", &self.database_url])
+            .env("CONSENT_SERVER_SECRET", SERVER_SECRET)
+            .env("CONSENT_JWT_SECRET", USER_SECRET)
+            .env("CONSENT_SERVICE_SECRET", SERVICE_SECRET)
+            .env("CONSENT_STAFF_SECRET", STAFF_SECRET)
+            .env("RUST_LOG", "warn")
+            .env_remove("DATABASE_URL")
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if let Ok(r) = self.http.get(format!("{base}/healthz")).send().await {
+                if r.status() == 200 {
+                    break;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        ServerProcess {
+            _child: child,
+            app: TestApp {
+                base,
+                database_url: self.database_url.clone(),
+                http: self.http.clone(),
+                owns_database: false,
+            },
+        }
     }
 
     /// Runs SQL straight on the database, as someone with access to it could.

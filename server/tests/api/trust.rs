@@ -107,6 +107,51 @@ async fn the_same_write_at_once_from_two_places_is_stored_once(app: TestApp) {
     assert_eq!(count(&app.ledger_of("u-race").await, "choices"), 1);
 }
 
+/// Two server processes on one database (and, on PostgreSQL, no process-wide lock: writes run
+/// at once up to the pool's size), writing the same subjects at once: every chain stays valid
+/// and every answered write is there.
+async fn two_processes_writing_the_same_subjects_keep_every_chain_valid(app: TestApp) {
+    let other = app.another_process().await;
+    let users = ["u-two-a", "u-two-b", "u-two-c"];
+    let mut sends = Vec::new();
+    for i in 0..48 {
+        let server = if i % 2 == 0 { &app } else { &other.app };
+        let token = user_token(users[i % users.len()]);
+        let put = server
+            .put("/v1/consents")
+            .bearer_auth(&token)
+            .json(&choices_body(i % 4 < 2))
+            .send();
+        let batch = json!({ "events": [event("banner_shown"), event("choices_saved")] });
+        let post = server
+            .post("/v1/events")
+            .bearer_auth(&token)
+            .json(&batch)
+            .send();
+        sends.push(tokio::spawn(put));
+        sends.push(tokio::spawn(post));
+    }
+    for send in sends {
+        assert_eq!(send.await.unwrap().unwrap().status(), 200);
+    }
+    let output = app.command(&["verify"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    for user in users {
+        let ledger = app.ledger_of(user).await;
+        assert_eq!(
+            count(&ledger, "choices"),
+            16,
+            "{user}: every answered write is there"
+        );
+        assert_eq!(count(&ledger, "event"), 32, "{user}");
+        assert!(
+            stdout.contains(&format!("ok      user:{user}:")),
+            "{stdout}"
+        );
+    }
+}
+
 /// Many appends to one chain at the same moment keep it whole.
 async fn simultaneous_appends_to_one_chain_keep_it_valid(app: TestApp) {
     let token = user_token("u-busy");
@@ -294,6 +339,7 @@ async fn events_are_deduplicated_per_subject_with_normalised_ids(app: TestApp) {
 }
 
 both_databases!(
+    two_processes_writing_the_same_subjects_keep_every_chain_valid,
     a_repeated_write_is_answered_as_the_first_and_stored_once,
     the_same_write_at_once_from_two_places_is_stored_once,
     simultaneous_appends_to_one_chain_keep_it_valid,
