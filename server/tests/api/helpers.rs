@@ -31,8 +31,16 @@ pub struct TestApp {
 
 /// A server in a process of its own; `app` talks to it.
 pub struct ServerProcess {
-    _child: tokio::process::Child,
+    child: tokio::process::Child,
     pub app: TestApp,
+}
+
+impl ServerProcess {
+    /// SIGKILL: the process ends at once, mid-write, with no chance to clean up.
+    pub async fn kill(&mut self) {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
+    }
 }
 
 fn admin_postgres_url() -> String {
@@ -446,13 +454,23 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         ServerProcess {
-            _child: child,
+            child,
             app: TestApp {
                 base,
                 database_url: self.database_url.clone(),
                 http: self.http.clone(),
                 owns_database: false,
             },
+        }
+    }
+
+    /// Another handle on the same server, for a task of its own.
+    pub fn clone_client(&self) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            database_url: self.database_url.clone(),
+            http: self.http.clone(),
+            owns_database: false,
         }
     }
 

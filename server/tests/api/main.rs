@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod bad_input;
 mod consents;
+mod crash;
 mod events;
 mod ledger;
 mod my_data;
