@@ -31,7 +31,7 @@ async fn write_until_refused(
     for i in 0.. {
         let token = user_token(&format!("crash-{writer}-{}", i % 5));
         let body = json!({ "policy_version": "2026-11", "lang": "kk",
-            "choices": { "surveys": i % 2 == 0, "research": (i + round) % 3 == 0 } });
+            "choices": { "surveys": i % 2 == 0, "research": (i + round).is_multiple_of(3) } });
         let Ok(response) = server
             .put("/v1/consents")
             .bearer_auth(&token)
