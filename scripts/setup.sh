@@ -54,7 +54,7 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
   npm install --prefix .tools --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
 fi
 
-apt_install chromium chromium-driver brotli
+apt_install chromium chromium-driver brotli wrk
 
 if ! .tools/venv/bin/st --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION"; then
   step "schemathesis $SCHEMATHESIS_VERSION from PyPI (project-local in .tools/venv)"

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use crate::auth::{self, Keys, Secret, StaffRole, MIN_SECRET_BYTES};
 use crate::seal::{ServerKeys, DEMO_SECRET};
+use std::io::Write as _;
+
 use crate::store::retention::{self, Retention};
 use crate::store::{checkpoint, ledger, DatabaseUrl, Store};
 use crate::{Application, Settings};
@@ -62,6 +64,16 @@ enum Command {
         service: bool,
         #[arg(long, default_value_t = 3600)]
         ttl_secs: i64,
+        /// Print this many tokens, for users `<user>-0` to `<user>-<count - 1>`, one a line
+        /// (load tests).
+        #[arg(long)]
+        count: Option<usize>,
+    },
+    /// Print device ids with their proofs, `<id> <proof>` a line, as the server would issue
+    /// them (load tests; needs CONSENT_SERVER_SECRET).
+    Devices {
+        #[arg(long, default_value_t = 1)]
+        count: usize,
     },
 }
 
@@ -154,7 +166,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             role,
             service,
             ttl_secs,
-        }) => token(&user, role, service, ttl_secs),
+            count,
+        }) => token(&user, role, service, ttl_secs, count),
+        Some(Command::Devices { count }) => devices(count),
     };
     match result {
         Ok(code) => code,
@@ -353,6 +367,7 @@ fn token(
     role: Option<RoleArg>,
     service: bool,
     ttl_secs: i64,
+    count: Option<usize>,
 ) -> Result<ExitCode, String> {
     let (env, audience, role) = match role {
         None if service => ("CONSENT_SERVICE_SECRET", auth::SERVICE_AUDIENCE, None),
@@ -368,6 +383,24 @@ fn token(
         ),
     };
     let secret = secret_from_env(env)?.ok_or_else(|| format!("set {env} to sign the token"))?;
-    println!("{}", auth::issue(&secret, audience, user, role, ttl_secs));
+    let users: Vec<String> = match count {
+        None => vec![user.to_owned()],
+        Some(n) => (0..n).map(|i| format!("{user}-{i}")).collect(),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for user in users {
+        let token = auth::issue(&secret, audience, &user, role, ttl_secs);
+        writeln!(out, "{token}").map_err(|e| e.to_string())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn devices(count: usize) -> Result<ExitCode, String> {
+    let keys = server_keys(false)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for _ in 0..count {
+        let (id, proof) = auth::issue_device(&keys);
+        writeln!(out, "{} {proof}", id.as_str()).map_err(|e| e.to_string())?;
+    }
     Ok(ExitCode::SUCCESS)
 }

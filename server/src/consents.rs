@@ -14,9 +14,11 @@ use crate::auth::{DeviceId, Subject, UserId};
 use crate::editions::EditionsAt;
 use crate::error::ApiResult;
 use crate::store::ledger::{self, Origin};
-use crate::store::{records, Store, StoreError, WriteTx};
+use crate::store::records::{self, Choice};
+use crate::store::{Store, StoreError, WriteTx};
 use crate::withdrawals::WithdrawalWriter;
 use crate::AppState;
+use std::collections::BTreeMap;
 
 /// The subject's state as of now, outside any write.
 pub async fn state(app: &AppState, subject: &str) -> ApiResult<ConsentState> {
@@ -25,20 +27,23 @@ pub async fn state(app: &AppState, subject: &str) -> ApiResult<ConsentState> {
     Ok(state_in(&mut conn, &editions, subject).await?)
 }
 
-/// The subject's state as `conn` sees it: inside a write, with that write's changes.
+/// The subject's state as `conn` sees it.
 pub async fn state_in(
     conn: &mut AnyConnection,
     editions: &EditionsAt,
     subject: &str,
 ) -> Result<ConsentState, StoreError> {
     let choices = records::choices(&mut *conn, subject).await?;
-    let accepted = records::acceptance(&mut *conn, subject)
-        .await?
-        .map(|a| Acceptance {
-            edition: a.edition,
-            method: a.method,
-            at: a.at,
-        });
+    let accepted = records::acceptance(&mut *conn, subject).await?;
+    Ok(state_of(&choices, accepted, editions))
+}
+
+/// The state that `choices` and `accepted` make, against the editions in force.
+pub fn state_of(
+    choices: &BTreeMap<PurposeId, Choice>,
+    accepted: Option<Acceptance>,
+    editions: &EditionsAt,
+) -> ConsentState {
     let purposes = catalog()
         .purposes
         .iter()
@@ -52,7 +57,7 @@ pub async fn state_in(
             }
         })
         .collect();
-    Ok(ConsentState {
+    ConsentState {
         current_accepted: accepted
             .as_ref()
             .is_some_and(|a| a.edition == editions.current),
@@ -61,7 +66,7 @@ pub async fn state_in(
         accepted,
         answered: !choices.is_empty(),
         purposes,
-    })
+    }
 }
 
 /// What a per-subject request records besides its own work, in the same transaction: the
@@ -121,23 +126,25 @@ impl Visit {
         let (key, now, origin) = (self.key.as_str(), self.now, &self.origin);
         tx.lock_subject(key).await?;
         records::touch(tx, key, now).await?;
-        let accepted_before = records::acceptance(&mut **tx, key)
-            .await?
-            .map(|a| a.edition);
+        let mut recorded = Recorded {
+            visit: self,
+            accepted: records::acceptance(&mut **tx, key).await?,
+        };
         let deemed = self.editions.current_deemed_accepted
-            && accepted_before
+            && recorded
+                .accepted
                 .as_ref()
-                .is_some_and(|edition| *edition != self.editions.current);
+                .is_some_and(|a| a.edition != self.editions.current);
         if deemed {
             let method = AcceptanceMethod::DeemedByContinuedUse;
-            accept(tx, self, &self.editions.current, method).await?;
+            recorded.accept(tx, &self.editions.current, method).await?;
         }
         if let Some((user, device)) = &self.link {
             if records::link_device(tx, device.as_str(), user.as_str(), now).await? {
                 carry_device_choices(tx, key, device, now, origin).await?;
             }
         }
-        Ok(Recorded(self))
+        Ok(recorded)
     }
 
     /// For requests that only read: the visit is their one write.
@@ -148,14 +155,54 @@ impl Visit {
     }
 }
 
-/// A visit recorded in the current write, with the subject's chain held.
-pub struct Recorded<'v>(&'v Visit);
+/// A visit recorded in the current write, with the subject's chain held, and the subject's
+/// acceptance as this write leaves it: read once, kept as the write changes it.
+pub struct Recorded<'v> {
+    visit: &'v Visit,
+    accepted: Option<Acceptance>,
+}
 
 impl std::ops::Deref for Recorded<'_> {
     type Target = Visit;
 
     fn deref(&self) -> &Visit {
-        self.0
+        self.visit
+    }
+}
+
+impl Recorded<'_> {
+    /// Records that the subject accepted an edition, in the ledger and the current state:
+    /// once, and never an older edition over a newer one. `false` when there was nothing to
+    /// record.
+    pub async fn accept(
+        &mut self,
+        tx: &mut WriteTx,
+        edition: &EditionVersion,
+        method: AcceptanceMethod,
+    ) -> Result<bool, StoreError> {
+        let (subject, at) = (self.key(), self.now());
+        if let Some(before) = &self.accepted {
+            if !self.editions.is_newer(edition, &before.edition) {
+                return Ok(false);
+            }
+        }
+        records::set_acceptance(tx, subject, edition, method, at).await?;
+        let record = LedgerRecord::EditionAccepted {
+            edition: edition.clone(),
+            method,
+        };
+        ledger::append(tx, subject, at, &record, Some(self.origin())).await?;
+        self.accepted = Some(Acceptance {
+            edition: edition.clone(),
+            method,
+            at,
+        });
+        Ok(true)
+    }
+
+    /// The subject's state with `choices`, as this write leaves it.
+    pub fn state(&self, choices: &BTreeMap<PurposeId, Choice>) -> ConsentState {
+        state_of(choices, self.accepted.clone(), self.editions())
     }
 }
 
@@ -182,9 +229,7 @@ async fn carry_device_choices(
     if carried.is_empty() {
         return Ok(());
     }
-    for (purpose, granted) in &carried {
-        records::set_choice(tx, account, *purpose, *granted, now).await?;
-    }
+    records::set_choices(tx, account, &carried, now).await?;
     let record = LedgerRecord::ChoicesCarriedFromDevice {
         from_device: device.clone(),
         choices: carried.into_iter().collect(),
@@ -193,82 +238,74 @@ async fn carry_device_choices(
     Ok(())
 }
 
-/// Records that the visit's subject accepted an edition, in the ledger and the current state:
-/// once, and never an older edition over a newer one. `false` when there was nothing to
-/// record. Called after [`Visit::record`], which holds the subject's lock for the transaction.
-pub async fn accept(
-    tx: &mut WriteTx,
-    visit: &Visit,
-    edition: &EditionVersion,
-    method: AcceptanceMethod,
-) -> Result<bool, StoreError> {
-    let (subject, at) = (visit.key(), visit.now());
-    if let Some(before) = records::acceptance(&mut **tx, subject).await? {
-        if !visit.editions.is_newer(edition, &before.edition) {
-            return Ok(false);
-        }
-    }
-    records::set_acceptance(tx, subject, edition, method, at).await?;
-    let record = LedgerRecord::EditionAccepted {
-        edition: edition.clone(),
-        method,
-    };
-    ledger::append(tx, subject, at, &record, Some(visit.origin())).await?;
-    Ok(true)
-}
-
 /// Records a subject's answer (`update`, already checked against the catalog and the editions)
-/// in the visit's transaction: the new choices, the `choices` record
-/// with its receipt, a withdrawal (2.6) for what was on and is now off, and the acceptance of
-/// the edition in force when it is the one answered (1.6). Answers with the state it leaves.
+/// in the visit's transaction: the new choices, the `choices` record with its receipt, a
+/// withdrawal (2.6) for what was on and is now off, and the acceptance of the edition in force
+/// when it is the one answered (1.6). Answers with the state it leaves, built from what it
+/// read and wrote.
 pub async fn save_choices(
     tx: &mut WriteTx,
-    visit: &Recorded<'_>,
+    visit: &mut Recorded<'_>,
     writer: &WithdrawalWriter,
     update: ConsentUpdate,
 ) -> Result<ConsentUpdated, StoreError> {
-    let (key, now) = (visit.key(), visit.now());
+    let (key, now) = (visit.key().to_owned(), visit.now());
     // Decided under the subject's lock, against the choices this write replaces.
-    let before = records::choices(&mut **tx, key).await?;
+    let mut choices = records::choices(&mut **tx, &key).await?;
     let withdrawn: Vec<PurposeId> = update
         .choices
         .iter()
-        .filter(|(purpose, granted)| !**granted && before.get(*purpose).is_some_and(|c| c.granted))
+        .filter(|(p, granted)| !**granted && choices.get(*p).is_some_and(|c| c.granted))
         .map(|(purpose, _)| *purpose)
         .collect();
     let receipt = Receipt {
         receipt_id: uuid::Uuid::new_v4().to_string(),
-        subject: key.to_owned(),
+        subject: key.clone(),
         choices: update.choices,
         policy_version: update.policy_version,
         language_shown: update.lang,
         at: now,
     };
     // What is withdrawn is refused by the withdrawal below, once.
-    for (purpose, granted) in &receipt.choices {
-        let necessary = catalog().purpose_by_id(*purpose).is_necessary();
-        if !necessary && !withdrawn.contains(purpose) {
-            records::set_choice(tx, key, *purpose, *granted, now).await?;
-        }
-    }
+    let changed: Vec<(PurposeId, bool)> = receipt
+        .choices
+        .iter()
+        .filter(|(p, _)| !catalog().purpose_by_id(**p).is_necessary() && !withdrawn.contains(p))
+        .map(|(p, granted)| (*p, *granted))
+        .collect();
+    records::set_choices(tx, &key, &changed, now).await?;
     let record = LedgerRecord::Choices {
         receipt_id: receipt.receipt_id.clone(),
         choices: receipt.choices.clone(),
         policy_version: receipt.policy_version.clone(),
         language_shown: receipt.language_shown,
     };
-    ledger::append(tx, key, now, &record, Some(visit.origin())).await?;
+    ledger::append(tx, &key, now, &record, Some(visit.origin())).await?;
     let withdrawal = if withdrawn.is_empty() {
         None
     } else {
         let lang = receipt.language_shown;
         Some(writer.withdraw(tx, visit, withdrawn, lang).await?)
     };
+    let refused = withdrawal
+        .iter()
+        .flat_map(|w| w.purposes.iter().map(|p| (*p, false)));
+    for (purpose, granted) in changed.into_iter().chain(refused) {
+        let changed_at = now;
+        choices.insert(
+            purpose,
+            Choice {
+                granted,
+                changed_at,
+            },
+        );
+    }
     if receipt.policy_version == visit.editions().current {
-        accept(tx, visit, &receipt.policy_version, AcceptanceMethod::Button).await?;
+        let edition = receipt.policy_version.clone();
+        visit.accept(tx, &edition, AcceptanceMethod::Button).await?;
     }
     Ok(ConsentUpdated {
-        state: state_in(tx, visit.editions(), key).await?,
+        state: visit.state(&choices),
         receipt,
         withdrawal,
     })
@@ -280,10 +317,11 @@ pub async fn save_choices(
 /// many were new.
 pub async fn record_events(
     tx: &mut WriteTx,
-    visit: &Recorded<'_>,
+    visit: &mut Recorded<'_>,
     events: Vec<UiEvent>,
 ) -> Result<usize, StoreError> {
-    let (key, now) = (visit.key(), visit.now());
+    let (key, now) = (visit.key().to_owned(), visit.now());
+    let key = key.as_str();
     let mut stored = 0;
     for event in events {
         if !records::claim_event(tx, key, &event.id).await? {
@@ -297,7 +335,7 @@ pub async fn record_events(
         let seq = ledger::append(tx, key, now, &LedgerRecord::Event(event), None).await?;
         records::set_event_seq(tx, key, &id, seq).await?;
         if let Some(edition) = accepted {
-            accept(tx, visit, &edition, AcceptanceMethod::Button).await?;
+            visit.accept(tx, &edition, AcceptanceMethod::Button).await?;
         }
         stored += 1;
     }

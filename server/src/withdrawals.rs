@@ -46,9 +46,8 @@ impl WithdrawalWriter {
         };
         let withdrawal = self.draft(visit, name.as_deref(), purposes, lang);
         let (key, now) = (visit.key(), visit.now());
-        for purpose in &withdrawal.purposes {
-            records::set_choice(tx, key, *purpose, false, now).await?;
-        }
+        let refused: Vec<_> = withdrawal.purposes.iter().map(|p| (*p, false)).collect();
+        records::set_choices(tx, key, &refused, now).await?;
         let application = &withdrawal.application;
         records::insert_withdrawal(
             tx,

@@ -89,8 +89,8 @@ pub async fn update(
         Once::Repeat(answer) => return Ok(Json(answer)),
         Once::First(first) => first,
     };
-    let visit = visit.record(&mut tx).await?;
-    let updated = save_choices(&mut tx, &visit, &writer, body).await?;
+    let mut visit = visit.record(&mut tx).await?;
+    let updated = save_choices(&mut tx, &mut visit, &writer, body).await?;
     first.remember(&mut tx, &updated).await?;
     tx.commit().await?;
     Ok(Json(updated))

@@ -45,8 +45,8 @@ pub async fn record(
     drop(editions);
     let visit = Visit::prepare(&app, &subject, &origin).await;
     let mut tx = app.store.begin().await?;
-    let visit = visit.record(&mut tx).await?;
-    let stored = record_events(&mut tx, &visit, batch.events).await?;
+    let mut visit = visit.record(&mut tx).await?;
+    let stored = record_events(&mut tx, &mut visit, batch.events).await?;
     tx.commit().await?;
     Ok(Json(EventsAccepted { received, stored }))
 }

@@ -7,10 +7,11 @@ use consent_core::catalog;
 use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
 use super::{IdempotencyKey, IdempotencyKeyHeader, Once};
 use crate::auth::Subject;
-use crate::consents::{state_in, Visit};
+use crate::consents::Visit;
 use crate::error::{ApiError, ApiResult};
 use crate::json::JsonBody;
 use crate::store::ledger::Origin;
+use crate::store::records;
 use crate::withdrawals::WithdrawalWriter;
 use crate::AppState;
 
@@ -54,7 +55,7 @@ pub async fn request(
     let recorded = WithdrawalRecorded {
         withdrawal,
         at: visit.now(),
-        state: state_in(&mut tx, visit.editions(), visit.key()).await?,
+        state: visit.state(&records::choices(&mut *tx, visit.key()).await?),
     };
     first.remember(&mut tx, &recorded).await?;
     tx.commit().await?;

@@ -146,19 +146,11 @@ pub async fn append(
     origin: Option<&Origin>,
 ) -> Result<i64, StoreError> {
     tx.lock_subject(subject).await?;
-    let head =
-        sqlx::query("SELECT seq, hash FROM ledger WHERE subject = $1 ORDER BY seq DESC LIMIT 1")
-            .bind(subject)
-            .fetch_optional(&mut **tx)
-            .await
-            .during("read the chain's head")?;
-    let (seq, prev_hash) = match head {
-        Some(row) => (
-            row.try_get::<i64, _>("seq")? + 1,
-            row.try_get::<String, _>("hash")?,
-        ),
-        None => (1, GENESIS.to_owned()),
+    let head = match tx.known_head(subject) {
+        Some(head) => head,
+        None => read_head(tx, subject).await?,
     };
+    let (seq, prev_hash) = (head.seq + 1, head.hash);
     let at = at.millis();
     let reference = match origin {
         Some(origin) => Some(keep_origin(tx, subject, seq, at, origin).await?),
@@ -187,11 +179,38 @@ pub async fn append(
     .bind(body)
     .bind(reference)
     .bind(prev_hash)
-    .bind(hash)
+    .bind(&hash)
     .execute(&mut **tx)
     .await
     .during("append a ledger record")?;
+    tx.keep_head(subject, ChainHead { seq, hash });
     Ok(seq)
+}
+
+/// The last record of a chain: its number and hash (0 and the genesis hash for none yet).
+#[derive(Debug, Clone)]
+pub struct ChainHead {
+    seq: i64,
+    hash: String,
+}
+
+async fn read_head(tx: &mut WriteTx, subject: &str) -> Result<ChainHead, StoreError> {
+    let row =
+        sqlx::query("SELECT seq, hash FROM ledger WHERE subject = $1 ORDER BY seq DESC LIMIT 1")
+            .bind(subject)
+            .fetch_optional(&mut **tx)
+            .await
+            .during("read the chain's head")?;
+    Ok(match row {
+        Some(row) => ChainHead {
+            seq: row.try_get("seq")?,
+            hash: row.try_get("hash")?,
+        },
+        None => ChainHead {
+            seq: 0,
+            hash: GENESIS.to_owned(),
+        },
+    })
 }
 
 /// The kind and the body's JSON, as the ledger keeps them (and the hash covers them).

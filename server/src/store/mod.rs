@@ -201,6 +201,7 @@ impl Store {
             tx,
             store: self.clone(),
             locked: Vec::new(),
+            heads: Vec::new(),
             _turn: turn,
         })
     }
@@ -212,6 +213,8 @@ pub struct WriteTx {
     tx: Transaction<'static, Any>,
     store: Store,
     locked: Vec<String>,
+    /// The last record of each chain this write appended to: read once, then kept.
+    heads: Vec<(String, ledger::ChainHead)>,
     _turn: Option<OwnedMutexGuard<()>>,
 }
 
@@ -236,6 +239,21 @@ impl WriteTx {
         }
         self.locked.push(subject.to_owned());
         Ok(())
+    }
+
+    /// The head of a chain this write already appended to.
+    pub(crate) fn known_head(&self, subject: &str) -> Option<ledger::ChainHead> {
+        self.heads
+            .iter()
+            .find(|(s, _)| s == subject)
+            .map(|(_, h)| h.clone())
+    }
+
+    pub(crate) fn keep_head(&mut self, subject: &str, head: ledger::ChainHead) {
+        match self.heads.iter_mut().find(|(s, _)| s == subject) {
+            Some((_, kept)) => *kept = head,
+            None => self.heads.push((subject.to_owned(), head)),
+        }
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {

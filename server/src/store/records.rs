@@ -3,7 +3,7 @@
 
 use super::During;
 use super::{Store, StoreError, WriteTx};
-use consent_core::api::{AcceptanceMethod, DataSource, StaffLook, StoredWithdrawal};
+use consent_core::api::{Acceptance, AcceptanceMethod, DataSource, StaffLook, StoredWithdrawal};
 use consent_core::ledger::{StaffAction, StaffRole};
 use consent_core::{
     DataCategoryId, EditionVersion, Lang, LedgerRecord, PolicyEdition, PurposeId, SubjectKey,
@@ -118,39 +118,38 @@ pub async fn choices<'e>(
     Ok(out)
 }
 
-pub async fn set_choice(
+/// Sets the subject's choices, all in one statement.
+pub async fn set_choices(
     tx: &mut WriteTx,
     subject: &str,
-    purpose: PurposeId,
-    granted: bool,
+    choices: &[(PurposeId, bool)],
     at: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO consent_state (subject, purpose, granted, changed_at) VALUES ($1, $2, $3, $4)
+    if choices.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..choices.len())
+        .map(|i| format!("($1, ${}, ${}, $2)", 3 + 2 * i, 4 + 2 * i))
+        .collect();
+    let sql = format!(
+        "INSERT INTO consent_state (subject, purpose, granted, changed_at) VALUES {}
          ON CONFLICT (subject, purpose) DO UPDATE SET granted = excluded.granted, changed_at = excluded.changed_at",
-    )
-    .bind(subject)
-    .bind(purpose.as_str())
-    .bind(i64::from(granted))
-    .bind(at.millis())
-    .execute(&mut **tx)
-    .await
-        .during("store a choice")?;
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(subject).bind(at.millis());
+    for (purpose, granted) in choices {
+        query = query.bind(purpose.as_str()).bind(i64::from(*granted));
+    }
+    query.execute(&mut **tx).await.during("store choices")?;
     Ok(())
 }
 
 // ---- acceptance of editions and activity (1.6) ----
 
-pub struct StoredAcceptance {
-    pub edition: EditionVersion,
-    pub method: AcceptanceMethod,
-    pub at: Timestamp,
-}
-
 pub async fn acceptance<'e>(
     db: impl Executor<'e, Database = Any>,
     subject: &str,
-) -> Result<Option<StoredAcceptance>, StoreError> {
+) -> Result<Option<Acceptance>, StoreError> {
     let Some(row) = sqlx::query("SELECT edition, method, at FROM acceptances WHERE subject = $1")
         .bind(subject)
         .fetch_optional(db)
@@ -161,7 +160,7 @@ pub async fn acceptance<'e>(
     };
     let edition: String = row.try_get("edition")?;
     let method: String = row.try_get("method")?;
-    Ok(Some(StoredAcceptance {
+    Ok(Some(Acceptance {
         edition: EditionVersion::parse(&edition).ok_or_else(|| corrupt("edition", &edition))?,
         method: unspelled("acceptance method", method)?,
         at: Timestamp(row.try_get("at")?),
