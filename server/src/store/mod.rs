@@ -2,6 +2,7 @@
 //! SQL serves both through sqlx's `Any` driver; where the dialects differ, [`schema`] says so.
 
 pub mod checkpoint;
+mod group;
 pub mod idempotency;
 pub mod ledger;
 pub mod records;
@@ -11,7 +12,6 @@ mod schema;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::sync::Arc;
-use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::seal::ServerKeys;
 
@@ -30,6 +30,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("cannot bring the schema up to date: {0}")]
     Migration(String),
+    /// The commit of a group of writes failed: none of them is stored.
+    #[error("cannot commit: {0}")]
+    Commit(String),
 }
 
 /// A row's column could not be read as the type the code expects: what is stored is not what
@@ -102,7 +105,8 @@ impl DatabaseUrl {
 
     fn pool_size(&self) -> u32 {
         self.pool_size.unwrap_or(match self.backend {
-            Backend::Sqlite => 4,
+            // One of them writes for the whole process.
+            Backend::Sqlite => 5,
             Backend::Postgres => 16,
         })
     }
@@ -130,11 +134,11 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite's one writer: writes of this process take turns, rather than meet SQLite's
-    /// busy lock. PostgreSQL has none: as many writes run at once as the pool has connections,
+    /// SQLite's one writer, which commits writes in groups ([`group`]). PostgreSQL has none:
+    /// as many writes run at once as the pool has connections, each in its own transaction,
     /// and each subject's chain is ordered by its advisory lock ([`WriteTx::lock_subject`]),
     /// across processes too.
-    write_turn: Option<Arc<Mutex<()>>>,
+    group: Option<Arc<group::GroupCommit>>,
     keys: Arc<ServerKeys>,
 }
 
@@ -166,13 +170,21 @@ impl Store {
                 .await
                 .during("connect to PostgreSQL")?,
         };
-        let store = Store {
+        let mut store = Store {
             pool,
             backend,
-            write_turn: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            group: None,
             keys,
         };
         schema::migrate(&store).await?;
+        if backend == Backend::Sqlite {
+            let writer = store
+                .pool
+                .acquire()
+                .await
+                .during("open the writing connection")?;
+            store.group = Some(group::GroupCommit::start(writer));
+        }
         Ok(store)
     }
 
@@ -192,30 +204,32 @@ impl Store {
     /// caller answers 2xx for it, and which rolls back if dropped uncommitted (an error, a
     /// client gone).
     pub async fn begin(&self) -> Result<WriteTx, StoreError> {
-        let turn = match &self.write_turn {
-            Some(turn) => Some(turn.clone().lock_owned().await),
-            None => None,
+        let work = match &self.group {
+            Some(group) => Work::Savepoint(group.join().await?),
+            None => Work::Transaction(self.pool.begin().await.during("begin a write")?),
         };
-        let tx = self.pool.begin().await.during("begin a write")?;
         Ok(WriteTx {
-            tx,
+            work,
             store: self.clone(),
             locked: Vec::new(),
             heads: Vec::new(),
-            _turn: turn,
         })
     }
 }
 
-/// A write in progress: its transaction, the store it writes to, its write turn (SQLite), and
-/// the subjects whose chains it holds.
+/// A write in progress: where it writes (its own transaction, or on SQLite its savepoint in
+/// the group's), the store, and the subjects whose chains it holds.
 pub struct WriteTx {
-    tx: Transaction<'static, Any>,
+    work: Work,
     store: Store,
     locked: Vec<String>,
     /// The last record of each chain this write appended to: read once, then kept.
     heads: Vec<(String, ledger::ChainHead)>,
-    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+enum Work {
+    Transaction(Transaction<'static, Any>),
+    Savepoint(group::Savepoint),
 }
 
 impl WriteTx {
@@ -233,7 +247,7 @@ impl WriteTx {
         if self.store.backend == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))::text")
                 .bind(subject)
-                .fetch_one(&mut *self.tx)
+                .fetch_one(&mut **self)
                 .await
                 .during("lock the subject's chain")?;
         }
@@ -256,8 +270,15 @@ impl WriteTx {
         }
     }
 
+    /// Makes the write durable: when this returns `Ok`, it is committed, and may be answered.
     pub async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await.during("commit a write")
+        match self.work {
+            Work::Transaction(tx) => tx.commit().await.during("commit a write"),
+            Work::Savepoint(savepoint) => {
+                let group = self.store.group.as_ref().expect("savepoints are SQLite's");
+                group.commit(savepoint).await
+            }
+        }
     }
 }
 
@@ -265,12 +286,18 @@ impl std::ops::Deref for WriteTx {
     type Target = sqlx::AnyConnection;
 
     fn deref(&self) -> &sqlx::AnyConnection {
-        &self.tx
+        match &self.work {
+            Work::Transaction(tx) => tx,
+            Work::Savepoint(savepoint) => savepoint.conn_ref(),
+        }
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
+        match &mut self.work {
+            Work::Transaction(tx) => tx,
+            Work::Savepoint(savepoint) => savepoint.conn(),
+        }
     }
 }

@@ -474,6 +474,22 @@ impl TestApp {
         }
     }
 
+    /// How many rows of `table` are the subject's.
+    pub async fn count_rows(&self, table: &str, subject: &str) -> i64 {
+        use sqlx::{Connection, Row};
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url)
+            .await
+            .unwrap();
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE subject = $1");
+        let row = sqlx::query(&sql)
+            .bind(subject)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        row.get::<i64, _>("n")
+    }
+
     /// Runs SQL straight on the database, as someone with access to it could.
     pub async fn sql(&self, statement: &str) -> Result<(), sqlx::Error> {
         use sqlx::Connection;

@@ -152,6 +152,59 @@ async fn two_processes_writing_the_same_subjects_keep_every_chain_valid(app: Tes
     }
 }
 
+/// Writes that arrive together are committed together (SQLite) or side by side (PostgreSQL),
+/// and one that fails midway rolls back alone: its 5xx, nothing of it stored, every other
+/// write answered 200 and there.
+async fn a_write_failing_midway_rolls_back_alone(app: TestApp) {
+    let doom = if app.database_url.starts_with("sqlite") {
+        "CREATE TRIGGER doomed BEFORE INSERT ON consent_state WHEN NEW.subject = 'user:u-doomed'
+         BEGIN SELECT RAISE(ABORT, 'doomed'); END;"
+    } else {
+        "CREATE FUNCTION doomed() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN IF NEW.subject = 'user:u-doomed' THEN RAISE EXCEPTION 'doomed'; END IF; RETURN NEW; END; $$;
+         CREATE TRIGGER doomed BEFORE INSERT ON consent_state FOR EACH ROW EXECUTE FUNCTION doomed();"
+    };
+    app.sql(doom).await.unwrap();
+    let sends: Vec<_> = (0..30)
+        .map(|i| {
+            let user = if i % 10 == 5 {
+                "u-doomed".to_owned()
+            } else {
+                format!("u-fine-{i}")
+            };
+            let put = app
+                .put("/v1/consents")
+                .bearer_auth(user_token(&user))
+                .json(&choices_body(true))
+                .send();
+            (user, tokio::spawn(put))
+        })
+        .collect();
+    for (user, send) in sends {
+        let status = send.await.unwrap().unwrap().status();
+        let expected = if user == "u-doomed" { 500 } else { 200 };
+        assert_eq!(status, expected, "{user}");
+    }
+    for i in (0..30).filter(|i| i % 10 != 5) {
+        assert_eq!(
+            count(&app.ledger_of(&format!("u-fine-{i}")).await, "choices"),
+            1
+        );
+    }
+    assert!(app.ledger_of("u-doomed").await.is_empty());
+    assert_eq!(
+        app.count_rows("activity", "user:u-doomed").await,
+        0,
+        "not even its visit, written before the failing statement"
+    );
+    let output = app.command(&["verify"]).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
 /// Many appends to one chain at the same moment keep it whole.
 async fn simultaneous_appends_to_one_chain_keep_it_valid(app: TestApp) {
     let token = user_token("u-busy");
@@ -339,6 +392,7 @@ async fn events_are_deduplicated_per_subject_with_normalised_ids(app: TestApp) {
 }
 
 both_databases!(
+    a_write_failing_midway_rolls_back_alone,
     two_processes_writing_the_same_subjects_keep_every_chain_valid,
     a_repeated_write_is_answered_as_the_first_and_stored_once,
     the_same_write_at_once_from_two_places_is_stored_once,
