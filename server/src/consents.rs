@@ -324,16 +324,15 @@ pub async fn record_events(
     let key = key.as_str();
     let mut stored = 0;
     for event in events {
-        if !records::claim_event(tx, key, &event.id).await? {
+        let seq = ledger::next_seq(tx, key).await?;
+        if !records::claim_event(tx, key, &event.id, seq).await? {
             continue;
         }
         let accepted = match (event.kind, &event.edition) {
             (EventKind::PolicyAcceptedByButton, Some(edition)) => Some(edition.clone()),
             _ => None,
         };
-        let id = event.id;
-        let seq = ledger::append(tx, key, now, &LedgerRecord::Event(event), None).await?;
-        records::set_event_seq(tx, key, &id, seq).await?;
+        ledger::append(tx, key, now, &LedgerRecord::Event(event), None).await?;
         if let Some(edition) = accepted {
             visit.accept(tx, &edition, AcceptanceMethod::Button).await?;
         }

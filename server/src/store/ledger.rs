@@ -145,11 +145,7 @@ pub async fn append(
     record: &LedgerRecord,
     origin: Option<&Origin>,
 ) -> Result<i64, StoreError> {
-    tx.lock_subject(subject).await?;
-    let head = match tx.known_head(subject) {
-        Some(head) => head,
-        None => read_head(tx, subject).await?,
-    };
+    let head = head(tx, subject).await?;
     let (seq, prev_hash) = (head.seq + 1, head.hash);
     let at = at.millis();
     let reference = match origin {
@@ -185,6 +181,22 @@ pub async fn append(
     .during("append a ledger record")?;
     tx.keep_head(subject, ChainHead { seq, hash });
     Ok(seq)
+}
+
+/// The number the subject's next record will get, in this write.
+pub async fn next_seq(tx: &mut WriteTx, subject: &str) -> Result<i64, StoreError> {
+    Ok(head(tx, subject).await?.seq + 1)
+}
+
+/// The subject's chain held for this write, and its head: read once, then kept.
+async fn head(tx: &mut WriteTx, subject: &str) -> Result<ChainHead, StoreError> {
+    tx.lock_subject(subject).await?;
+    if let Some(head) = tx.known_head(subject) {
+        return Ok(head);
+    }
+    let head = read_head(tx, subject).await?;
+    tx.keep_head(subject, head.clone());
+    Ok(head)
 }
 
 /// The last record of a chain: its number and hash (0 and the genesis hash for none yet).

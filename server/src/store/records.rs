@@ -215,36 +215,23 @@ pub async fn touch(tx: &mut WriteTx, subject: &str, at: Timestamp) -> Result<(),
 
 // ---- events (idempotency index) ----
 
-/// Records the subject's event id; `false` if this subject stored it before (a replay). Ids are
-/// per subject: one subject's id never suppresses another's event.
+/// Records the subject's event id with the number of the ledger record that will hold it;
+/// `false` if this subject stored it before (a replay). Ids are per subject: one subject's id
+/// never suppresses another's event.
 pub async fn claim_event(
     tx: &mut WriteTx,
     subject: &str,
     event_id: &uuid::Uuid,
+    seq: i64,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query("INSERT INTO events (subject, event_id, seq) VALUES ($1, $2, 0) ON CONFLICT (subject, event_id) DO NOTHING")
+    let done = sqlx::query("INSERT INTO events (subject, event_id, seq) VALUES ($1, $2, $3) ON CONFLICT (subject, event_id) DO NOTHING")
         .bind(subject)
         .bind(event_id.hyphenated().to_string())
+        .bind(seq)
         .execute(&mut **tx)
         .await
         .during("claim an event id")?;
     Ok(done.rows_affected() == 1)
-}
-
-pub async fn set_event_seq(
-    tx: &mut WriteTx,
-    subject: &str,
-    event_id: &uuid::Uuid,
-    seq: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE events SET seq = $1 WHERE subject = $2 AND event_id = $3")
-        .bind(seq)
-        .bind(subject)
-        .bind(event_id.hyphenated().to_string())
-        .execute(&mut **tx)
-        .await
-        .during("number a stored event")?;
-    Ok(())
 }
 
 // ---- devices linked to users ----
