@@ -1,0 +1,1 @@
+../portable/0003_indexes_by_subject.sql
