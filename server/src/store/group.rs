@@ -51,7 +51,8 @@ impl GroupCommit {
     /// for this write in it.
     pub async fn join(&self) -> Result<Savepoint, StoreError> {
         let mut writer = self.writer.clone().lock_owned().await;
-        writer.undo_abandoned().await?;
+        // A failed undo has already begun anew: this write can go on.
+        let _ = writer.undo_abandoned().await;
         if !writer.open {
             sqlx::query("BEGIN IMMEDIATE")
                 .execute(writer.conn())
@@ -59,10 +60,11 @@ impl GroupCommit {
                 .during("begin a group of writes")?;
             writer.open = true;
         }
-        sqlx::query("SAVEPOINT w")
-            .execute(writer.conn())
-            .await
-            .during("begin a write")?;
+        if let Err(e) = sqlx::query("SAVEPOINT w").execute(writer.conn()).await {
+            // The transaction must not stay open for nobody: the committer ends it.
+            self.wanted.notify_one();
+            return Err(e).during("begin a write");
+        }
         Ok(Savepoint {
             writer: Some(writer),
             wanted: self.wanted.clone(),
@@ -97,14 +99,23 @@ impl Writer {
     }
 
     async fn undo_abandoned(&mut self) -> Result<(), StoreError> {
-        if self.abandoned {
-            for statement in ["ROLLBACK TO w", "RELEASE w"] {
-                sqlx::query(statement)
-                    .execute(self.conn())
-                    .await
-                    .during("undo a write that did not finish")?;
+        if !self.abandoned {
+            return Ok(());
+        }
+        self.abandoned = false;
+        for statement in ["ROLLBACK TO w", "RELEASE w"] {
+            if let Err(e) = sqlx::query(statement).execute(self.conn()).await {
+                // SQLite rolls a whole transaction back on some errors (a full disk, an I/O
+                // error): then there is no savepoint left to undo, and the writes that joined
+                // the transaction are gone with it. They are answered so, and a new one begins.
+                let message = e.to_string();
+                let _ = sqlx::query("ROLLBACK").execute(self.conn()).await;
+                self.open = false;
+                for waiting in self.waiting.drain(..) {
+                    let _ = waiting.send(Err(message.clone()));
+                }
+                return Err(e).during("undo a write that did not finish");
             }
-            self.abandoned = false;
         }
         Ok(())
     }
