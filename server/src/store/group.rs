@@ -79,6 +79,7 @@ impl GroupCommit {
             .expect("a savepoint is committed once");
         if let Err(e) = sqlx::query("RELEASE w").execute(writer.conn()).await {
             writer.abandoned = true;
+            self.wanted.notify_one();
             return Err(e).during("end a write");
         }
         let (done, committed) = oneshot::channel();
