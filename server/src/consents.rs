@@ -311,32 +311,35 @@ pub async fn save_choices(
     })
 }
 
-/// Stores a batch of UI events in the visit's transaction: each once
-/// per subject (a replay is skipped), with no IP or user agent, since a UI event is no
-/// evidence of consent; an acceptance by button also accepts its edition (1.6). Answers how
-/// many were new.
+/// Stores a batch of UI events in the visit's transaction: each once per subject (a replay,
+/// or the same id twice in the batch, is skipped), with no IP or user agent, since a UI event
+/// is no evidence of consent; an acceptance by button also accepts its edition (1.6). Answers
+/// how many were new.
 pub async fn record_events(
     tx: &mut WriteTx,
     visit: &mut Recorded<'_>,
     events: Vec<UiEvent>,
 ) -> Result<usize, StoreError> {
     let (key, now) = (visit.key().to_owned(), visit.now());
-    let key = key.as_str();
-    let mut stored = 0;
+    let ids: Vec<uuid::Uuid> = events.iter().map(|e| e.id).collect();
+    let mut seen = records::stored_events(tx, &key, &ids).await?;
+    let mut claims = Vec::new();
     for event in events {
-        let seq = ledger::next_seq(tx, key).await?;
-        if !records::claim_event(tx, key, &event.id, seq).await? {
+        if seen.contains(&event.id) {
             continue;
         }
+        seen.push(event.id);
         let accepted = match (event.kind, &event.edition) {
             (EventKind::PolicyAcceptedByButton, Some(edition)) => Some(edition.clone()),
             _ => None,
         };
-        ledger::append(tx, key, now, &LedgerRecord::Event(event), None).await?;
+        let id = event.id;
+        let seq = ledger::append(tx, &key, now, &LedgerRecord::Event(event), None).await?;
+        claims.push((id, seq));
         if let Some(edition) = accepted {
             visit.accept(tx, &edition, AcceptanceMethod::Button).await?;
         }
-        stored += 1;
     }
-    Ok(stored)
+    records::claim_events(tx, &key, &claims).await?;
+    Ok(claims.len())
 }

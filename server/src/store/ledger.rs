@@ -138,6 +138,8 @@ const SELECT_CHAIN: &str =
 
 /// Appends `record` to the subject's chain, with where the request came from (`None` for what
 /// needs no such evidence: UI events, the company's own records); returns its sequence number.
+/// The record is written when the write ends, together with the others it appended, in one
+/// statement ([`write_pending`]): nothing in a write reads the rows it appends.
 pub async fn append(
     tx: &mut WriteTx,
     subject: &str,
@@ -148,44 +150,125 @@ pub async fn append(
     let head = head(tx, subject).await?;
     let (seq, prev_hash) = (head.seq + 1, head.hash);
     let at = at.millis();
-    let reference = match origin {
-        Some(origin) => Some(keep_origin(tx, subject, seq, at, origin).await?),
-        None => None,
-    };
+    let origin = origin.map(|o| {
+        let reference = origin_ref(
+            tx.store(),
+            subject,
+            seq,
+            o.ip.as_deref(),
+            o.user_agent.as_deref(),
+        );
+        (reference, o.clone())
+    });
     let (kind, body) = stored_form(record);
-    let store = tx.store().clone();
+    let origin_ref = origin.as_ref().map(|(reference, _)| reference.clone());
     let hash = record_hash(
-        &store,
+        tx.store(),
         &prev_hash,
         subject,
         seq,
         &kind,
         at,
         &body,
-        reference.as_deref(),
+        origin_ref.as_deref(),
     );
-    sqlx::query(
-        "INSERT INTO ledger (subject, seq, kind, at, body, origin_ref, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(subject)
-    .bind(seq)
-    .bind(kind)
-    .bind(at)
-    .bind(body)
-    .bind(reference)
-    .bind(prev_hash)
-    .bind(&hash)
-    .execute(&mut **tx)
-    .await
-    .during("append a ledger record")?;
-    tx.keep_head(subject, ChainHead { seq, hash });
+    tx.keep_head(
+        subject,
+        ChainHead {
+            seq,
+            hash: hash.clone(),
+        },
+    );
+    tx.pending.push(Pending {
+        subject: subject.to_owned(),
+        seq,
+        kind,
+        at,
+        body,
+        prev_hash,
+        hash,
+        origin,
+    });
     Ok(seq)
 }
 
-/// The number the subject's next record will get, in this write.
-pub async fn next_seq(tx: &mut WriteTx, subject: &str) -> Result<i64, StoreError> {
-    Ok(head(tx, subject).await?.seq + 1)
+/// A record appended in the current write, not yet written.
+pub struct Pending {
+    subject: String,
+    seq: i64,
+    kind: String,
+    at: i64,
+    body: String,
+    prev_hash: String,
+    hash: String,
+    /// The keyed reference and where the request came from.
+    origin: Option<(String, Origin)>,
+}
+
+/// Rows per statement: well under both databases' limits on bound values.
+const ROWS_PER_STATEMENT: usize = 200;
+
+/// Writes the records the write appended: their origins, then the records, each in as few
+/// statements as the rows allow.
+pub async fn write_pending(tx: &mut WriteTx) -> Result<(), StoreError> {
+    let pending = std::mem::take(&mut tx.pending);
+    let with_origin: Vec<&Pending> = pending.iter().filter(|p| p.origin.is_some()).collect();
+    for rows in with_origin.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO origins (ref, subject, ip, user_agent, at) VALUES {}",
+            placeholders(rows.len(), 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in rows {
+            let (reference, origin) = row.origin.as_ref().expect("filtered");
+            query = query
+                .bind(reference.as_str())
+                .bind(row.subject.as_str())
+                .bind(origin.ip.as_deref())
+                .bind(origin.user_agent.as_deref())
+                .bind(row.at);
+        }
+        query
+            .execute(&mut **tx)
+            .await
+            .during("keep requests' origins")?;
+    }
+    for rows in pending.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO ledger (subject, seq, kind, at, body, origin_ref, prev_hash, hash) VALUES {}",
+            placeholders(rows.len(), 8)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in rows {
+            query = query
+                .bind(row.subject.as_str())
+                .bind(row.seq)
+                .bind(row.kind.as_str())
+                .bind(row.at)
+                .bind(row.body.as_str())
+                .bind(row.origin.as_ref().map(|(reference, _)| reference.as_str()))
+                .bind(row.prev_hash.as_str())
+                .bind(row.hash.as_str());
+        }
+        query
+            .execute(&mut **tx)
+            .await
+            .during("append ledger records")?;
+    }
+    Ok(())
+}
+
+/// `($1, $2, …), ($n+1, …)`: `rows` groups of `columns` numbered placeholders.
+pub fn placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=columns)
+                .map(|c| format!("${}", r * columns + c))
+                .collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The subject's chain held for this write, and its head: read once, then kept.
@@ -239,29 +322,6 @@ fn parse_stored(kind: &str, body: &str) -> Result<LedgerRecord, StoreError> {
     let json = format!("{{{}:{body}}}", serde_json::Value::from(kind));
     serde_json::from_str(&json)
         .map_err(|e| StoreError::Corrupt(format!("ledger record of kind `{kind}`: {e}")))
-}
-
-async fn keep_origin(
-    tx: &mut WriteTx,
-    subject: &str,
-    seq: i64,
-    at: i64,
-    origin: &Origin,
-) -> Result<String, StoreError> {
-    let (ip, user_agent) = (origin.ip.as_deref(), origin.user_agent.as_deref());
-    let reference = origin_ref(tx.store(), subject, seq, ip, user_agent);
-    sqlx::query(
-        "INSERT INTO origins (ref, subject, ip, user_agent, at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&reference)
-    .bind(subject)
-    .bind(ip)
-    .bind(user_agent)
-    .bind(at)
-    .execute(&mut **tx)
-    .await
-    .during("keep a request's origin")?;
-    Ok(reference)
 }
 
 async fn chain(store: &Store, subject: &str) -> Result<Vec<Stored>, StoreError> {

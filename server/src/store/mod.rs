@@ -213,6 +213,7 @@ impl Store {
             store: self.clone(),
             locked: Vec::new(),
             heads: Vec::new(),
+            pending: Vec::new(),
         })
     }
 }
@@ -225,6 +226,8 @@ pub struct WriteTx {
     locked: Vec<String>,
     /// The last record of each chain this write appended to: read once, then kept.
     heads: Vec<(String, ledger::ChainHead)>,
+    /// The records this write appended, written when it ends.
+    pending: Vec<ledger::Pending>,
 }
 
 enum Work {
@@ -271,7 +274,8 @@ impl WriteTx {
     }
 
     /// Makes the write durable: when this returns `Ok`, it is committed, and may be answered.
-    pub async fn commit(self) -> Result<(), StoreError> {
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        ledger::write_pending(&mut self).await?;
         match self.work {
             Work::Transaction(tx) => tx.commit().await.during("commit a write"),
             Work::Savepoint(savepoint) => {

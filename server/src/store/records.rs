@@ -215,23 +215,58 @@ pub async fn touch(tx: &mut WriteTx, subject: &str, at: Timestamp) -> Result<(),
 
 // ---- events (idempotency index) ----
 
-/// Records the subject's event id with the number of the ledger record that will hold it;
-/// `false` if this subject stored it before (a replay). Ids are per subject: one subject's id
-/// never suppresses another's event.
-pub async fn claim_event(
+/// Which of `ids` this subject has stored before (replays). Ids are per subject: one
+/// subject's id never suppresses another's event.
+pub async fn stored_events(
     tx: &mut WriteTx,
     subject: &str,
-    event_id: &uuid::Uuid,
-    seq: i64,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query("INSERT INTO events (subject, event_id, seq) VALUES ($1, $2, $3) ON CONFLICT (subject, event_id) DO NOTHING")
-        .bind(subject)
-        .bind(event_id.hyphenated().to_string())
-        .bind(seq)
-        .execute(&mut **tx)
+    ids: &[uuid::Uuid],
+) -> Result<Vec<uuid::Uuid>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT event_id FROM events WHERE subject = $1 AND event_id IN ({})",
+        list.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(subject);
+    for id in ids {
+        query = query.bind(id.hyphenated().to_string());
+    }
+    let rows = query
+        .fetch_all(&mut **tx)
         .await
-        .during("claim an event id")?;
-    Ok(done.rows_affected() == 1)
+        .during("look up event ids")?;
+    rows.iter()
+        .map(|row| {
+            let id: String = row.try_get("event_id")?;
+            uuid::Uuid::parse_str(&id).map_err(|_| corrupt("event id", &id))
+        })
+        .collect()
+}
+
+/// Records new event ids, each with the number of the ledger record that holds it.
+pub async fn claim_events(
+    tx: &mut WriteTx,
+    subject: &str,
+    claims: &[(uuid::Uuid, i64)],
+) -> Result<(), StoreError> {
+    for rows in claims.chunks(200) {
+        let sql = format!(
+            "INSERT INTO events (subject, event_id, seq) VALUES {}",
+            super::ledger::placeholders(rows.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, seq) in rows {
+            query = query
+                .bind(subject)
+                .bind(id.hyphenated().to_string())
+                .bind(*seq);
+        }
+        query.execute(&mut **tx).await.during("claim event ids")?;
+    }
+    Ok(())
 }
 
 // ---- devices linked to users ----

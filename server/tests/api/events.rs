@@ -19,13 +19,26 @@ async fn a_replayed_event_is_accepted_and_stored_once(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(body["stored"], 2);
+    let once = event("dialog_closed");
+    let same_id_twice = json!({ "events": [once.clone(), once] });
+    let body: Value = app
+        .post_events(&token, &same_id_twice)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body,
+        json!({ "received": 2, "stored": 1 }),
+        "the same id twice in one batch"
+    );
     let events = app
         .ledger_of("u-events")
         .await
         .into_iter()
         .filter(|e| kind_of(e) == "event")
         .count();
-    assert_eq!(events, 5);
+    assert_eq!(events, 6);
 }
 
 async fn a_batch_with_one_bad_event_stores_none_of_it(app: TestApp) {
