@@ -42,7 +42,10 @@ const SAMPLE: &[(&str, &str, DataSource)] = &[
 ];
 
 pub async fn seed(app: &AppState) -> Result<(), StoreError> {
-    if !records::held(&app.store, DEMO_USER).await?.is_empty() {
+    let mut conn = app.store.pool().acquire().await?;
+    let seeded = !records::held(&mut conn, DEMO_USER).await?.is_empty();
+    drop(conn);
+    if seeded {
         return Ok(());
     }
     let now = crate::clock::now();

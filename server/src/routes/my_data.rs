@@ -10,7 +10,7 @@ use consent_core::{catalog, DataCategory, Lang, PurposeId};
 use super::openapi::{QueryRefused, StoreFailed, TokenRefused};
 use super::LangQuery;
 use crate::auth::{AuthenticatedUser, DeviceId, Subject, UserId};
-use crate::consents::{state, Visit};
+use crate::consents::{state_in, Visit};
 use crate::error::ApiResult;
 use crate::json::QueryOf;
 use crate::store::ledger::{self, Origin};
@@ -79,8 +79,11 @@ pub async fn data_held(
     masked: bool,
 ) -> ApiResult<MyData> {
     let key = user_id.subject().to_string();
-    let consents = state(app, &key).await?;
-    let mut held = records::held(&app.store, user_id.as_str()).await?;
+    // Every read on one connection: taken once from the pool, not once a read.
+    let mut conn = app.store.pool().acquire().await.map_err(StoreError::from)?;
+    let editions = app.editions.read().await.at(crate::clock::now());
+    let consents = state_in(&mut conn, &editions, &key).await?;
+    let mut held = records::held(&mut conn, user_id.as_str()).await?;
     let categories = catalog()
         .categories
         .iter()
@@ -118,18 +121,22 @@ pub async fn data_held(
         retention: texts::retention(lang).to_owned(),
         categories,
         consents,
-        consent_history: history(app, user_id, &key).await?,
+        consent_history: history(&mut conn, user_id, &key).await?,
     })
 }
 
 /// The user's ledger and those of the devices they used before signing in: they hold IP
 /// addresses and user agents, personal data too.
-async fn history(app: &AppState, user_id: &UserId, key: &str) -> ApiResult<Vec<LedgerEntry>> {
-    let mut entries = ledger::entries(&app.store, key).await?;
-    for device in records::linked_devices(&app.store, user_id.as_str()).await? {
+async fn history(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &UserId,
+    key: &str,
+) -> ApiResult<Vec<LedgerEntry>> {
+    let mut entries = ledger::entries(conn, key).await?;
+    for device in records::linked_devices(conn, user_id.as_str()).await? {
         let device = DeviceId::parse(&device)
             .map_err(|e| StoreError::Corrupt(format!("a linked device: {e}")))?;
-        entries.extend(ledger::entries(&app.store, &device.subject().to_string()).await?);
+        entries.extend(ledger::entries(conn, &device.subject().to_string()).await?);
     }
     entries.sort_by_key(|e| e.at);
     Ok(entries)

@@ -324,10 +324,10 @@ fn parse_stored(kind: &str, body: &str) -> Result<LedgerRecord, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("ledger record of kind `{kind}`: {e}")))
 }
 
-async fn chain(store: &Store, subject: &str) -> Result<Vec<Stored>, StoreError> {
+async fn chain(conn: &mut sqlx::AnyConnection, subject: &str) -> Result<Vec<Stored>, StoreError> {
     sqlx::query(SELECT_CHAIN)
         .bind(subject)
-        .fetch_all(store.pool())
+        .fetch_all(conn)
         .await
         .during("read a subject's chain")?
         .iter()
@@ -336,8 +336,11 @@ async fn chain(store: &Store, subject: &str) -> Result<Vec<Stored>, StoreError> 
 }
 
 /// The subject's records, oldest first, with where each came from while that is kept.
-pub async fn entries(store: &Store, subject: &str) -> Result<Vec<LedgerEntry>, StoreError> {
-    chain(store, subject)
+pub async fn entries(
+    conn: &mut sqlx::AnyConnection,
+    subject: &str,
+) -> Result<Vec<LedgerEntry>, StoreError> {
+    chain(conn, subject)
         .await?
         .into_iter()
         .map(|r| {
@@ -361,7 +364,8 @@ pub async fn verify(
     subject: &str,
     checkpointed: Option<&Head>,
 ) -> Result<ChainReport, StoreError> {
-    let records = chain(store, subject).await?;
+    let mut conn = store.pool().acquire().await.during("read a chain")?;
+    let records = chain(&mut conn, subject).await?;
     let count = records.len() as i64;
     let report = |first_broken: Option<i64>, problem: Option<String>| ChainReport {
         subject: subject.to_owned(),

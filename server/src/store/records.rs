@@ -289,10 +289,13 @@ pub async fn link_device(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn linked_devices(store: &Store, user_id: &str) -> Result<Vec<String>, StoreError> {
+pub async fn linked_devices(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+) -> Result<Vec<String>, StoreError> {
     sqlx::query("SELECT device FROM device_links WHERE user_id = $1 ORDER BY linked_at")
         .bind(user_id)
-        .fetch_all(store.pool())
+        .fetch_all(conn)
         .await
         .during("read a user's devices")?
         .iter()
@@ -347,13 +350,13 @@ pub async fn held_value<'e>(
 }
 
 pub async fn held(
-    store: &Store,
+    conn: &mut sqlx::AnyConnection,
     user_id: &str,
 ) -> Result<BTreeMap<DataCategoryId, HeldValue>, StoreError> {
     let rows =
         sqlx::query("SELECT category, value, source, since FROM subject_data WHERE user_id = $1")
             .bind(user_id)
-            .fetch_all(store.pool())
+            .fetch_all(&mut *conn)
             .await
             .during("read the held data")?;
     let mut out = BTreeMap::new();
