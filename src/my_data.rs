@@ -50,12 +50,6 @@ fn render(data: &MyData, lang: consent_core::Lang) -> Html {
             });
         })
     };
-    let purpose_titles = |ids: &[consent_core::PurposeId]| {
-        ids.iter()
-            .map(|id| catalog().purpose_by_id(*id).title.get(lang))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     html! {
         <>
             <dl class="dc-facts">
@@ -69,7 +63,7 @@ fn render(data: &MyData, lang: consent_core::Lang) -> Html {
                         if c.held {
                             <p class="dc-value">{ c.value.clone().unwrap_or_default() }</p>
                             <p>{ format!("{}: {}", t.source, c.source.map(|s| source_name(lang, s)).unwrap_or("—")) }</p>
-                            <p>{ format!("{}: {}", t.used_for, purpose_titles(&c.purposes)) }</p>
+                            <p>{ format!("{}: {}", t.used_for, purpose_titles(lang, &c.purposes)) }</p>
                             if !c.recipients.is_empty() {
                                 <p>{ format!("{}: {}", t.recipients, c.recipients.iter().map(|r| recipient_name(lang, *r)).collect::<Vec<_>>().join(", ")) }</p>
                             }
@@ -105,14 +99,18 @@ fn history_line(lang: consent_core::Lang, record: &LedgerRecord) -> Option<Strin
         LedgerRecord::ChoicesCarriedFromDevice { .. } => said.carried.to_owned(),
         LedgerRecord::EditionAccepted { edition, .. } => format!("{} {edition}", said.accepted),
         LedgerRecord::Withdrawal { purposes, .. } => {
-            let titles: Vec<_> = purposes
-                .iter()
-                .map(|p| catalog().purpose_by_id(*p).title.get(lang))
-                .collect();
-            format!("{}: {}", said.withdrawn, titles.join(", "))
+            format!("{}: {}", said.withdrawn, purpose_titles(lang, purposes))
         }
         LedgerRecord::DataUpdated { .. } => said.data_updated.to_owned(),
         LedgerRecord::StaffAccess { reason, .. } => format!("{}: {reason}", said.staff_access),
         LedgerRecord::Event(_) | LedgerRecord::EditionPublished { .. } => return None,
     })
+}
+
+/// The purposes' titles in `lang`, in a line.
+fn purpose_titles(lang: consent_core::Lang, ids: &[consent_core::PurposeId]) -> String {
+    ids.iter()
+        .map(|id| catalog().purpose_by_id(*id).title.get(lang))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -1,7 +1,7 @@
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use axum_extra::extract::WithRejection;
-use consent_core::api::{ChainReport, DataStored, StaffRecords, SubjectDataUpsert};
+use consent_core::api::{ChainReport, DataStored, ErrorBody, StaffRecords, SubjectDataUpsert};
 use consent_core::ledger::StaffAction;
 use consent_core::{Lang, LedgerRecord};
 use serde::Deserialize;
@@ -11,13 +11,11 @@ use super::my_data::data_held;
 use super::openapi::{BodyRefused, QueryRefused, StaffRefused, StoreFailed, TokenRefused};
 use crate::auth::{ServiceCaller, Staff, StaffRole, UserId};
 use crate::error::{ApiError, ApiResult};
-use crate::json::JsonBody;
-use crate::json::{PathOf, QueryOf};
+use crate::json::{JsonBody, PathOf, QueryOf};
 use crate::store::checkpoint::{self, PublishedCheckpoint};
 use crate::store::ledger;
 use crate::store::records::{self, AuditEntry, HeldValue};
 use crate::AppState;
-use consent_core::api::ErrorBody;
 
 fn user_id(raw: &str) -> ApiResult<UserId> {
     UserId::parse(raw).map_err(|e| ApiError::Invalid(e.to_string()))

@@ -4,18 +4,16 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::WithRejection;
-use consent_core::api::{EditionDates, EditionPublication, PolicyResponse};
+use consent_core::api::{EditionDates, EditionPublication, ErrorBody, PolicyResponse};
 use consent_core::{EditionVersion, Lang, PolicyEdition};
 
 use super::openapi::{BodyRefused, QueryRefused, StaffRefused, StoreFailed};
 use super::LangQuery;
 use crate::auth::{Staff, StaffRole};
 use crate::error::{ApiError, ApiResult};
-use crate::json::JsonBody;
-use crate::json::{PathOf, QueryOf};
+use crate::json::{JsonBody, PathOf, QueryOf};
 use crate::store::records;
 use crate::AppState;
-use consent_core::api::ErrorBody;
 
 /// The edition in force, in the requested language (en and missing translations fall back to a
 /// published language; `Content-Language` says which).

@@ -6,8 +6,7 @@
 //! chain to the latest checkpoint, so records cut off a chain's end or a chain deleted whole
 //! are found, and a checkpoint edited in the database fails its signature.
 
-use super::During;
-use super::{Store, StoreError};
+use super::{During, Store, StoreError};
 use consent_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

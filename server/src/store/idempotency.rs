@@ -2,8 +2,7 @@
 //! with the same `Idempotency-Key`. The first answer is kept with the write, in the same
 //! transaction, so a repeat is answered from it and stores nothing.
 
-use super::During;
-use super::{StoreError, WriteTx};
+use super::{During, StoreError, WriteTx};
 use sha2::{Digest, Sha256};
 use sqlx::Row as _;
 

@@ -10,8 +10,7 @@
 //! breaking any chain.
 
 use super::checkpoint::Head;
-use super::During;
-use super::{Row, Store, StoreError, WriteTx};
+use super::{placeholders, During, Row, Store, StoreError, WriteTx, ROWS_PER_STATEMENT};
 use consent_core::api::{ChainReport, LedgerEntry};
 use consent_core::{catalog, LedgerRecord, PurposeId, Timestamp};
 use sqlx::Row as _;
@@ -205,9 +204,6 @@ pub struct Pending {
     origin: Option<(String, Origin)>,
 }
 
-/// Rows per statement: well under both databases' limits on bound values.
-const ROWS_PER_STATEMENT: usize = 200;
-
 /// Writes the records the write appended: their origins, then the records, each in as few
 /// statements as the rows allow.
 pub async fn write_pending(tx: &mut WriteTx) -> Result<(), StoreError> {
@@ -216,7 +212,7 @@ pub async fn write_pending(tx: &mut WriteTx) -> Result<(), StoreError> {
     for rows in with_origin.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO origins (ref, subject, ip, user_agent, at) VALUES {}",
-            placeholders(rows.len(), 5)
+            placeholders(1, rows.len(), 5)
         );
         let mut query = sqlx::query(&sql);
         for row in rows {
@@ -236,7 +232,7 @@ pub async fn write_pending(tx: &mut WriteTx) -> Result<(), StoreError> {
     for rows in pending.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO ledger (subject, seq, kind, at, body, origin_ref, prev_hash, hash) VALUES {}",
-            placeholders(rows.len(), 8)
+            placeholders(1, rows.len(), 8)
         );
         let mut query = sqlx::query(&sql);
         for row in rows {
@@ -256,19 +252,6 @@ pub async fn write_pending(tx: &mut WriteTx) -> Result<(), StoreError> {
             .during("append ledger records")?;
     }
     Ok(())
-}
-
-/// `($1, $2, …), ($n+1, …)`: `rows` groups of `columns` numbered placeholders.
-pub fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let row: Vec<String> = (1..=columns)
-                .map(|c| format!("${}", r * columns + c))
-                .collect();
-            format!("({})", row.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The subject's chain held for this write, and its head: read once, then kept.

@@ -46,6 +46,23 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// Rows per multi-row statement: well under both databases' limits on bound values.
+const ROWS_PER_STATEMENT: usize = 200;
+
+/// `($first, …), (…)`: `rows` groups of `columns` numbered placeholders, for statements that
+/// write or look up many rows at once.
+fn placeholders(first: usize, rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (0..columns)
+                .map(|c| format!("${}", first + r * columns + c))
+                .collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Names the operation a database call was for, in its error.
 pub trait During<T> {
     fn during(self, operation: &'static str) -> Result<T, StoreError>;

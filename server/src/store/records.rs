@@ -1,8 +1,7 @@
 //! The current-state tables beside the ledger: kept in the same transaction as the ledger
 //! record that explains each change.
 
-use super::During;
-use super::{Store, StoreError, WriteTx};
+use super::{placeholders, During, Store, StoreError, WriteTx, ROWS_PER_STATEMENT};
 use consent_core::api::{Acceptance, AcceptanceMethod, DataSource, StaffLook, StoredWithdrawal};
 use consent_core::ledger::{StaffAction, StaffRole};
 use consent_core::{
@@ -128,17 +127,18 @@ pub async fn set_choices(
     if choices.is_empty() {
         return Ok(());
     }
-    let rows: Vec<String> = (0..choices.len())
-        .map(|i| format!("($1, ${}, ${}, $2)", 3 + 2 * i, 4 + 2 * i))
-        .collect();
     let sql = format!(
         "INSERT INTO consent_state (subject, purpose, granted, changed_at) VALUES {}
          ON CONFLICT (subject, purpose) DO UPDATE SET granted = excluded.granted, changed_at = excluded.changed_at",
-        rows.join(", ")
+        placeholders(1, choices.len(), 4)
     );
-    let mut query = sqlx::query(&sql).bind(subject).bind(at.millis());
+    let mut query = sqlx::query(&sql);
     for (purpose, granted) in choices {
-        query = query.bind(purpose.as_str()).bind(i64::from(*granted));
+        query = query
+            .bind(subject)
+            .bind(purpose.as_str())
+            .bind(i64::from(*granted))
+            .bind(at.millis());
     }
     query.execute(&mut **tx).await.during("store choices")?;
     Ok(())
@@ -225,10 +225,9 @@ pub async fn stored_events(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(
         "SELECT event_id FROM events WHERE subject = $1 AND event_id IN ({})",
-        list.join(", ")
+        placeholders(2, ids.len(), 1)
     );
     let mut query = sqlx::query(&sql).bind(subject);
     for id in ids {
@@ -252,10 +251,10 @@ pub async fn claim_events(
     subject: &str,
     claims: &[(uuid::Uuid, i64)],
 ) -> Result<(), StoreError> {
-    for rows in claims.chunks(200) {
+    for rows in claims.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO events (subject, event_id, seq) VALUES {}",
-            super::ledger::placeholders(rows.len(), 3)
+            placeholders(1, rows.len(), 3)
         );
         let mut query = sqlx::query(&sql);
         for (id, seq) in rows {

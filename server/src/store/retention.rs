@@ -1,8 +1,7 @@
 //! How long where-from evidence (IP address, user agent) is kept (2.5). The chained records stay;
 //! only the `origins` rows go, so every chain still verifies after a purge.
 
-use super::During;
-use super::{Store, StoreError};
+use super::{During, Store, StoreError};
 use consent_core::SubjectKey;
 use consent_core::Timestamp;
 
@@ -51,7 +50,7 @@ pub async fn purge(
             .bind(cutoff)
             .execute(store.pool())
             .await
-        .during("purge origins past retention")?;
+            .during("purge origins past retention")?;
             Ok::<_, StoreError>(done.rows_affected())
         }
     };

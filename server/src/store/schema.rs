@@ -2,8 +2,7 @@
 //! `server/migrations/postgres`), since their guards are written in each dialect. What both
 //! read alike is written once, in `server/migrations/portable`, and linked into each folder.
 
-use super::During;
-use super::{Backend, Store, StoreError};
+use super::{Backend, During, Store, StoreError};
 use sqlx::migrate::{Migrate, Migrator};
 use sqlx::Row;
 
@@ -35,12 +34,25 @@ pub async fn migrate(store: &Store) -> Result<(), StoreError> {
 /// `schema_version`: its migrations are marked applied, so that they do not run again.
 async fn adopt_schema_version(store: &Store, migrator: &Migrator) -> Result<(), StoreError> {
     let pool = store.pool();
-    let old = sqlx::query("SELECT name FROM schema_version")
-        .fetch_all(pool)
-        .await;
-    let Ok(rows) = old else {
-        return Ok(()); // no such table: a new database, or one sqlx already migrates
+    let exists = match store.backend() {
+        Backend::Sqlite => {
+            "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        }
+        Backend::Postgres => {
+            "SELECT 1 AS found FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_version'"
+        }
     };
+    let found = sqlx::query(exists)
+        .fetch_optional(pool)
+        .await
+        .during("look for the old migration table")?;
+    if found.is_none() {
+        return Ok(()); // a new database, or one sqlx already migrates
+    }
+    let rows = sqlx::query("SELECT name FROM schema_version")
+        .fetch_all(pool)
+        .await
+        .during("read the old migration table")?;
     let names: Vec<String> = rows
         .iter()
         .map(|row| row.try_get("name"))
