@@ -41,6 +41,9 @@ pub enum ApiError {
     Rejected { status: u16, body: ErrorBody },
     /// The server failed; worth trying again later.
     ServerFailed(u16),
+    /// The server asks to be asked again after a while (`Retry-After`): too many requests
+    /// (429), or its database is away (503).
+    Busy { status: u16, after_ms: u32 },
     /// The answer was not what this widget understands.
     Unreadable(String),
 }
@@ -48,7 +51,7 @@ pub enum ApiError {
 impl ApiError {
     pub fn is_worth_retrying(&self) -> bool {
         match self {
-            ApiError::Unreachable | ApiError::ServerFailed(_) => true,
+            ApiError::Unreachable | ApiError::ServerFailed(_) | ApiError::Busy { .. } => true,
             ApiError::Rejected { status, .. } => *status == 408 || *status == 429,
             ApiError::Unreadable(_) => false,
         }
@@ -76,7 +79,9 @@ impl ApiError {
 
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::Rejected { status, .. } | ApiError::ServerFailed(status) => *status,
+            ApiError::Rejected { status, .. }
+            | ApiError::ServerFailed(status)
+            | ApiError::Busy { status, .. } => *status,
             ApiError::Unreachable | ApiError::Unreadable(_) => 0,
         }
     }
@@ -86,6 +91,7 @@ impl ApiError {
             ApiError::Unreachable => "unreachable",
             ApiError::Rejected { body, .. } => &body.error,
             ApiError::ServerFailed(_) => "server_failed",
+            ApiError::Busy { .. } => "busy",
             ApiError::Unreadable(_) => "unreadable",
         }
     }
@@ -95,6 +101,9 @@ impl ApiError {
             ApiError::Unreachable => "network".into(),
             ApiError::Rejected { body, .. } => body.message.clone(),
             ApiError::ServerFailed(status) => format!("HTTP {status}"),
+            ApiError::Busy { status, after_ms } => {
+                format!("HTTP {status}: retry in {} s", after_ms / 1000)
+            }
             ApiError::Unreadable(what) => what.clone(),
         }
     }
@@ -129,6 +138,12 @@ async fn send(builder: RequestBuilder, body: Option<String>) -> Result<Response,
     .map_err(|e| ApiError::Unreadable(e.to_string()))?;
     let _timeout = gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || controller.abort());
     let response = request.send().await.map_err(|_| ApiError::Unreachable)?;
+    if let Some(after_ms) = retry_after_ms(&response) {
+        return Err(ApiError::Busy {
+            status: response.status(),
+            after_ms,
+        });
+    }
     match response.status() {
         200..=299 => Ok(response),
         status @ 500..=599 => Err(ApiError::ServerFailed(status)),
@@ -141,6 +156,15 @@ async fn send(builder: RequestBuilder, body: Option<String>) -> Result<Response,
             Err(ApiError::Rejected { status, body })
         }
     }
+}
+
+/// How long a 429 or 503 asks the client to wait, from its `Retry-After` seconds.
+fn retry_after_ms(response: &Response) -> Option<u32> {
+    if !matches!(response.status(), 429 | 503) {
+        return None;
+    }
+    let secs: u32 = response.headers().get("Retry-After")?.trim().parse().ok()?;
+    Some(secs.clamp(1, 3_600) * 1_000)
 }
 
 /// Sends the request and reads the answer as `T`.

@@ -72,7 +72,7 @@ pub fn App(props: &AppProps) -> Html {
                         still_pending,
                         withdrawal,
                     },
-                    Report::Waiting => Action::SavedOffline,
+                    Report::Waiting(on) => Action::Waiting(on),
                     Report::Held(message) => Action::Failed(message),
                     Report::Dropped(message) => Action::Dropped(message),
                 })

@@ -6,7 +6,7 @@ use consent_core::catalog;
 use yew::prelude::*;
 
 use crate::i18n::{texts, Texts};
-use crate::model::{Notice, View, Widget};
+use crate::model::{Notice, View, WaitingOn, Widget};
 
 /// The notice in the foot of the screen in view.
 #[function_component]
@@ -51,7 +51,7 @@ fn content(widget: &Widget, t: &'static Texts, notice: &Notice) -> Html {
     };
     let (text, button) = match notice {
         Notice::Saved => (t.saved.to_owned(), None),
-        Notice::SavedOffline => (t.saved_offline.to_owned(), None),
+        Notice::Waiting(on) => (waiting_text(t, *on).to_owned(), None),
         Notice::Withdrawn {
             purposes,
             application,
@@ -62,8 +62,8 @@ fn content(widget: &Widget, t: &'static Texts, notice: &Notice) -> Html {
                 .map(|p| catalog().purpose_by_id(*p).title.get(widget.lang()))
                 .collect();
             let mut text = t.withdrawn_now.replace("{purposes}", &names.join("», «"));
-            if *waiting {
-                text = format!("{text} {}", t.saved_offline);
+            if let Some(on) = waiting {
+                text = format!("{text} {}", waiting_text(t, *on));
             }
             let open = application.clone().map(|application| {
                 let widget = widget.clone();
@@ -112,5 +112,12 @@ fn content(widget: &Widget, t: &'static Texts, notice: &Notice) -> Html {
             { for button }
             { dismiss }
         </div>
+    }
+}
+
+fn waiting_text(t: &'static Texts, on: WaitingOn) -> &'static str {
+    match on {
+        WaitingOn::Network => t.saved_offline,
+        WaitingOn::Server => t.saved_server_busy,
     }
 }

@@ -27,6 +27,15 @@ pub enum View {
     MyData,
 }
 
+/// Why chosen consent has not reached the server yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitingOn {
+    /// Offline, or the server cannot be reached.
+    Network,
+    /// The server asked to wait (too many requests, or its database is away).
+    Server,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
     Saved,
@@ -35,10 +44,11 @@ pub enum Notice {
     Withdrawn {
         purposes: Vec<PurposeId>,
         application: Option<WrittenApplication>,
-        /// Not yet delivered: the network is down.
-        waiting: bool,
+        /// Not yet delivered, and why.
+        waiting: Option<WaitingOn>,
     },
-    SavedOffline,
+    /// Saved here and applied; the server has yet to hear of it.
+    Waiting(WaitingOn),
     Failed(String),
     /// The server can never store the choices: the user is asked to choose again.
     Dropped(String),
@@ -100,7 +110,7 @@ pub enum Action {
         still_pending: Option<ConsentUpdate>,
         withdrawal: Option<Box<Withdrawal>>,
     },
-    SavedOffline,
+    Waiting(WaitingOn),
     Failed(String),
     Dropped(String),
     /// The notice numbered so goes (its timer ran out, or the user dismissed it).
@@ -153,7 +163,7 @@ impl Reducible for Model {
                 next.set_notice((!withdrawn.is_empty()).then_some(Notice::Withdrawn {
                     purposes: withdrawn,
                     application: None,
-                    waiting: false,
+                    waiting: None,
                 }));
                 next.views = next.views_after_answer();
             }
@@ -169,18 +179,18 @@ impl Reducible for Model {
                     (Some(w), _) => next.set_notice(Some(Notice::Withdrawn {
                         purposes: w.purposes,
                         application: Some(w.application),
-                        waiting: false,
+                        waiting: None,
                     })),
                     // Told at once; now the server has it too.
-                    (None, Some(Notice::Withdrawn { waiting, .. })) => *waiting = false,
+                    (None, Some(Notice::Withdrawn { waiting, .. })) => *waiting = None,
                     (None, _) => next.set_notice(Some(Notice::Saved)),
                 }
             }
-            Action::SavedOffline => match &mut next.notice {
+            Action::Waiting(on) => match &mut next.notice {
                 // A withdrawal applies at once, online or not: its notice stays, and says
                 // that the server has yet to hear of it.
-                Some(Notice::Withdrawn { waiting, .. }) => *waiting = true,
-                _ => next.set_notice(Some(Notice::SavedOffline)),
+                Some(Notice::Withdrawn { waiting, .. }) => *waiting = Some(on),
+                _ => next.set_notice(Some(Notice::Waiting(on))),
             },
             Action::Failed(message) => next.set_notice(Some(Notice::Failed(message))),
             Action::Dropped(message) => {
@@ -423,7 +433,7 @@ impl Widget {
         }
         self.model.dispatch(Action::Chosen(update));
         if offline {
-            self.model.dispatch(Action::SavedOffline);
+            self.model.dispatch(Action::Waiting(WaitingOn::Network));
         }
     }
 

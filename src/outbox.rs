@@ -18,6 +18,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use crate::api::{self, ApiError};
+use crate::model::WaitingOn;
 use crate::slot::Slot;
 use crate::storage;
 
@@ -143,7 +144,7 @@ pub enum Report {
         withdrawal: Option<Box<Withdrawal>>,
     },
     /// The choices could not be sent yet; they wait and will be.
-    Waiting,
+    Waiting(crate::model::WaitingOn),
     /// The server refused the choices for a reason that may pass: they wait.
     Held(String),
     /// The server can never store them (e.g. the edition they answer no longer exists).
@@ -217,6 +218,8 @@ fn deliver_soon(delay_ms: u32) {
 enum Stop {
     /// Offline, timed out, or the server failed: again after a backoff.
     Unreachable,
+    /// The server asked to wait this long (`Retry-After`): again then, not sooner.
+    Wait(u32),
     /// The token expired: again once the page or app gives a fresh one.
     AwaitToken,
     /// Refused for a reason that may pass: kept, tried again at the longest backoff.
@@ -244,6 +247,7 @@ async fn deliver() {
             });
             let delay = match stop {
                 Stop::Held => MAX_BACKOFF_MS,
+                Stop::Wait(ms) => ms,
                 _ => backoff_ms(failures),
             };
             deliver_soon(delay);
@@ -334,8 +338,10 @@ async fn deliver_choices() -> Result<(), Stop> {
         }
         Err(e) => match stop_for(&e) {
             Some(stop) => {
-                if matches!(stop, Stop::Unreachable) {
-                    report(Report::Waiting);
+                match stop {
+                    Stop::Unreachable => report(Report::Waiting(WaitingOn::Network)),
+                    Stop::Wait(_) => report(Report::Waiting(WaitingOn::Server)),
+                    _ => {}
                 }
                 Err(stop)
             }
@@ -356,7 +362,9 @@ async fn deliver_choices() -> Result<(), Stop> {
 
 /// What stops delivery whatever the item: the network, the server, or an expired token.
 fn stop_for(error: &ApiError) -> Option<Stop> {
-    if error.is_worth_retrying() {
+    if let ApiError::Busy { after_ms, .. } = error {
+        Some(Stop::Wait(*after_ms))
+    } else if error.is_worth_retrying() {
         Some(Stop::Unreachable)
     } else if error.needs_fresh_token() {
         crate::embed::notify("token_expired", &crate::embed::Empty {});

@@ -40,6 +40,8 @@ async fn main() {
         purge_daily: false,
         checkpoint_every: None,
         company_address: None,
+        limits: consent_server::limits::RateLimits::off(),
+        tls: None,
     })
     .await
     .expect("server starts");

@@ -9,6 +9,8 @@ use crate::auth::{self, Keys, Secret, StaffRole, MIN_SECRET_BYTES};
 use crate::seal::{ServerKeys, DEMO_SECRET};
 use std::io::Write as _;
 
+use crate::limits::{self, Rate, RateLimits};
+use crate::listen::TlsFiles;
 use crate::store::retention::{self, Retention};
 use crate::store::{checkpoint, ledger, DatabaseUrl, Store};
 use crate::{Application, Settings};
@@ -146,6 +148,25 @@ struct ServeArgs {
     /// them. Without it they point to the address given in the User Agreement.
     #[arg(long, env = "CONSENT_COMPANY_ADDRESS")]
     company_address: Option<String>,
+    /// Requests a minute one device or signed-in user may send (0: no limit).
+    #[arg(long, env = "CONSENT_RATE_SUBJECT", default_value_t = limits::SUBJECT_PER_MINUTE)]
+    rate_subject: u32,
+    /// How many of them may come at once.
+    #[arg(long, env = "CONSENT_BURST_SUBJECT", default_value_t = limits::SUBJECT_BURST)]
+    burst_subject: u32,
+    /// Requests a minute from one network address (0: no limit; set 0 behind a proxy that does
+    /// not pass the client's address and limits by itself).
+    #[arg(long, env = "CONSENT_RATE_ADDRESS", default_value_t = limits::ADDRESS_PER_MINUTE)]
+    rate_address: u32,
+    /// How many of them may come at once.
+    #[arg(long, env = "CONSENT_BURST_ADDRESS", default_value_t = limits::ADDRESS_BURST)]
+    burst_address: u32,
+    /// Serve HTTPS (TLS 1.2 or 1.3) with this certificate chain, a PEM file; plain HTTP without.
+    #[arg(long, env = "CONSENT_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key, a PEM file.
+    #[arg(long, env = "CONSENT_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -259,15 +280,24 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             .company_address
             .filter(|a| !a.trim().is_empty())
             .or_else(|| args.demo.then(|| crate::demo::COMPANY_ADDRESS.to_owned())),
+        limits: RateLimits {
+            per_subject: Rate::per_minute(args.rate_subject, args.burst_subject),
+            per_address: Rate::per_minute(args.rate_address, args.burst_address),
+        },
+        tls: args
+            .tls_cert
+            .zip(args.tls_key)
+            .map(|(cert, key)| TlsFiles { cert, key }),
     };
     let app = Application::build(settings)
         .await
         .map_err(|e| e.to_string())?;
     let addr = app.local_addr();
+    let scheme = app.scheme();
     if args.demo {
-        println!("\n  dosmart consent demo: open http://{addr}/\n");
+        println!("\n  dosmart consent demo: open {scheme}://{addr}/\n");
     }
-    tracing::info!(%addr, backend = ?app.state().store.backend(), "listening");
+    tracing::info!(%addr, scheme, backend = ?app.state().store.backend(), "listening");
     app.run_until_stopped().await.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -33,8 +33,8 @@ pub enum ApiError {
     InvalidBody(String),
     #[error("send the body as `Content-Type: application/json`")]
     NotJson,
-    #[error("the body is larger than {0} bytes")]
-    TooLarge(usize),
+    #[error("the body is larger than this operation accepts")]
+    TooLarge,
     #[error("{0}")]
     UnknownLanguage(String),
     #[error("there is no policy edition `{0}`")]
@@ -47,7 +47,32 @@ pub enum ApiError {
     NotFound(String),
     #[error("the server could not complete the request; nothing was changed")]
     Store(#[from] StoreError),
+    #[error("the request took longer than {0} s and was stopped: send it again, with the same `Idempotency-Key`, to learn whether it was stored")]
+    TimedOut(u64),
+    #[error("the body did not arrive whole in time")]
+    BodyNotRead,
+    #[error("too many requests from this {0}: try again in {1} s")]
+    RateLimited(LimitedBy, u64),
 }
+
+/// Whose requests a rate limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitedBy {
+    Subject,
+    Address,
+}
+
+impl std::fmt::Display for LimitedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LimitedBy::Subject => "device or user",
+            LimitedBy::Address => "network address",
+        })
+    }
+}
+
+/// How long a client waits before it sends again while the database is away.
+const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
 impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
@@ -65,13 +90,17 @@ impl ApiError {
             InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
             InvalidBody(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
             NotJson => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_json"),
-            TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             UnknownLanguage(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_language"),
             UnknownEdition(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_edition"),
             NecessaryPurpose(_) => (StatusCode::UNPROCESSABLE_ENTITY, "necessary_purpose"),
             Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Store(e) if e.is_unavailable() => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            TimedOut(_) => (StatusCode::SERVICE_UNAVAILABLE, "timed_out"),
+            BodyNotRead => (StatusCode::REQUEST_TIMEOUT, "body_not_read"),
+            RateLimited(..) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
         }
     }
 }
@@ -79,15 +108,35 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if let ApiError::Store(cause) = &self {
+        let mut retry_after = None;
+        let message = match &self {
             // The cause names tables and constraints, never the values of a row.
-            tracing::error!(error = %cause, "request failed in the store");
-        }
+            ApiError::Store(cause) if cause.is_unavailable() => {
+                tracing::warn!(error = %cause, "the database is unavailable");
+                retry_after = Some(UNAVAILABLE_RETRY_SECS);
+                format!("the database cannot be reached just now; nothing was changed: try again in {UNAVAILABLE_RETRY_SECS} s")
+            }
+            ApiError::Store(cause) => {
+                tracing::error!(error = %cause, "request failed in the store");
+                self.to_string()
+            }
+            ApiError::RateLimited(_, secs) => {
+                retry_after = Some(*secs);
+                self.to_string()
+            }
+            _ => self.to_string(),
+        };
         let body = ErrorBody {
             error: code.to_owned(),
-            message: self.to_string(),
+            message,
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

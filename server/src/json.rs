@@ -2,12 +2,10 @@
 //! is answered in the API's own error shape.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
 use axum_extra::extract::WithRejection;
 
 use crate::error::ApiError;
-
-/// Bodies at most this large; a consent change or a full event batch is far smaller.
-pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// A JSON request body; a bad one is refused with [`ApiError`].
 pub type JsonBody<T> = WithRejection<axum::Json<T>, ApiError>;
@@ -36,7 +34,11 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::JsonSyntaxError(e) => ApiError::InvalidJson(e.body_text()),
             JsonRejection::JsonDataError(e) => ApiError::InvalidBody(clean(&e.body_text())),
             JsonRejection::MissingJsonContentType(_) => ApiError::NotJson,
-            JsonRejection::BytesRejection(_) => ApiError::TooLarge(BODY_LIMIT),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::TooLarge
+            }
+            // The body broke off or came too slowly (`RequestBodyTimeoutLayer`).
+            JsonRejection::BytesRejection(_) => ApiError::BodyNotRead,
             other => ApiError::InvalidBody(other.body_text()),
         }
     }

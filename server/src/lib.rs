@@ -10,6 +10,8 @@ mod demo;
 pub mod editions;
 pub mod error;
 mod json;
+pub mod limits;
+pub mod listen;
 pub mod routes;
 pub mod seal;
 pub mod store;
@@ -29,6 +31,7 @@ use tokio::net::TcpListener;
 use tokio::sync::RwLock;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::auth::Keys;
 use crate::editions::Editions;
@@ -63,6 +66,10 @@ pub struct Settings {
     pub checkpoint_every: Option<std::time::Duration>,
     /// The Company's postal address for written applications (2.6).
     pub company_address: Option<String>,
+    /// Requests per subject and per network address.
+    pub limits: limits::RateLimits,
+    /// Serve HTTPS with these; plain HTTP (behind a proxy) without.
+    pub tls: Option<listen::TlsFiles>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,12 +82,15 @@ pub enum StartError {
     BadOrigin(String),
     #[error("cannot read the widget in {0}: {1}")]
     Widget(PathBuf, std::io::Error),
+    #[error("cannot serve HTTPS: {0}")]
+    Tls(String),
 }
 
 pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl Application {
@@ -105,10 +115,14 @@ impl Application {
             demo::seed(&state).await?;
             router = router.merge(demo::routes());
         }
+        let limiters = limits::Limiters::new(settings.limits);
         let mut router = router
+            .route_layer(middleware::from_fn_with_state(limiters, limits::limit))
             .route_layer(middleware::from_fn(log_request))
             .with_state(state.clone())
-            .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
+            // Routes with bodies set their own limit; this is for the rest.
+            .layer(DefaultBodyLimit::max(limits::body::SMALL))
+            .layer(RequestBodyTimeoutLayer::new(limits::REQUEST_TIMEOUT))
             .layer(cors(&settings.allowed_origins)?)
             .layer(CatchPanicLayer::custom(|_| server_error_response()));
         if let Some(dir) = &settings.widget_dir {
@@ -116,6 +130,13 @@ impl Application {
             tracing::info!(files = files.len(), "serving the built widget");
             router = router.fallback_service(files.router());
         }
+        let router = router
+            .layer(middleware::from_fn(limits::deadline))
+            .layer(middleware::from_fn(security_headers));
+        let tls = match &settings.tls {
+            Some(files) => Some(files.acceptor().map_err(StartError::Tls)?),
+            None => None,
+        };
         let listener = TcpListener::bind(settings.bind)
             .await
             .map_err(|e| StartError::Bind(settings.bind, e))?;
@@ -123,6 +144,7 @@ impl Application {
             listener,
             router,
             state,
+            tls,
         })
     }
 
@@ -136,15 +158,16 @@ impl Application {
         &self.state
     }
 
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+        listen::serve(self.listener, self.router, self.tls).await
     }
 }
 
@@ -201,6 +224,34 @@ fn server_error_response() -> Response {
         axum::Json(body),
     )
         .into_response()
+}
+
+/// What every answer carries: no content sniffing, no referrer; and what answers about a person
+/// carry: never kept by a browser or a proxy.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let personal = is_personal(request.uri().path());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if personal {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// The routes whose answers are about a subject: their choices, events, withdrawals, data, or
+/// staff's view of them.
+fn is_personal(path: &str) -> bool {
+    ["/v1/consents", "/v1/events", "/v1/withdrawals"].contains(&path)
+        || path.starts_with("/v1/me/")
+        || path.starts_with("/v1/admin/")
 }
 
 fn cors(origins: &[String]) -> Result<CorsLayer, StartError> {

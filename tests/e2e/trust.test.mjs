@@ -210,6 +210,32 @@ test('a refusal by the server keeps the choices, tells the user and the page, an
   await context.close();
 }));
 
+test('a server over its limit (429, Retry-After): the choices wait as long as it asks, the user is told, and they land once', () => withServer(async (server) => {
+  const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
+  await banner(page).waitFor();
+  const sent = [];
+  await context.route('**/v1/consents', (route) => {
+    if (!isPut(route)) return route.continue();
+    sent.push(Date.now());
+    if (sent.length > 1) return route.continue();
+    return route.fulfill({
+      status: 429,
+      headers: { 'Retry-After': '3' },
+      contentType: 'application/json',
+      body: JSON.stringify({ error: 'rate_limited', message: 'too many requests from this device or user: try again in 3 s' }),
+    });
+  });
+  await banner(page).getByRole('button', { name: 'Accept all' }).click();
+  await page.getByRole('status').filter({ hasText: 'The server is busy' }).waitFor();
+  assert.equal((await page.evaluate(() => window.DosmartConsent.getState())).purposes.research, true, 'applies while it waits');
+  assert.notEqual(await page.evaluate(() => localStorage.getItem('dosmart-consent:outbox')), null, 'kept');
+  await outboxEmpty(page, 20000);
+  assert.equal(sent.length, 2, `sent twice: ${sent.length}`);
+  assert.ok(sent[1] - sent[0] >= 2900, `waited ${sent[1] - sent[0]} ms of the 3 s asked`);
+  assert.equal(await choicesRecords(server), 1, 'one click, one consent record');
+  await context.close();
+}));
+
 test('a device id the server does not recognise is replaced, and the answer still lands', () => withServer(async (server) => {
   const context = await shared.browser.newContext({ locale: 'en-US' });
   // An anonymous visitor: the page hands over no token.

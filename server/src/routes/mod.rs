@@ -9,7 +9,7 @@ pub mod openapi;
 mod policy;
 mod withdrawals;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::routing::{get, post, put};
 use axum::Router;
@@ -24,19 +24,38 @@ use crate::store::WriteTx;
 use crate::AppState;
 
 pub fn api() -> Router<AppState> {
+    use crate::limits::body;
+    let up_to = DefaultBodyLimit::max;
     Router::new()
         .route("/v1/policy", get(policy::current))
         .route("/v1/policy/current", get(policy::in_force))
         .route("/v1/policy/{version}", get(policy::by_version))
         .route("/v1/purposes", get(catalog::purposes))
         .route("/v1/data-categories", get(catalog::data_categories))
-        .route("/v1/consents", get(consents::read).put(consents::update))
-        .route("/v1/events", post(events::record))
-        .route("/v1/withdrawals", post(withdrawals::request))
+        .route(
+            "/v1/consents",
+            get(consents::read)
+                .put(consents::update)
+                .layer(up_to(body::SMALL)),
+        )
+        .route(
+            "/v1/events",
+            post(events::record).layer(up_to(body::EVENTS)),
+        )
+        .route(
+            "/v1/withdrawals",
+            post(withdrawals::request).layer(up_to(body::SMALL)),
+        )
         .route("/v1/me/data", get(my_data::report))
         .route("/v1/me/export", get(my_data::export))
-        .route("/v1/admin/editions", post(policy::publish))
-        .route("/v1/admin/subjects/{user}/data", put(admin::upsert_data))
+        .route(
+            "/v1/admin/editions",
+            post(policy::publish).layer(up_to(body::EDITION)),
+        )
+        .route(
+            "/v1/admin/subjects/{user}/data",
+            put(admin::upsert_data).layer(up_to(body::HELD_DATA)),
+        )
         .route("/v1/admin/subjects/{user}/records", get(admin::records))
         .route("/v1/admin/subjects/{user}/verify", get(admin::verify))
         .route("/v1/checkpoints/latest", get(admin::latest_checkpoint))

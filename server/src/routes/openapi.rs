@@ -39,7 +39,7 @@ pub enum BodyRefused {
     NotValidJson(ErrorBody),
     #[response(
         status = 413,
-        description = "The body is larger than 64 KiB (`too_large`)"
+        description = "The body is larger than the operation accepts (`too_large`)"
     )]
     TooLarge(ErrorBody),
     #[response(
@@ -109,7 +109,7 @@ pub enum QueryRefused {
     Invalid(ErrorBody),
 }
 
-/// The store failed; nothing was changed.
+/// The store failed or cannot be reached; nothing was changed.
 #[derive(IntoResponses)]
 pub enum StoreFailed {
     #[response(
@@ -117,6 +117,11 @@ pub enum StoreFailed {
         description = "The store failed; nothing was changed (`internal`)"
     )]
     Internal(ErrorBody),
+    #[response(
+        status = 503,
+        description = "The database cannot be reached just now (`unavailable`, with `Retry-After`); nothing was changed"
+    )]
+    Unavailable(ErrorBody),
 }
 
 struct Security;
@@ -215,5 +220,39 @@ pub fn contract(editions: &[String]) -> Value {
     event["properties"]["edition"] = json!({ "oneOf": [{ "type": "null" }, existing] });
     event["if"] = json!({ "properties": { "kind": { "const": "policy_accepted_by_button" } }, "required": ["kind"] });
     event["then"] = json!({ "required": ["edition"], "properties": { "edition": existing } });
+    answer_limits_everywhere(&mut doc);
     doc
+}
+
+/// What any operation may answer, whatever it does: over a rate limit, or past the deadline.
+fn answer_limits_everywhere(doc: &mut Value) {
+    let error =
+        json!({ "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBody" } } });
+    let limited = json!({
+        "description": "Too many requests from this device, user or address (`rate_limited`): wait the `Retry-After` seconds",
+        "headers": { "Retry-After": { "schema": { "type": "integer" }, "description": "Seconds to wait" } },
+        "content": error,
+    });
+    let timed_out = json!({
+        "description": "The request ran past the server's deadline (`timed_out`); send it again with the same `Idempotency-Key`",
+        "content": error,
+    });
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    let operations = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|path| path.values_mut())
+        .filter_map(Value::as_object_mut);
+    for operation in operations {
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        responses.entry("429").or_insert_with(|| limited.clone());
+        responses.entry("503").or_insert_with(|| timed_out.clone());
+    }
 }

@@ -35,6 +35,32 @@ pub enum StoreError {
     Commit(String),
 }
 
+impl StoreError {
+    /// The database cannot be reached just now (refused, restarting, not accepting
+    /// connections, every connection busy past the wait): the request may be sent again, and
+    /// nothing of it was stored. Anything else is a fault of ours.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database { source, .. } = self else {
+            return false;
+        };
+        match source {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+                // 08: connection exception; 57P01-57P03: shut down by an administrator,
+                // crashing, cannot connect now; 55000 is what a database refusing connections
+                // (`ALLOW_CONNECTIONS false`) answers; 53300: too many connections.
+                code.starts_with("08")
+                    || matches!(&*code, "57P01" | "57P02" | "57P03" | "55000" | "53300")
+            }),
+            _ => false,
+        }
+    }
+}
+
 /// A row's column could not be read as the type the code expects: what is stored is not what
 /// the code wrote.
 impl From<sqlx::Error> for StoreError {
@@ -45,6 +71,8 @@ impl From<sqlx::Error> for StoreError {
         }
     }
 }
+
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Rows per multi-row statement: well under both databases' limits on bound values.
 const ROWS_PER_STATEMENT: usize = 200;
@@ -163,7 +191,11 @@ impl Store {
     pub async fn connect(url: &DatabaseUrl, keys: Arc<ServerKeys>) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = url.backend();
-        let options = AnyPoolOptions::new().max_connections(url.pool_size());
+        let options = AnyPoolOptions::new()
+            .max_connections(url.pool_size())
+            // While the database is away a request waits this long for a connection, then is
+            // answered 503; the pool reconnects by itself when the database is back.
+            .acquire_timeout(ACQUIRE_TIMEOUT);
         let pool = match backend {
             Backend::Sqlite => {
                 options

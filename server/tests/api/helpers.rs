@@ -43,7 +43,7 @@ impl ServerProcess {
     }
 }
 
-fn admin_postgres_url() -> String {
+pub fn admin_postgres_url() -> String {
     std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
@@ -136,6 +136,11 @@ pub fn test_keys() -> Keys {
 }
 
 pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// A server whose settings the test changes first (limits, TLS).
+pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let database_url = match db {
         Db::Sqlite => {
             let path = std::env::temp_dir()
@@ -144,11 +149,15 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
         }
         Db::Postgres => fresh_postgres().await?,
     };
-    Some(serve(database_url, true).await)
+    Some(serve(database_url, true, configure).await)
 }
 
-async fn serve(database_url: String, owns_database: bool) -> TestApp {
-    let settings = Settings {
+async fn serve(
+    database_url: String,
+    owns_database: bool,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let mut settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.parse().expect("a database URL"),
         keys: test_keys(),
@@ -160,11 +169,14 @@ async fn serve(database_url: String, owns_database: bool) -> TestApp {
         purge_daily: false,
         checkpoint_every: None,
         company_address: Some(COMPANY_ADDRESS.into()),
+        limits: Default::default(),
+        tls: None,
     };
+    configure(&mut settings);
     let app = Application::build(settings)
         .await
         .expect("the server starts");
-    let base = format!("http://{}", app.local_addr());
+    let base = format!("{}://{}", app.scheme(), app.local_addr());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         base,
@@ -271,7 +283,7 @@ impl TestApp {
             .unwrap();
         }
         // `self` still owns (and at its end deletes) the database.
-        serve(self.database_url.clone(), false).await
+        serve(self.database_url.clone(), false, |_| {}).await
     }
 
     pub fn get(&self, path: &str) -> RequestBuilder {

@@ -1,0 +1,170 @@
+//! What one client may ask of the server: requests per subject (a device or a signed-in user)
+//! and, looser, per network address, since a mobile carrier puts many people behind one; how
+//! long a request may take; how large each route's body may be.
+//!
+//! The counting is `governor`'s (GCRA, one cell per key); this module only says what is
+//! counted and answers 429 with `Retry-After` in the API's error shape.
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{ApiError, LimitedBy};
+
+/// Requests per minute, and how many may come at once before the rate applies; `None`: no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub per_minute: NonZeroU32,
+    pub burst: NonZeroU32,
+}
+
+impl Rate {
+    /// `per_minute` 0 means no limit.
+    pub fn per_minute(per_minute: u32, burst: u32) -> Option<Rate> {
+        Some(Rate {
+            per_minute: NonZeroU32::new(per_minute)?,
+            burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
+        })
+    }
+
+    fn quota(self) -> Quota {
+        Quota::per_minute(self.per_minute).allow_burst(self.burst)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    pub per_subject: Option<Rate>,
+    pub per_address: Option<Rate>,
+}
+
+/// A page view sends a few requests, a busy session a few dozen a minute.
+pub const SUBJECT_PER_MINUTE: u32 = 120;
+pub const SUBJECT_BURST: u32 = 60;
+/// An address may carry a carrier's many users.
+pub const ADDRESS_PER_MINUTE: u32 = 3_000;
+pub const ADDRESS_BURST: u32 = 600;
+
+impl RateLimits {
+    /// No limit: for load benchmarks, which measure the server and not its limit.
+    pub fn off() -> RateLimits {
+        RateLimits {
+            per_subject: None,
+            per_address: None,
+        }
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> RateLimits {
+        RateLimits {
+            per_subject: Rate::per_minute(SUBJECT_PER_MINUTE, SUBJECT_BURST),
+            per_address: Rate::per_minute(ADDRESS_PER_MINUTE, ADDRESS_BURST),
+        }
+    }
+}
+
+/// The longest a request may take, reading its body included; a client that sends slower
+/// than this holds nothing of ours longer.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// A connection that has not sent its request's headers within this is closed.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Body limits per route: what the largest valid body needs, with room.
+pub mod body {
+    /// A consent change, a withdrawal, an edition's acceptance.
+    pub const SMALL: usize = 16 * 1024;
+    /// A batch of UI events (at most `MAX_EVENTS_PER_BATCH`).
+    pub const EVENTS: usize = 64 * 1024;
+    /// What the company holds about a user.
+    pub const HELD_DATA: usize = 256 * 1024;
+    /// A policy edition: the whole Markdown text in each language.
+    pub const EDITION: usize = 2 * 1024 * 1024;
+}
+
+pub struct Limiters {
+    subject: Option<DefaultKeyedRateLimiter<String>>,
+    address: Option<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl Limiters {
+    pub fn new(limits: RateLimits) -> Arc<Limiters> {
+        let limiters = Arc::new(Limiters {
+            subject: limits
+                .per_subject
+                .map(|r| DefaultKeyedRateLimiter::keyed(r.quota())),
+            address: limits
+                .per_address
+                .map(|r| DefaultKeyedRateLimiter::keyed(r.quota())),
+        });
+        tokio::spawn(forget_idle(Arc::downgrade(&limiters)));
+        limiters
+    }
+
+    fn check(&self, subject: Option<String>, address: Option<IpAddr>) -> Result<(), ApiError> {
+        let refused = |by: LimitedBy, not_until: governor::NotUntil<_>| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            ApiError::RateLimited(by, wait.as_secs_f64().ceil().max(1.0) as u64)
+        };
+        if let (Some(limiter), Some(ip)) = (&self.address, address) {
+            limiter
+                .check_key(&ip)
+                .map_err(|n| refused(LimitedBy::Address, n))?;
+        }
+        if let (Some(limiter), Some(key)) = (&self.subject, subject) {
+            limiter
+                .check_key(&key)
+                .map_err(|n| refused(LimitedBy::Subject, n))?;
+        }
+        Ok(())
+    }
+}
+
+/// Keys whose cell is full again are dropped, so the maps stay as small as the recent clients.
+async fn forget_idle(limiters: std::sync::Weak<Limiters>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let Some(limiters) = limiters.upgrade() else {
+            return;
+        };
+        if let Some(l) = &limiters.subject {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+        if let Some(l) = &limiters.address {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
+}
+
+/// Counts the request against its subject and its address, or answers 429.
+pub async fn limit(
+    State(limiters): State<Arc<Limiters>>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let subject = crate::auth::claimed_subject(request.headers());
+    limiters.check(subject, address)?;
+    Ok(next.run(request).await)
+}
+
+/// Stops a request that has run past [`REQUEST_TIMEOUT`]. A write stopped before its commit
+/// rolls back; one whose commit was under way may have landed, which the same request sent
+/// again with its `Idempotency-Key` tells.
+pub async fn deadline(request: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::TimedOut(REQUEST_TIMEOUT.as_secs()).into_response(),
+    }
+}

@@ -1,0 +1,369 @@
+//! The server as an attacker or an operator would try it: headers, rate limits, body limits,
+//! slow clients, TLS versions, and the database going away.
+
+use crate::helpers::*;
+use consent_server::limits::{Rate, RateLimits};
+use consent_server::listen::TlsFiles;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn every_answer_forbids_sniffing_and_referrers_and_personal_ones_are_never_stored() {
+    let app = spawn_app(Db::Sqlite).await.unwrap();
+    let token = user_token("u-headers");
+    let personal = [
+        app.get("/v1/consents").bearer_auth(&token),
+        app.get("/v1/me/data").bearer_auth(&token),
+        app.get("/v1/admin/subjects/u-headers/records?reason=check")
+            .bearer_auth(staff_token(
+                "dpo",
+                consent_server::auth::StaffRole::PrivacyOfficer,
+            )),
+        // Refused requests too: an error about a person is about a person.
+        app.get("/v1/me/export"),
+    ];
+    for request in personal {
+        let response = request.send().await.unwrap();
+        let url = response.url().clone();
+        let headers = response.headers();
+        assert_eq!(headers["cache-control"], "no-store", "{url}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{url}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{url}");
+    }
+    for public in [
+        "/v1/purposes",
+        "/v1/policy/current",
+        "/healthz",
+        "/no-such-page",
+    ] {
+        let response = app.get(public).send().await.unwrap();
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{public}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{public}");
+        assert_ne!(
+            headers.get("cache-control").map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{public} names no one and may be cached"
+        );
+    }
+}
+
+fn limited(
+    per_subject: Option<Rate>,
+    per_address: Option<Rate>,
+) -> impl FnOnce(&mut consent_server::Settings) {
+    move |settings| {
+        settings.limits = RateLimits {
+            per_subject,
+            per_address,
+        }
+    }
+}
+
+async fn send_events(app: &TestApp, token: &str, count: usize) -> Vec<reqwest::Response> {
+    let mut answers = Vec::new();
+    for _ in 0..count {
+        answers.push(
+            app.post_events(token, &json!({ "events": [event("banner_shown")] }))
+                .await,
+        );
+    }
+    answers
+}
+
+async fn a_user_over_their_limit_waits_and_nothing_refused_is_stored(db: Db) {
+    let Some(app) = spawn_app_with(db, limited(Rate::per_minute(60, 5), None)).await else {
+        return;
+    };
+    let token = user_token("u-rapid");
+    let answers = send_events(&app, &token, 12).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(&statuses[..5], &[200; 5], "the burst passes: {statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+    let refused = answers.into_iter().last().unwrap();
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=2).contains(&wait),
+        "one request a second: wait {wait} s"
+    );
+    let body = error_of(refused, 429).await;
+    assert_eq!(body["error"], "rate_limited");
+    assert!(body["message"].as_str().unwrap().contains("device or user"));
+    // Someone else is not held up by this user.
+    let other = send_events(&app, &user_token("u-calm"), 1).await;
+    assert_eq!(other[0].status(), 200);
+    let events = app.ledger_of("u-rapid").await.len();
+    assert_eq!(events, 5, "exactly the answered events are stored");
+    // After the wait, the user is served again.
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    assert_eq!(send_events(&app, &token, 1).await[0].status(), 200);
+}
+
+#[tokio::test]
+async fn a_user_over_their_limit_waits_and_nothing_refused_is_stored_sqlite() {
+    a_user_over_their_limit_waits_and_nothing_refused_is_stored(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_user_over_their_limit_waits_and_nothing_refused_is_stored_postgres() {
+    a_user_over_their_limit_waits_and_nothing_refused_is_stored(Db::Postgres).await;
+}
+
+#[tokio::test]
+async fn one_address_is_limited_however_many_devices_it_claims() {
+    let app = spawn_app_with(Db::Sqlite, limited(None, Rate::per_minute(60, 8)))
+        .await
+        .unwrap();
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..12 {
+        let response = app
+            .get("/v1/consents")
+            .device(&new_device())
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+        last = Some(response);
+    }
+    assert_eq!(&statuses[..8], &[200; 8], "{statuses:?}");
+    assert!(statuses[8..].iter().all(|s| *s == 429), "{statuses:?}");
+    let message = message_of(last.unwrap(), 429).await;
+    assert!(message.contains("network address"), "{message}");
+}
+
+#[tokio::test]
+async fn each_route_takes_bodies_as_large_as_it_needs_and_no_larger() {
+    let app = spawn_app(Db::Sqlite).await.unwrap();
+    let token = user_token("u-body");
+    // A consent change is small: 20 KB of padding is refused before it is read as JSON.
+    let padded = format!(
+        r#"{{"policy_version":"2026-11","lang":"kk","choices":{{"surveys":true}},"pad":"{}"}}"#,
+        "x".repeat(20 * 1024)
+    );
+    let response = app
+        .put("/v1/consents")
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(padded)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(response, 413).await["error"], "too_large");
+    // What the company holds about a user may be larger: 40 values of 1,000 characters.
+    let items: Vec<_> = (0..40)
+        .map(|i| json!({ "category": "full_name", "value": format!("{i}{}", "я".repeat(999)), "source": "company" }))
+        .collect();
+    let body = json!({ "items": items });
+    assert!(serde_json::to_vec(&body).unwrap().len() > 64 * 1024);
+    let response = app.upsert_data("u-body", &body).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+}
+
+/// Connects and sends `head` (and nothing more); returns how long until the server closes the
+/// connection, and what it answered.
+async fn hold_open(addr: &str, head: &str) -> (Duration, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(40), stream.read_to_end(&mut answer)).await;
+    (
+        started.elapsed(),
+        String::from_utf8_lossy(&answer).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_client_that_sends_slowly_is_cut_off() {
+    let app = spawn_app(Db::Sqlite).await.unwrap();
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let token = user_token("u-slow");
+    // Headers that never end, and a body that never comes whole.
+    let unfinished_headers = hold_open(&addr, "GET /v1/purposes HTTP/1.1\r\nHost: x\r\n");
+    let body_head = format!(
+        "PUT /v1/consents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{{\"policy_version\""
+    );
+    let unfinished_body = hold_open(&addr, &body_head);
+    let ((headers_cut, _), (body_cut, body_answer)) =
+        tokio::join!(unfinished_headers, unfinished_body);
+    let limits = consent_server::limits::HEADER_TIMEOUT..Duration::from_secs(25);
+    assert!(
+        limits.contains(&headers_cut),
+        "headers cut after {headers_cut:?}"
+    );
+    assert!(
+        body_cut <= Duration::from_secs(25),
+        "body cut after {body_cut:?}"
+    );
+    assert!(body_answer.starts_with("HTTP/1.1 408"), "{body_answer}");
+    assert!(body_answer.contains("body_not_read"), "{body_answer}");
+    assert!(app.ledger_of("u-slow").await.is_empty());
+}
+
+/// A self-signed certificate for 127.0.0.1, made by the openssl command.
+fn self_signed(dir: &std::path::Path) -> TlsFiles {
+    let files = TlsFiles {
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    };
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&files.key)
+        .arg("-out")
+        .arg(&files.cert)
+        .output()
+        .expect("the openssl command");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    files
+}
+
+/// A handshake by `openssl s_client` offering only `version` (e.g. `-tls1`); its output.
+async fn handshake(addr: &str, version: &str) -> (bool, String) {
+    let output = tokio::process::Command::new("openssl")
+        .args(["s_client", "-connect", addr, version, "-brief"])
+        // Old protocols need the client's own security level lowered to be offered at all.
+        .args(["-cipher", "DEFAULT@SECLEVEL=0"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .expect("the openssl command");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        output.status.success() && text.contains("Protocol version"),
+        text,
+    )
+}
+
+#[tokio::test]
+async fn https_takes_tls_1_2_and_1_3_and_refuses_1_0_and_1_1() {
+    let dir = std::env::temp_dir().join(format!("consent-tls-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files = self_signed(&dir);
+    let app = spawn_app_with(Db::Sqlite, |s| s.tls = Some(files.clone()))
+        .await
+        .unwrap();
+    assert!(app.base.starts_with("https://"), "{}", app.base);
+    let addr = app.base.trim_start_matches("https://").to_owned();
+    for version in ["-tls1", "-tls1_1"] {
+        let (connected, text) = handshake(&addr, version).await;
+        assert!(!connected, "{version} must be refused: {text}");
+        // "sslv3 alert …" is an alert the server sent; a client that would not offer the
+        // version itself says "no protocols available" instead.
+        assert!(
+            text.contains("alert handshake failure") || text.contains("alert protocol version"),
+            "{version}: the server, not the client, refused it: {text}"
+        );
+    }
+    for (version, name) in [("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")] {
+        let (connected, text) = handshake(&addr, version).await;
+        assert!(connected, "{version} must be accepted: {text}");
+        assert!(
+            text.contains(&format!("Protocol version: {name}")),
+            "{text}"
+        );
+    }
+    // And it serves the API over it (the server runs on this test's thread: wait, not block).
+    let fetched = tokio::process::Command::new("curl")
+        .args(["-s", "--max-time", "20", "--cacert"])
+        .arg(&files.cert)
+        .arg(format!("{}/v1/policy/current", app.base))
+        .output()
+        .await
+        .expect("the curl command");
+    let body: serde_json::Value = serde_json::from_slice(&fetched.stdout).expect("JSON over HTTPS");
+    assert_eq!(body["version"], "2026-11");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `statement` on the administrative database of the test PostgreSQL.
+async fn as_admin(statement: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&admin_postgres_url())
+        .await
+        .unwrap();
+    sqlx::Executor::execute(&mut conn, statement).await.unwrap();
+}
+
+#[tokio::test]
+async fn while_postgresql_refuses_connections_requests_get_503_and_the_server_recovers() {
+    let Some(app) = spawn_app(Db::Postgres).await else {
+        return;
+    };
+    let name = app.database_url.rsplit('/').next().unwrap().to_owned();
+    let token = user_token("u-outage");
+    let on = json!({ "surveys": true });
+    assert_eq!(app.put_consents(&token, on.clone()).await.status(), 200);
+
+    as_admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).await;
+    as_admin(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    ))
+    .await;
+    let off = json!({ "surveys": false });
+    for _ in 0..3 {
+        let refused = app.put_consents(&token, off.clone()).await;
+        assert!(refused.headers().contains_key("retry-after"));
+        let body = error_of(refused, 503).await;
+        assert_eq!(body["error"], "unavailable", "{body}");
+        let read = app
+            .get("/v1/consents")
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(error_of(read, 503).await["error"], "unavailable");
+    }
+    // The public catalog needs no database and stays up.
+    assert_eq!(app.get("/v1/purposes").send().await.unwrap().status(), 200);
+
+    as_admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await;
+    let started = Instant::now();
+    let recovered = loop {
+        let response = app.put_consents(&token, json!({ "promotion": true })).await;
+        if response.status() == 200 || started.elapsed() > Duration::from_secs(30) {
+            break response;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(recovered.status(), 200, "recovered by itself");
+    let state = app.consents(&token).await;
+    assert!(
+        granted(&state, "surveys"),
+        "no refused write was stored: {state}"
+    );
+    assert!(granted(&state, "promotion"));
+    let choices = app
+        .ledger_of("u-outage")
+        .await
+        .iter()
+        .filter(|e| kind_of(e) == "choices")
+        .count();
+    assert_eq!(
+        choices, 2,
+        "the two answered writes, and none of the six refused"
+    );
+}
