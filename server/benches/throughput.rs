@@ -42,6 +42,7 @@ async fn main() {
         company_address: None,
         limits: consent_server::limits::RateLimits::off(),
         tls: None,
+        alerts: Default::default(),
     })
     .await
     .expect("server starts");

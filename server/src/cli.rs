@@ -9,6 +9,7 @@ use crate::auth::{self, Keys, Secret, StaffRole, MIN_SECRET_BYTES};
 use crate::seal::{ServerKeys, DEMO_SECRET};
 use std::io::Write as _;
 
+use crate::alerts::{self, AlertRules};
 use crate::limits::{self, Rate, RateLimits};
 use crate::listen::TlsFiles;
 use crate::store::retention::{self, Retention};
@@ -167,6 +168,12 @@ struct ServeArgs {
     /// The certificate's private key, a PEM file.
     #[arg(long, env = "CONSENT_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Alert when one member of staff reads more users' records than this within an hour.
+    #[arg(long, env = "CONSENT_ALERT_SUBJECTS_PER_HOUR", default_value_t = alerts::SUBJECTS_PER_HOUR)]
+    alert_subjects_per_hour: u32,
+    /// Alert when staff endpoints refuse one source this many times within 10 minutes.
+    #[arg(long, env = "CONSENT_ALERT_REFUSALS", default_value_t = alerts::REFUSALS)]
+    alert_refusals: u32,
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -288,6 +295,10 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             .tls_cert
             .zip(args.tls_key)
             .map(|(cert, key)| TlsFiles { cert, key }),
+        alerts: AlertRules {
+            subjects_per_hour: args.alert_subjects_per_hour,
+            refusals: args.alert_refusals.max(1),
+        },
     };
     let app = Application::build(settings)
         .await

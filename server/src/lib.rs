@@ -2,6 +2,7 @@
 //! what is held about a user. `main.rs` only parses the command line; everything else is here
 //! so the tests start the real server on port 0.
 
+pub mod alerts;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub editions: Arc<RwLock<Editions>>,
     /// Where written applications of 2.6 are sent, shown in them and beside them.
     pub company_address: Option<Arc<str>>,
+    pub alert_rules: alerts::AlertRules,
+    pub refusals: Arc<alerts::Refusals>,
 }
 
 pub struct Settings {
@@ -70,6 +73,8 @@ pub struct Settings {
     pub limits: limits::RateLimits,
     /// Serve HTTPS with these; plain HTTP (behind a proxy) without.
     pub tls: Option<listen::TlsFiles>,
+    /// When staff access raises an alert (3.2.2).
+    pub alerts: alerts::AlertRules,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +107,8 @@ impl Application {
             keys: settings.keys.clone(),
             editions: Arc::new(RwLock::new(editions)),
             company_address: settings.company_address.as_deref().map(Arc::from),
+            alert_rules: settings.alerts,
+            refusals: Default::default(),
         };
         tokio::spawn(refresh_editions(state.clone()));
         if settings.purge_daily {
@@ -118,6 +125,10 @@ impl Application {
         let limiters = limits::Limiters::new(settings.limits);
         let mut router = router
             .route_layer(middleware::from_fn_with_state(limiters, limits::limit))
+            .route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                alerts::watch_refusals,
+            ))
             .route_layer(middleware::from_fn(log_request))
             .with_state(state.clone())
             // Routes with bodies set their own limit; this is for the rest.

@@ -42,6 +42,15 @@ impl ServerKeys {
         mac_hex(&self.chain, fields)
     }
 
+    /// A stable stand-in for something that must not be kept as it is (a network address):
+    /// the same input always gives the same one, and without the key it cannot be reversed
+    /// by trying every address.
+    pub fn pseudonym(&self, text: &str) -> String {
+        let mut mac = mac_hex(&self.chain, &[b"pseudonym", text.as_bytes()]);
+        mac.truncate(16);
+        mac
+    }
+
     pub fn device_proof(&self, device_id: &str) -> String {
         mac_hex(&self.device, &[device_id.as_bytes()])
     }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::bounded_text;
 use super::my_data::data_held;
 use super::openapi::{BodyRefused, QueryRefused, StaffRefused, StoreFailed, TokenRefused};
+use crate::alerts::Alert;
 use crate::auth::{ServiceCaller, Staff, StaffRole, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{JsonBody, PathOf, QueryOf};
@@ -71,6 +72,10 @@ pub struct Reason {
 }
 
 impl Reason {
+    fn is_missing(&self) -> bool {
+        self.reason.as_deref().is_none_or(|r| r.trim().is_empty())
+    }
+
     fn required(&self) -> ApiResult<&str> {
         let reason = self.reason.as_deref().ok_or_else(|| {
             ApiError::Invalid("say why you look at the records: `?reason=`".into())
@@ -146,6 +151,9 @@ async fn audited_look(
 ) -> ApiResult<(UserId, String)> {
     staff.require(allowed)?;
     let user = user_id(user)?;
+    if reason.is_missing() {
+        crate::alerts::read_without_reason(&app.store, &staff.id).await?;
+    }
     let reason = reason.required()?;
     let key = user.subject().to_string();
     let now = crate::clock::now();
@@ -168,7 +176,19 @@ async fn audited_look(
         ledger::append(&mut tx, &key, now, &look, None).await?;
     }
     tx.commit().await?;
+    if action == StaffAction::ReadRecords {
+        crate::alerts::after_staff_read(&app.store, app.alert_rules, &staff.id, now).await?;
+    }
     Ok((user, key))
+}
+
+/// Unusual staff access, newest first (3.2.2): for the privacy officer.
+#[utoipa::path(get, path = "/v1/admin/alerts",
+    responses((status = 200, description = "The latest 200 alerts, newest first", body = Vec<Alert>), StaffRefused, StoreFailed),
+    security(("staff_token" = [])))]
+pub async fn alerts(State(app): State<AppState>, staff: Staff) -> ApiResult<Json<Vec<Alert>>> {
+    staff.require(&[StaffRole::PrivacyOfficer])?;
+    Ok(Json(crate::alerts::latest(&app.store, 200).await?))
 }
 
 /// The latest signed checkpoint of the ledger, to publish: a digest of every chain's head,

@@ -103,15 +103,6 @@ async fn a_user_over_their_limit_waits_and_nothing_refused_is_stored(db: Db) {
     assert_eq!(send_events(&app, &token, 1).await[0].status(), 200);
 }
 
-#[tokio::test]
-async fn a_user_over_their_limit_waits_and_nothing_refused_is_stored_sqlite() {
-    a_user_over_their_limit_waits_and_nothing_refused_is_stored(Db::Sqlite).await;
-}
-
-#[tokio::test]
-async fn a_user_over_their_limit_waits_and_nothing_refused_is_stored_postgres() {
-    a_user_over_their_limit_waits_and_nothing_refused_is_stored(Db::Postgres).await;
-}
 
 #[tokio::test]
 async fn one_address_is_limited_however_many_devices_it_claims() {
@@ -367,3 +358,68 @@ async fn while_postgresql_refuses_connections_requests_get_503_and_the_server_re
         "the two answered writes, and none of the six refused"
     );
 }
+
+async fn unusual_staff_access_raises_an_alert_a_privacy_officer_reads(db: Db) {
+    let rules = consent_server::alerts::AlertRules {
+        subjects_per_hour: 3,
+        refusals: 4,
+    };
+    let Some(app) = spawn_app_with(db, |s| s.alerts = rules).await else {
+        return;
+    };
+    use consent_server::auth::StaffRole;
+    let support = staff_token("sup-7", StaffRole::Support);
+    let dpo = staff_token("dpo-1", StaffRole::PrivacyOfficer);
+    let look = async |token: &str, path: String| {
+        app.get(&path).bearer_auth(token).send().await.unwrap()
+    };
+    // Within the rule: three users; then two more.
+    for i in 0..5 {
+        let path = format!("/v1/admin/subjects/u-look-{i}/records?reason=ticket%2042");
+        assert_eq!(look(&support, path).await.status(), 200);
+    }
+    let alerts = app.get_json("/v1/admin/alerts", &dpo).await;
+    let many: Vec<_> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "many_subjects")
+        .collect();
+    assert_eq!(many.len(), 1, "raised once, not at every read after: {alerts}");
+    assert_eq!(many[0]["staff"], "sup-7");
+    assert!(many[0]["detail"].as_str().unwrap().starts_with("4 users"), "{alerts}");
+
+    // A read without a reason is refused and raised.
+    let unexplained = look(&support, "/v1/admin/subjects/u-look-0/records".into()).await;
+    assert_eq!(error_of(unexplained, 422).await["error"], "invalid");
+    // A guessed token, again and again.
+    for _ in 0..4 {
+        let forged = look("not-a-token", "/v1/admin/subjects/u-look-0/records?reason=x".into());
+        assert_eq!(forged.await.status(), 401);
+    }
+    let alerts = app.get_json("/v1/admin/alerts", &dpo).await;
+    let of_kind = |kind: &str| -> Vec<serde_json::Value> {
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == kind)
+            .cloned()
+            .collect()
+    };
+    let no_reason = of_kind("no_reason");
+    assert_eq!(no_reason.len(), 1, "{alerts}");
+    assert_eq!(no_reason[0]["staff"], "sup-7");
+    let refusals = of_kind("repeated_refusals");
+    assert_eq!(refusals.len(), 1, "{alerts}");
+    let source = refusals[0]["source"].as_str().unwrap();
+    assert!(source.len() == 16 && !source.contains('.'), "a pseudonym, not the address: {source}");
+    // Only a privacy officer reads them.
+    let denied = look(&support, "/v1/admin/alerts".into()).await;
+    assert_eq!(denied.status(), 403);
+}
+
+crate::both_databases!(
+    db: a_user_over_their_limit_waits_and_nothing_refused_is_stored,
+    unusual_staff_access_raises_an_alert_a_privacy_officer_reads
+);

@@ -171,6 +171,7 @@ async fn serve(
         company_address: Some(COMPANY_ADDRESS.into()),
         limits: Default::default(),
         tls: None,
+        alerts: Default::default(),
     };
     configure(&mut settings);
     let app = Application::build(settings)
@@ -558,6 +559,21 @@ pub async fn message_of(response: Response, status: u16) -> String {
 /// Runs one test body against SQLite and against PostgreSQL.
 #[macro_export]
 macro_rules! both_databases {
+    // Bodies that start their own server (with settings of their own) from the database kind.
+    (db: $($name:ident),* $(,)?) => {
+        mod sqlite_db {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::helpers::Db::Sqlite).await;
+            })*
+        }
+        mod postgres_db {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::helpers::Db::Postgres).await;
+            })*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test]

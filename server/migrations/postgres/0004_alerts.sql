@@ -1,0 +1,1 @@
+../portable/0004_alerts.sql

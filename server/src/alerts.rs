@@ -1,0 +1,216 @@
+//! Detection of unusual staff access (3.2.2, 3.5): a breach must be reported within one
+//! business day, so what looks like one is raised at once. Each alert is a WARN line with no
+//! personal data, a row in `alerts`, and an entry in `GET /v1/admin/alerts`.
+//!
+//! Counting reads by subjects uses the audit log, so it holds across restarts and across
+//! servers on one database. Refused staff requests are counted in memory per source address,
+//! kept only as a keyed hash.
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use consent_core::Timestamp;
+use serde::Serialize;
+use sqlx::Row as _;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::store::{During, Store, StoreError};
+use crate::AppState;
+
+#[derive(Debug, Clone, Copy)]
+pub struct AlertRules {
+    /// More distinct users' records than this read by one member of staff within an hour.
+    pub subjects_per_hour: u32,
+    /// This many refused (401/403) staff requests from one source within [`REFUSALS_WINDOW`].
+    pub refusals: u32,
+}
+
+pub const SUBJECTS_PER_HOUR: u32 = 30;
+pub const REFUSALS: u32 = 10;
+const REFUSALS_WINDOW: Duration = Duration::from_secs(600);
+const HOUR_MS: i64 = 3_600_000;
+
+impl Default for AlertRules {
+    fn default() -> AlertRules {
+        AlertRules {
+            subjects_per_hour: SUBJECTS_PER_HOUR,
+            refusals: REFUSALS,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// One member of staff read more users' records in an hour than the rule allows.
+    ManySubjects,
+    /// Staff asked for a user's records without saying why.
+    NoReason,
+    /// Staff endpoints refused one source again and again: a guessed or stolen token.
+    RepeatedRefusals,
+}
+
+impl AlertKind {
+    fn spelled(self) -> &'static str {
+        match self {
+            AlertKind::ManySubjects => "many_subjects",
+            AlertKind::NoReason => "no_reason",
+            AlertKind::RepeatedRefusals => "repeated_refusals",
+        }
+    }
+
+    fn parse(text: &str) -> Result<AlertKind, StoreError> {
+        [
+            AlertKind::ManySubjects,
+            AlertKind::NoReason,
+            AlertKind::RepeatedRefusals,
+        ]
+        .into_iter()
+        .find(|k| k.spelled() == text)
+        .ok_or_else(|| StoreError::Corrupt(format!("alert kind `{text}`")))
+    }
+}
+
+/// An alert as a privacy officer reads it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Alert {
+    pub id: String,
+    pub at: Timestamp,
+    pub kind: AlertKind,
+    /// The member of staff, when the request named one.
+    pub staff: Option<String>,
+    /// A keyed hash of the network address the requests came from: the same source always has
+    /// the same one; the address itself is not kept.
+    pub source: Option<String>,
+    pub detail: String,
+}
+
+/// Raises an alert: stored, then logged without who or where.
+async fn raise(
+    store: &Store,
+    kind: AlertKind,
+    staff: Option<&str>,
+    source: Option<&str>,
+    detail: String,
+) -> Result<(), StoreError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO alerts (id, at, kind, staff, source, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(crate::clock::now().millis())
+    .bind(kind.spelled())
+    .bind(staff)
+    .bind(source)
+    .bind(&detail)
+    .execute(store.pool())
+    .await
+    .during("store an alert")?;
+    tracing::warn!(alert = %id, kind = kind.spelled(), "ALERT: unusual staff access; see GET /v1/admin/alerts");
+    Ok(())
+}
+
+/// After a member of staff read a user's records: over the hourly number of users, once an
+/// hour at most.
+pub async fn after_staff_read(
+    store: &Store,
+    rules: AlertRules,
+    staff: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let since = now.millis() - HOUR_MS;
+    let row = sqlx::query(
+        "SELECT
+            (SELECT COUNT(DISTINCT subject) FROM audit_log WHERE staff = $1 AND at > $2) AS subjects,
+            (SELECT COUNT(*) FROM alerts WHERE staff = $1 AND kind = $3 AND at > $2) AS raised",
+    )
+    .bind(staff)
+    .bind(since)
+    .bind(AlertKind::ManySubjects.spelled())
+    .fetch_one(store.pool())
+    .await
+    .during("count a staff member's reads this hour")?;
+    let subjects: i64 = row.try_get("subjects")?;
+    let raised: i64 = row.try_get("raised")?;
+    if subjects > i64::from(rules.subjects_per_hour) && raised == 0 {
+        let detail = format!(
+            "{subjects} users' records read within an hour (the rule allows {})",
+            rules.subjects_per_hour
+        );
+        raise(store, AlertKind::ManySubjects, Some(staff), None, detail).await?;
+    }
+    Ok(())
+}
+
+/// Staff asked for records without a reason: refused, and raised.
+pub async fn read_without_reason(store: &Store, staff: &str) -> Result<(), StoreError> {
+    let detail = "a user's records were asked for without a reason".to_owned();
+    raise(store, AlertKind::NoReason, Some(staff), None, detail).await
+}
+
+/// Refused staff requests per source within the window.
+#[derive(Default)]
+pub struct Refusals {
+    by_source: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl Refusals {
+    /// Counts one refusal; `true` when this one reaches `limit` within the window.
+    fn count(&self, source: &str, limit: u32) -> bool {
+        let mut by_source = self.by_source.lock().expect("not poisoned");
+        let now = Instant::now();
+        by_source.retain(|_, (since, _)| now.duration_since(*since) < REFUSALS_WINDOW);
+        let (_, count) = by_source.entry(source.to_owned()).or_insert((now, 0));
+        *count += 1;
+        *count == limit
+    }
+}
+
+/// Watches what staff endpoints answer: a source refused again and again raises an alert.
+pub async fn watch_refusals(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let staff_route = request.uri().path().starts_with("/v1/admin/");
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip());
+    let response = next.run(request).await;
+    let refused = matches!(response.status().as_u16(), 401 | 403);
+    if let (true, true, Some(ip)) = (staff_route, refused, address) {
+        let source = app.store.keys().pseudonym(&ip.to_string());
+        if app.refusals.count(&source, app.alert_rules.refusals) {
+            let detail = format!(
+                "{} refused staff requests from one source within {} minutes",
+                app.alert_rules.refusals,
+                REFUSALS_WINDOW.as_secs() / 60
+            );
+            if let Err(e) = raise(&app.store, AlertKind::RepeatedRefusals, None, Some(&source), detail).await {
+                tracing::error!(error = %e, "could not store an alert");
+            }
+        }
+    }
+    response
+}
+
+/// The latest alerts, newest first.
+pub async fn latest(store: &Store, limit: i64) -> Result<Vec<Alert>, StoreError> {
+    sqlx::query("SELECT id, at, kind, staff, source, detail FROM alerts ORDER BY at DESC, id LIMIT $1")
+        .bind(limit)
+        .fetch_all(store.pool())
+        .await
+        .during("read the alerts")?
+        .iter()
+        .map(|row| {
+            Ok(Alert {
+                id: row.try_get("id")?,
+                at: Timestamp(row.try_get("at")?),
+                kind: AlertKind::parse(row.try_get("kind")?)?,
+                staff: row.try_get("staff")?,
+                source: row.try_get("source")?,
+                detail: row.try_get("detail")?,
+            })
+        })
+        .collect()
+}
