@@ -423,3 +423,70 @@ crate::both_databases!(
     db: a_user_over_their_limit_waits_and_nothing_refused_is_stored,
     unusual_staff_access_raises_an_alert_a_privacy_officer_reads
 );
+
+#[tokio::test]
+async fn a_whole_session_leaves_no_personal_data_in_the_log() {
+    let app = spawn_app(Db::Sqlite).await.unwrap();
+    let log = std::env::temp_dir().join(format!("consent-log-{}.txt", uuid::Uuid::new_v4().simple()));
+    let mut server = app.process_logging_to(Some((&log, "debug"))).await;
+    // The client comes from an address of its own, to be looked for in the log.
+    let client_ip = "127.0.0.2";
+    server.app.http = reqwest::Client::builder()
+        .local_address(client_ip.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let app = &server.app;
+    let user = "u-log-4711";
+    let token = user_token(user);
+    let (name, phone, email) = ("Айгерим Логова", "+77015551234", "aigerim.log@example.kz");
+    let held = json!({ "items": [
+        { "category": "full_name", "value": name, "source": "user" },
+        { "category": "phone", "value": phone, "source": "user" },
+        { "category": "email", "value": email, "source": "user" },
+    ] });
+    assert_eq!(app.upsert_data(user, &held).await.status(), 200);
+    let device = new_device();
+    app.answer_as_device(&device, json!({ "promotion": true })).await;
+    assert_eq!(app.put_consents(&token, json!({ "surveys": true, "promotion": true })).await.status(), 200);
+    assert_eq!(app.post_events(&token, &json!({ "events": [event("banner_shown")] })).await.status(), 200);
+    app.get_json("/v1/me/data?lang=ru", &token).await;
+    let export = app.get("/v1/me/export").bearer_auth(&token).send().await.unwrap();
+    assert!(export.text().await.unwrap().contains(phone), "the data was there to leak");
+    let withdrawal = json!({ "purposes": ["surveys"], "lang": "ru" });
+    assert_eq!(app.withdraw(&token, &withdrawal).await.status(), 200);
+    let staff = staff_token("dpo-log", consent_server::auth::StaffRole::PrivacyOfficer);
+    let path = format!("/v1/admin/subjects/{user}/records?reason=request%20from%20{email}");
+    assert_eq!(app.get(&path).bearer_auth(&staff).send().await.unwrap().status(), 200);
+    // Refusals are logged too: a forged token, a body naming the user.
+    let forged = format!("{token}x");
+    assert_eq!(app.get("/v1/me/data").bearer_auth(&forged).send().await.unwrap().status(), 401);
+    let bad = app
+        .put("/v1/consents")
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"policy_version":"2026-11","lang":"kk","choices":{{"{phone}":true}}}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    server.kill().await;
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let requests = text.matches("request").count();
+    assert!(requests >= 10, "the log holds the session's {requests} request lines:\n{text}");
+    let signature = token.rsplit('.').next().unwrap();
+    let secrets = [
+        ("the token", token.as_str()),
+        ("the token's signature", signature),
+        ("the user id", user),
+        ("the name", name),
+        ("the phone", phone),
+        ("the email", email),
+        ("the client's address", client_ip),
+        ("the device id", device.id.as_str()),
+    ];
+    for (what, value) in secrets {
+        assert!(!text.contains(value), "{what} is in the log:\n{text}");
+    }
+    let _ = std::fs::remove_file(&log);
+}

@@ -440,23 +440,32 @@ impl TestApp {
     /// Another server process on this test's database, with the same secrets: what a
     /// deployment on several machines runs. Killed when dropped.
     pub async fn another_process(&self) -> ServerProcess {
+        self.process_logging_to(None).await
+    }
+
+    /// Another server process whose log (at `level`) goes to `log`, when given.
+    pub async fn process_logging_to(&self, log: Option<(&std::path::Path, &str)>) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_consent-server"));
+        command
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .args(["--database", &self.database_url])
             .env("CONSENT_SERVER_SECRET", SERVER_SECRET)
             .env("CONSENT_JWT_SECRET", USER_SECRET)
             .env("CONSENT_SERVICE_SECRET", SERVICE_SECRET)
             .env("CONSENT_STAFF_SECRET", STAFF_SECRET)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", log.map_or("warn", |(_, level)| level))
             .env_remove("DATABASE_URL")
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
+            .kill_on_drop(true);
+        if let Some((path, _)) = log {
+            let file = std::fs::File::create(path).unwrap();
+            command.stdout(file.try_clone().unwrap()).stderr(file);
+        }
+        let child = command.spawn().unwrap();
         let base = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {
             if let Ok(r) = self.http.get(format!("{base}/healthz")).send().await {
