@@ -33,11 +33,41 @@ pub struct PendingChoices {
     pub update: ConsentUpdate,
 }
 
+/// Stored in localStorage, where an older widget, a full disk or a person may have left
+/// anything: each part is read on its own, and one that cannot be read is left out without
+/// losing the rest.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Outbox {
+    #[serde(default, deserialize_with = "readable_events")]
     pub events: Vec<UiEvent>,
     /// The user's latest choices not yet stored by the server; a newer change replaces them.
+    #[serde(default, deserialize_with = "readable_choices")]
     pub pending_choices: Option<PendingChoices>,
+}
+
+/// A value read if it can be, `None` if not. Each value the browser's JSON gives is read on its
+/// own (serde-wasm-bindgen), so a bad one does not spoil its neighbours.
+struct Readable<T>(Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Readable<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(value: D) -> Result<Self, D::Error> {
+        Ok(Readable(T::deserialize(value).ok()))
+    }
+}
+
+fn readable_events<'de, D: serde::Deserializer<'de>>(value: D) -> Result<Vec<UiEvent>, D::Error> {
+    let Readable(events) = Readable::<Vec<Readable<UiEvent>>>::deserialize(value)?;
+    Ok(events
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|Readable(event)| event)
+        .collect())
+}
+
+fn readable_choices<'de, D: serde::Deserializer<'de>>(
+    value: D,
+) -> Result<Option<PendingChoices>, D::Error> {
+    Ok(Readable::<PendingChoices>::deserialize(value)?.0)
 }
 
 impl Outbox {

@@ -198,3 +198,98 @@ async fn an_offline_visitor_sees_the_banner_and_their_answer_waits() {
         .iter()
         .any(|e| e.kind == EventKind::RefuseOptional));
 }
+
+/// A small seeded generator: the same damage every run, so a failure comes back.
+struct Damage(u64);
+
+impl Damage {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_damaged_outbox_is_read_as_far_as_it_can_be_and_never_breaks_the_widget() {
+    let detail = || EventDetail {
+        purpose: None,
+        lang: Some(Lang::Ru),
+        edition: None,
+    };
+    storage::remove("outbox");
+    let mut kept = Outbox::load();
+    kept.events = vec![
+        outbox::event(EventKind::BannerShown, detail()),
+        outbox::event(EventKind::AcceptAll, detail()),
+        outbox::event(EventKind::ChoicesOpened, detail()),
+    ];
+    kept.pending_choices = Some(outbox::PendingChoices {
+        key: storage::random_uuid(),
+        update: consent_core::api::ConsentUpdate {
+            policy_version: consent_core::EditionVersion::parse("2026-11").unwrap(),
+            lang: Lang::Ru,
+            choices: [(consent_core::PurposeId::parse("surveys").unwrap(), false)]
+                .into_iter()
+                .collect(),
+        },
+    });
+    kept.save();
+    let whole = Outbox::load();
+    assert!(whole.pending_choices.is_some() && whole.events.len() == 3);
+    let text = storage::get("outbox").unwrap();
+
+    // One event edited into nonsense: the other two and the choices are still delivered.
+    let first_id = whole.events[0].id.to_string();
+    storage::set("outbox", &text.replacen(&first_id, "not-a-uuid", 1));
+    let read = Outbox::load();
+    assert_eq!(read.events, whole.events[1..].to_vec());
+    assert_eq!(read.pending_choices, whole.pending_choices);
+    // The events list is no list: the choices still are.
+    storage::set(
+        "outbox",
+        &text.replacen("\"events\":[", "\"events\":7,\"x\":[", 1),
+    );
+    assert_eq!(Outbox::load().pending_choices, whole.pending_choices);
+
+    // And 600 random damages: cut short, a byte changed, a piece repeated, a value swapped.
+    let pieces = [
+        "null",
+        "{}",
+        "[]",
+        "\"\"",
+        "1e999",
+        "-0",
+        "\"\\u0000\"",
+        "{\"events\":",
+        "]",
+        "\"<img src=x onerror=alert(1)>\"",
+    ];
+    let mut damage = Damage(0x5eed_2026_1129);
+    for _ in 0..600 {
+        let mut bytes: Vec<char> = text.chars().collect();
+        let at = damage.below(bytes.len());
+        match damage.below(4) {
+            0 => bytes.truncate(at),
+            1 => bytes[at] = ['"', ',', '}', '0', 'ә', '\\'][damage.below(6)],
+            2 => {
+                let end = (at + damage.below(40)).min(bytes.len());
+                let copy: Vec<char> = bytes[at..end].to_vec();
+                bytes.splice(at..at, copy);
+            }
+            _ => {
+                let end = (at + damage.below(20)).min(bytes.len());
+                bytes.splice(at..end, pieces[damage.below(pieces.len())].chars());
+            }
+        }
+        let damaged: String = bytes.into_iter().collect();
+        storage::set("outbox", &damaged);
+        let read = Outbox::load();
+        // Never more than was there; what is read is written back readable.
+        assert!(read.events.len() <= 3, "{damaged}");
+        read.save();
+        assert_eq!(Outbox::load(), read, "{damaged}");
+    }
+    storage::remove("outbox");
+}

@@ -186,7 +186,15 @@ pub async fn watch_refusals(State(app): State<AppState>, request: Request, next:
                 app.alert_rules.refusals,
                 REFUSALS_WINDOW.as_secs() / 60
             );
-            if let Err(e) = raise(&app.store, AlertKind::RepeatedRefusals, None, Some(&source), detail).await {
+            if let Err(e) = raise(
+                &app.store,
+                AlertKind::RepeatedRefusals,
+                None,
+                Some(&source),
+                detail,
+            )
+            .await
+            {
                 tracing::error!(error = %e, "could not store an alert");
             }
         }
@@ -196,21 +204,23 @@ pub async fn watch_refusals(State(app): State<AppState>, request: Request, next:
 
 /// The latest alerts, newest first.
 pub async fn latest(store: &Store, limit: i64) -> Result<Vec<Alert>, StoreError> {
-    sqlx::query("SELECT id, at, kind, staff, source, detail FROM alerts ORDER BY at DESC, id LIMIT $1")
-        .bind(limit)
-        .fetch_all(store.pool())
-        .await
-        .during("read the alerts")?
-        .iter()
-        .map(|row| {
-            Ok(Alert {
-                id: row.try_get("id")?,
-                at: Timestamp(row.try_get("at")?),
-                kind: AlertKind::parse(row.try_get("kind")?)?,
-                staff: row.try_get("staff")?,
-                source: row.try_get("source")?,
-                detail: row.try_get("detail")?,
-            })
+    sqlx::query(
+        "SELECT id, at, kind, staff, source, detail FROM alerts ORDER BY at DESC, id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await
+    .during("read the alerts")?
+    .iter()
+    .map(|row| {
+        Ok(Alert {
+            id: row.try_get("id")?,
+            at: Timestamp(row.try_get("at")?),
+            kind: AlertKind::parse(row.try_get("kind")?)?,
+            staff: row.try_get("staff")?,
+            source: row.try_get("source")?,
+            detail: row.try_get("detail")?,
         })
-        .collect()
+    })
+    .collect()
 }

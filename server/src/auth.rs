@@ -293,3 +293,54 @@ impl Staff {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SECRET: &[u8] = b"fuzz-secret-0123456789abcdef0123456789";
+    const TOKEN_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+
+    fn refused(token: &str) -> bool {
+        matches!(
+            verify(&Secret::new(SECRET), USER_AUDIENCE, token),
+            Err(ApiError::Unauthorized(_))
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_as_a_token_is_refused(token in any::<String>()) {
+            prop_assert!(refused(&token));
+            let headers: HeaderMap = [(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))]
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v.parse().ok()?)))
+                .collect();
+            let _ = claimed_subject(&headers);
+        }
+
+        #[test]
+        fn a_signed_token_with_any_character_changed_is_refused(at in any::<prop::sample::Index>(), with in any::<prop::sample::Index>()) {
+            let token = issue(&Secret::new(SECRET), USER_AUDIENCE, "u-fuzz", None, 600);
+            prop_assert!(!refused(&token), "the untouched token passes");
+            let mut bytes = token.clone().into_bytes();
+            let at = at.index(bytes.len());
+            bytes[at] = TOKEN_CHARS.as_bytes()[with.index(TOKEN_CHARS.len())];
+            let changed = String::from_utf8(bytes).unwrap();
+            prop_assume!(changed != token);
+            prop_assert!(refused(&changed), "{changed}");
+        }
+
+        #[test]
+        fn tokens_signed_otherwise_are_refused(secret in prop::collection::vec(any::<u8>(), 32..64), audience in "[a-z-]{0,30}", ttl in -100_000i64..100_000) {
+            // Not within a minute of expiry, where the leeway and the clock's tick decide.
+            prop_assume!(!(-60..=0).contains(&ttl));
+            let token = issue(&Secret::new(&secret), &audience, "u-fuzz", None, ttl);
+            let genuine = secret == SECRET && audience == USER_AUDIENCE && ttl > 0;
+            prop_assert_eq!(refused(&token), !genuine);
+        }
+    }
+}

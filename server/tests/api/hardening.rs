@@ -103,7 +103,6 @@ async fn a_user_over_their_limit_waits_and_nothing_refused_is_stored(db: Db) {
     assert_eq!(send_events(&app, &token, 1).await[0].status(), 200);
 }
 
-
 #[tokio::test]
 async fn one_address_is_limited_however_many_devices_it_claims() {
     let app = spawn_app_with(Db::Sqlite, limited(None, Rate::per_minute(60, 8)))
@@ -370,9 +369,8 @@ async fn unusual_staff_access_raises_an_alert_a_privacy_officer_reads(db: Db) {
     use consent_server::auth::StaffRole;
     let support = staff_token("sup-7", StaffRole::Support);
     let dpo = staff_token("dpo-1", StaffRole::PrivacyOfficer);
-    let look = async |token: &str, path: String| {
-        app.get(&path).bearer_auth(token).send().await.unwrap()
-    };
+    let look =
+        async |token: &str, path: String| app.get(&path).bearer_auth(token).send().await.unwrap();
     // Within the rule: three users; then two more.
     for i in 0..5 {
         let path = format!("/v1/admin/subjects/u-look-{i}/records?reason=ticket%2042");
@@ -385,16 +383,26 @@ async fn unusual_staff_access_raises_an_alert_a_privacy_officer_reads(db: Db) {
         .iter()
         .filter(|a| a["kind"] == "many_subjects")
         .collect();
-    assert_eq!(many.len(), 1, "raised once, not at every read after: {alerts}");
+    assert_eq!(
+        many.len(),
+        1,
+        "raised once, not at every read after: {alerts}"
+    );
     assert_eq!(many[0]["staff"], "sup-7");
-    assert!(many[0]["detail"].as_str().unwrap().starts_with("4 users"), "{alerts}");
+    assert!(
+        many[0]["detail"].as_str().unwrap().starts_with("4 users"),
+        "{alerts}"
+    );
 
     // A read without a reason is refused and raised.
     let unexplained = look(&support, "/v1/admin/subjects/u-look-0/records".into()).await;
     assert_eq!(error_of(unexplained, 422).await["error"], "invalid");
     // A guessed token, again and again.
     for _ in 0..4 {
-        let forged = look("not-a-token", "/v1/admin/subjects/u-look-0/records?reason=x".into());
+        let forged = look(
+            "not-a-token",
+            "/v1/admin/subjects/u-look-0/records?reason=x".into(),
+        );
         assert_eq!(forged.await.status(), 401);
     }
     let alerts = app.get_json("/v1/admin/alerts", &dpo).await;
@@ -413,7 +421,10 @@ async fn unusual_staff_access_raises_an_alert_a_privacy_officer_reads(db: Db) {
     let refusals = of_kind("repeated_refusals");
     assert_eq!(refusals.len(), 1, "{alerts}");
     let source = refusals[0]["source"].as_str().unwrap();
-    assert!(source.len() == 16 && !source.contains('.'), "a pseudonym, not the address: {source}");
+    assert!(
+        source.len() == 16 && !source.contains('.'),
+        "a pseudonym, not the address: {source}"
+    );
     // Only a privacy officer reads them.
     let denied = look(&support, "/v1/admin/alerts".into()).await;
     assert_eq!(denied.status(), 403);
@@ -427,7 +438,8 @@ crate::both_databases!(
 #[tokio::test]
 async fn a_whole_session_leaves_no_personal_data_in_the_log() {
     let app = spawn_app(Db::Sqlite).await.unwrap();
-    let log = std::env::temp_dir().join(format!("consent-log-{}.txt", uuid::Uuid::new_v4().simple()));
+    let log =
+        std::env::temp_dir().join(format!("consent-log-{}.txt", uuid::Uuid::new_v4().simple()));
     let mut server = app.process_logging_to(Some((&log, "debug"))).await;
     // The client comes from an address of its own, to be looked for in the log.
     let client_ip = "127.0.0.2";
@@ -446,25 +458,62 @@ async fn a_whole_session_leaves_no_personal_data_in_the_log() {
     ] });
     assert_eq!(app.upsert_data(user, &held).await.status(), 200);
     let device = new_device();
-    app.answer_as_device(&device, json!({ "promotion": true })).await;
-    assert_eq!(app.put_consents(&token, json!({ "surveys": true, "promotion": true })).await.status(), 200);
-    assert_eq!(app.post_events(&token, &json!({ "events": [event("banner_shown")] })).await.status(), 200);
+    app.answer_as_device(&device, json!({ "promotion": true }))
+        .await;
+    assert_eq!(
+        app.put_consents(&token, json!({ "surveys": true, "promotion": true }))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.post_events(&token, &json!({ "events": [event("banner_shown")] }))
+            .await
+            .status(),
+        200
+    );
     app.get_json("/v1/me/data?lang=ru", &token).await;
-    let export = app.get("/v1/me/export").bearer_auth(&token).send().await.unwrap();
-    assert!(export.text().await.unwrap().contains(phone), "the data was there to leak");
+    let export = app
+        .get("/v1/me/export")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        export.text().await.unwrap().contains(phone),
+        "the data was there to leak"
+    );
     let withdrawal = json!({ "purposes": ["surveys"], "lang": "ru" });
     assert_eq!(app.withdraw(&token, &withdrawal).await.status(), 200);
     let staff = staff_token("dpo-log", consent_server::auth::StaffRole::PrivacyOfficer);
     let path = format!("/v1/admin/subjects/{user}/records?reason=request%20from%20{email}");
-    assert_eq!(app.get(&path).bearer_auth(&staff).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.get(&path)
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     // Refusals are logged too: a forged token, a body naming the user.
     let forged = format!("{token}x");
-    assert_eq!(app.get("/v1/me/data").bearer_auth(&forged).send().await.unwrap().status(), 401);
+    assert_eq!(
+        app.get("/v1/me/data")
+            .bearer_auth(&forged)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     let bad = app
         .put("/v1/consents")
         .bearer_auth(&token)
         .header("content-type", "application/json")
-        .body(format!(r#"{{"policy_version":"2026-11","lang":"kk","choices":{{"{phone}":true}}}}"#))
+        .body(format!(
+            r#"{{"policy_version":"2026-11","lang":"kk","choices":{{"{phone}":true}}}}"#
+        ))
         .send()
         .await
         .unwrap();
@@ -473,7 +522,10 @@ async fn a_whole_session_leaves_no_personal_data_in_the_log() {
 
     let text = std::fs::read_to_string(&log).unwrap();
     let requests = text.matches("request").count();
-    assert!(requests >= 10, "the log holds the session's {requests} request lines:\n{text}");
+    assert!(
+        requests >= 10,
+        "the log holds the session's {requests} request lines:\n{text}"
+    );
     let signature = token.rsplit('.').next().unwrap();
     let secrets = [
         ("the token", token.as_str()),

@@ -7,6 +7,7 @@ mod bad_input;
 mod consents;
 mod crash;
 mod events;
+mod fuzz;
 mod hardening;
 mod ledger;
 mod my_data;
