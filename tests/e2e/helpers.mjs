@@ -52,6 +52,8 @@ function jwt(secret, claims) {
   return `${head}.${body}.${sig}`;
 }
 
+export const serviceToken = () =>
+  jwt(secrets.CONSENT_SERVICE_SECRET, { sub: 'e2e-crm', aud: 'dosmart-consent-service' });
 export const staffToken = (role) =>
   jwt(secrets.CONSENT_STAFF_SECRET, { sub: 'e2e-staff', aud: 'dosmart-consent-staff', role });
 /// A signed-in user's token, as the site's login would hand it over.
