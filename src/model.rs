@@ -32,7 +32,7 @@ pub enum View {
 pub enum WaitingOn {
     /// Offline, or the server cannot be reached.
     Network,
-    /// The server asked to wait (too many requests, or its database is away).
+    /// The server failed, or asked to wait (too many requests, its database away).
     Server,
 }
 

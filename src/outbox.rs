@@ -247,7 +247,7 @@ fn deliver_soon(delay_ms: u32) {
 /// Why a delivery stopped short.
 enum Stop {
     /// Offline, timed out, or the server failed: again after a backoff.
-    Unreachable,
+    Unreachable(WaitingOn),
     /// The server asked to wait this long (`Retry-After`): again then, not sooner.
     Wait(u32),
     /// The token expired: again once the page or app gives a fresh one.
@@ -305,12 +305,12 @@ async fn exclusively() -> Result<(), Stop> {
         })
     });
     let Ok(promise) = request.call2(&locks, &LOCK_NAME.into(), callback.as_ref()) else {
-        return Err(Stop::Unreachable);
+        return Err(Stop::Unreachable(WaitingOn::Network));
     };
     let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await;
     drop(callback);
     let delivered = outcome.borrow_mut().take();
-    delivered.unwrap_or(Err(Stop::Unreachable))
+    delivered.unwrap_or(Err(Stop::Unreachable(WaitingOn::Network)))
 }
 
 /// Sends the pending choices, then the events batch by batch, and stops at the first thing
@@ -369,7 +369,7 @@ async fn deliver_choices() -> Result<(), Stop> {
         Err(e) => match stop_for(&e) {
             Some(stop) => {
                 match stop {
-                    Stop::Unreachable => report(Report::Waiting(WaitingOn::Network)),
+                    Stop::Unreachable(on) => report(Report::Waiting(on)),
                     Stop::Wait(_) => report(Report::Waiting(WaitingOn::Server)),
                     _ => {}
                 }
@@ -394,8 +394,10 @@ async fn deliver_choices() -> Result<(), Stop> {
 fn stop_for(error: &ApiError) -> Option<Stop> {
     if let ApiError::Busy { after_ms, .. } = error {
         Some(Stop::Wait(*after_ms))
+    } else if let ApiError::ServerFailed(_) = error {
+        Some(Stop::Unreachable(WaitingOn::Server))
     } else if error.is_worth_retrying() {
-        Some(Stop::Unreachable)
+        Some(Stop::Unreachable(WaitingOn::Network))
     } else if error.needs_fresh_token() {
         crate::embed::notify("token_expired", &crate::embed::Empty {});
         Some(Stop::AwaitToken)

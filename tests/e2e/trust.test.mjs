@@ -2,7 +2,7 @@
 // elements that user-written HTML cannot turn into script. Real Chromium, the real server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, withServer, banner, openPage, outboxEmpty, consentsOf, ledgerOf, userToken, widgetShown } from './helpers.mjs';
+import { useBrowser, withServer, banner, openPage, outboxEmpty, consentsOf, ledgerOf, eventsIn, userToken, widgetShown } from './helpers.mjs';
 
 const shared = useBrowser();
 const runs = (page) => page.evaluate(() => window.__analyticsRuns || 0);
@@ -226,13 +226,61 @@ test('a server over its limit (429, Retry-After): the choices wait as long as it
     });
   });
   await banner(page).getByRole('button', { name: 'Accept all' }).click();
-  await page.getByRole('status').filter({ hasText: 'The server is busy' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'The server cannot take your choices just now' }).waitFor();
   assert.equal((await page.evaluate(() => window.DosmartConsent.getState())).purposes.research, true, 'applies while it waits');
   assert.notEqual(await page.evaluate(() => localStorage.getItem('dosmart-consent:outbox')), null, 'kept');
   await outboxEmpty(page, 20000);
   assert.equal(sent.length, 2, `sent twice: ${sent.length}`);
   assert.ok(sent[1] - sent[0] >= 2900, `waited ${sent[1] - sent[0]} ms of the 3 s asked`);
   assert.equal(await choicesRecords(server), 1, 'one click, one consent record');
+  await context.close();
+}));
+
+test('faults one after another (500s, a request hanging past the timeout, the server down, a reload mid-send): every choice and event lands exactly once, and the user is told what waits', () => withServer(async (server) => {
+  const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
+  await banner(page).waitFor();
+  let fault = 'failing';
+  let sentBeforeReload;
+  const reachedServer = new Promise((ok) => { sentBeforeReload = ok; });
+  await context.route(/\/v1\/(consents|events)$/, async (route) => {
+    if (route.request().method() === 'GET' || fault === 'none') return route.continue();
+    if (fault === 'failing') return route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"internal","message":"boom"}' });
+    if (fault === 'hanging') return; // never answered: the widget gives up at its own timeout
+    if (fault === 'down') return route.abort('connectionrefused');
+    // The server stores it; the page reloads before the answer arrives.
+    await route.fetch();
+    sentBeforeReload();
+  });
+  const status = page.getByRole('status');
+  const tryNow = () => page.evaluate(() => window.dispatchEvent(new Event('online')));
+
+  await banner(page).getByRole('button', { name: 'Accept all' }).click();
+  await status.filter({ hasText: 'The server cannot take your choices just now' }).waitFor();
+  assert.equal((await page.evaluate(() => window.DosmartConsent.getState())).purposes.research, true, 'applies while it waits');
+
+  fault = 'hanging';
+  await tryNow();
+  await status.filter({ hasText: 'No connection' }).waitFor({ timeout: 20000 });
+
+  fault = 'down';
+  await tryNow();
+  await page.waitForTimeout(300);
+  await status.filter({ hasText: 'No connection' }).waitFor();
+
+  fault = 'reloading';
+  await tryNow();
+  await reachedServer;
+  fault = 'none';
+  await page.reload();
+  await page.waitForFunction(() => window.DosmartConsent.getState() !== null);
+  await outboxEmpty(page, 30000);
+
+  const ledger = await ledgerOf(server);
+  assert.equal(ledger.filter((e) => e.kind === 'choices').length, 1, 'one answer, one consent record');
+  const ids = eventsIn(ledger).map((e) => e.id);
+  assert.ok(ids.length >= 2, `the banner's events arrived: ${ids.length}`);
+  assert.equal(new Set(ids).size, ids.length, 'no event stored twice');
+  assert.equal(research(await consentsOf(server)), true);
   await context.close();
 }));
 
