@@ -48,13 +48,17 @@ enum Command {
         #[command(flatten)]
         db: DatabaseArgs,
     },
-    /// Delete IP addresses and user agents past their retention period (2.5) now (the server
-    /// also does it daily).
+    /// Delete what is past its retention period (2.5) now (the server also does it daily):
+    /// everything held about users whose agreement ended more than 3 years ago, leaving a signed
+    /// anonymous proof of their consent; and IP addresses and user agents of the inactive.
     Purge {
         #[command(flatten)]
         db: DatabaseArgs,
         #[command(flatten)]
         retention: RetentionArgs,
+        /// Purge as on this day or moment (RFC 3339, e.g. 2029-12-01) instead of now.
+        #[arg(long)]
+        as_of: Option<String>,
     },
     /// Print a signed token for development and tests: a user's; staff's with --role; the
     /// company's systems' with --service.
@@ -188,7 +192,11 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Verify { db, user }) => verify(&db, user).await,
         Some(Command::Checkpoint { db }) => make_checkpoint(&db).await,
-        Some(Command::Purge { db, retention }) => purge(&db, retention.retention()).await,
+        Some(Command::Purge {
+            db,
+            retention,
+            as_of,
+        }) => purge(&db, retention.retention(), as_of.as_deref()).await,
         Some(Command::Token {
             user,
             role,
@@ -334,25 +342,13 @@ async fn verify(db: &DatabaseArgs, user: Option<String>) -> Result<ExitCode, Str
             return Ok(ExitCode::from(2));
         }
     };
+    let one = user.is_some();
     let subjects: Vec<String> = match user {
         Some(user) => vec![auth::UserId::parse(&user)
             .map_err(|e| format!("--user: {e}"))?
             .subject()
             .to_string()],
-        // A chain deleted whole is missing from the ledger but not from the checkpoint.
-        None => {
-            let mut all: BTreeSet<String> = ledger::subjects(&store)
-                .await
-                .map_err(fail)?
-                .into_iter()
-                .collect();
-            all.extend(
-                latest
-                    .iter()
-                    .flat_map(|c| c.heads.iter().map(|h| h.subject.clone())),
-            );
-            all.into_iter().collect()
-        }
+        None => ledger::subjects(&store).await.map_err(fail)?,
     };
     match &latest {
         Some(c) => println!(
@@ -363,19 +359,64 @@ async fn verify(db: &DatabaseArgs, user: Option<String>) -> Result<ExitCode, Str
         ),
         None => println!("no checkpoint yet: chains checked on their own"),
     }
-    let mut broken = 0;
+    let (mut broken, mut erased, mut checked) = (0, 0, subjects.len());
+    let mut seen = BTreeSet::new();
     for subject in &subjects {
-        let head = latest.as_ref().and_then(|c| c.head_of(subject));
+        let head = latest.as_ref().and_then(|c| c.head_of(&store, subject));
+        seen.extend(head.map(|h| h.subject.clone()));
         let report = ledger::verify(&store, subject, head).await.map_err(fail)?;
-        match report.problem {
-            None => println!("ok      {subject}: {} records", report.records),
-            Some(problem) => {
+        match (report.problem, head) {
+            (None, _) => println!("ok      {subject}: {} records", report.records),
+            (Some(problem), Some(head)) if report.records == 0 => {
+                match checkpoint::erased_under_retention(&store, head)
+                    .await
+                    .map_err(fail)?
+                {
+                    Ok(e) => {
+                        erased += 1;
+                        println!(
+                            "erased  {subject}: {} records, proven by its signed erasure (2.5)",
+                            e.records
+                        );
+                    }
+                    Err(_) => {
+                        broken += 1;
+                        println!("BROKEN  {subject}: {problem}");
+                    }
+                }
+            }
+            (Some(problem), _) => {
                 broken += 1;
                 println!("BROKEN  {subject}: {problem}");
             }
         }
     }
-    println!("{} subjects checked, {broken} broken", subjects.len());
+    // A chain deleted whole is missing from the ledger but not from the checkpoint: it passes
+    // only as an erasure under 2.5, with its signed proof.
+    let gone = latest
+        .iter()
+        .flat_map(|c| c.heads.iter())
+        .filter(|h| !one && !seen.contains(&h.subject));
+    for head in gone {
+        checked += 1;
+        match checkpoint::erased_under_retention(&store, head)
+            .await
+            .map_err(fail)?
+        {
+            Ok(e) => {
+                erased += 1;
+                println!(
+                    "erased  {}: {} records, proven by its signed erasure (2.5)",
+                    e.anon, e.records
+                );
+            }
+            Err(problem) => {
+                broken += 1;
+                println!("BROKEN  {problem}");
+            }
+        }
+    }
+    println!("{checked} subjects checked, {erased} erased under 2.5, {broken} broken");
     Ok(if broken == 0 {
         ExitCode::SUCCESS
     } else {
@@ -391,11 +432,25 @@ async fn make_checkpoint(db: &DatabaseArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn purge(db: &DatabaseArgs, retention: Retention) -> Result<ExitCode, String> {
+async fn purge(
+    db: &DatabaseArgs,
+    retention: Retention,
+    as_of: Option<&str>,
+) -> Result<ExitCode, String> {
+    let now = match as_of {
+        None => crate::clock::now(),
+        Some(text) => as_of_moment(text).ok_or_else(|| {
+            format!("--as-of `{text}` is not a date (2029-12-01) or an RFC 3339 time")
+        })?,
+    };
     let store = open(db).await?;
-    let purged = retention::purge(&store, retention, crate::clock::now())
+    let purged = retention::purge(&store, retention, now)
         .await
         .map_err(|e| e.to_string())?;
+    println!(
+        "erased everything held about {} users whose agreement ended more than {} days before {now}",
+        purged.erased_users, retention.user_days
+    );
     println!(
         "deleted the IP addresses and user agents of {} user records and {} device records",
         purged.user_origins, purged.device_origins
@@ -444,4 +499,10 @@ fn devices(count: usize) -> Result<ExitCode, String> {
         writeln!(out, "{} {proof}", id.as_str()).map_err(|e| e.to_string())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A day (its start, in UTC) or an RFC 3339 moment.
+fn as_of_moment(text: &str) -> Option<consent_core::Timestamp> {
+    consent_core::Timestamp::parse(text)
+        .or_else(|| consent_core::Timestamp::parse(&format!("{text}T00:00:00Z")))
 }

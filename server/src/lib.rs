@@ -49,6 +49,8 @@ pub struct AppState {
     pub company_address: Option<Arc<str>>,
     pub alert_rules: alerts::AlertRules,
     pub refusals: Arc<alerts::Refusals>,
+    /// How long data is kept (2.5).
+    pub retention: Retention,
 }
 
 pub struct Settings {
@@ -109,6 +111,7 @@ impl Application {
             company_address: settings.company_address.as_deref().map(Arc::from),
             alert_rules: settings.alerts,
             refusals: Default::default(),
+            retention: settings.retention,
         };
         tokio::spawn(refresh_editions(state.clone()));
         if settings.purge_daily {
@@ -203,7 +206,8 @@ async fn purge_daily(store: Store, retention: Retention) {
             Ok(purged) => tracing::info!(
                 users = purged.user_origins,
                 devices = purged.device_origins,
-                "origins past their retention period deleted"
+                erased_users = purged.erased_users,
+                "data past its retention period deleted"
             ),
             Err(e) => {
                 tracing::warn!(error = %e, "the retention purge failed; it runs again tomorrow")

@@ -42,6 +42,12 @@ impl ServerKeys {
         mac_hex(&self.chain, fields)
     }
 
+    /// A subject as checkpoints and erasures name it: a keyed hash, so that neither names a
+    /// person, and a chain can still be matched to them by whoever holds the key.
+    pub fn subject_ref(&self, subject: &str) -> String {
+        mac_hex(&self.chain, &[b"subject", subject.as_bytes()])
+    }
+
     /// A stable stand-in for something that must not be kept as it is (a network address):
     /// the same input always gives the same one, and without the key it cannot be reversed
     /// by trying every address.

@@ -203,3 +203,47 @@ pub async fn latest_checkpoint(
         .ok_or_else(|| ApiError::NotFound("no checkpoint has been made yet".into()))?;
     Ok(Json(latest.published(&app.store)))
 }
+
+/// The end of a user's agreement with the company, from its own systems.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementEnd {
+    /// When the agreement ended (RFC 3339); not in the future.
+    pub at: consent_core::Timestamp,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AgreementEndRecorded {
+    pub ended_at: consent_core::Timestamp,
+    /// From then on, the daily purge erases everything held about the user (2.5: the
+    /// agreement's term plus 3 years), leaving a signed, anonymous proof of their consent.
+    pub erased_after: consent_core::Timestamp,
+}
+
+/// How far ahead of this server's clock a reported end may be: clocks differ.
+const CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+
+/// The company's systems report that a user's agreement ended: the 3 years of 2.5 start.
+#[utoipa::path(post, path = "/v1/admin/subjects/{user}/agreement-ended", params(("user" = UserId, Path)),
+    request_body = AgreementEnd,
+    responses((status = 200, description = "Recorded: when the user's data will be erased", body = AgreementEndRecorded), BodyRefused, TokenRefused, QueryRefused, StoreFailed),
+    security(("service_token" = [])))]
+pub async fn agreement_ended(
+    State(app): State<AppState>,
+    _caller: ServiceCaller,
+    WithRejection(Path(user), _): PathOf<String>,
+    WithRejection(Json(end), _): JsonBody<AgreementEnd>,
+) -> ApiResult<Json<AgreementEndRecorded>> {
+    let user = user_id(&user)?;
+    if end.at.millis() > crate::clock::now().millis() + CLOCK_SKEW_MS {
+        return Err(ApiError::Invalid(
+            "`at` is in the future: report an agreement's end once it has ended".into(),
+        ));
+    }
+    crate::store::erasure::agreement_ended(&app.store, &user, end.at).await?;
+    let keep_ms = app.retention.user_days * crate::store::retention::DAY_MS;
+    Ok(Json(AgreementEndRecorded {
+        ended_at: end.at,
+        erased_after: consent_core::Timestamp(end.at.millis() + keep_ms),
+    }))
+}

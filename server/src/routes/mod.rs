@@ -59,6 +59,10 @@ pub fn api() -> Router<AppState> {
         .route("/v1/admin/subjects/{user}/records", get(admin::records))
         .route("/v1/admin/subjects/{user}/verify", get(admin::verify))
         .route("/v1/admin/alerts", get(admin::alerts))
+        .route(
+            "/v1/admin/subjects/{user}/agreement-ended",
+            post(admin::agreement_ended),
+        )
         .route("/v1/checkpoints/latest", get(admin::latest_checkpoint))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(healthz))

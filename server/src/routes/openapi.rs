@@ -21,7 +21,7 @@ use crate::AppState;
         super::consents::read, super::consents::update,
         super::events::record, super::withdrawals::request,
         super::my_data::report, super::my_data::export,
-        super::admin::upsert_data, super::admin::records, super::admin::verify, super::admin::alerts,
+        super::admin::upsert_data, super::admin::records, super::admin::verify, super::admin::alerts, super::admin::agreement_ended,
         super::admin::latest_checkpoint,
     ),
     components(schemas(consent_core::UserId)),

@@ -14,6 +14,8 @@ use sqlx::Row as _;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
+    /// The chain's subject as a keyed hash ([`crate::seal::ServerKeys::subject_ref`]); in
+    /// checkpoints made before those, the subject itself.
     pub subject: String,
     pub seq: i64,
     pub hash: String,
@@ -62,11 +64,15 @@ impl Checkpoint {
             )
     }
 
-    pub fn head_of(&self, subject: &str) -> Option<&Head> {
-        self.heads
-            .binary_search_by(|h| h.subject.as_str().cmp(subject))
-            .ok()
-            .map(|i| &self.heads[i])
+    /// The head this checkpoint saw of `subject`'s chain.
+    pub fn head_of(&self, store: &Store, subject: &str) -> Option<&Head> {
+        let find = |key: &str| {
+            self.heads
+                .binary_search_by(|h| h.subject.as_str().cmp(key))
+                .ok()
+                .map(|i| &self.heads[i])
+        };
+        find(&store.keys().subject_ref(subject)).or_else(|| find(subject))
     }
 }
 
@@ -98,7 +104,7 @@ pub async fn make(store: &Store) -> Result<Checkpoint, StoreError> {
     // processes too.
     let mut tx = store.begin().await?;
     tx.lock_subject("checkpoints").await?;
-    let heads: Vec<Head> = sqlx::query(
+    let mut heads: Vec<Head> = sqlx::query(
         "SELECT l.subject, l.seq, l.hash FROM ledger l
          JOIN (SELECT subject, MAX(seq) AS seq FROM ledger GROUP BY subject) h
            ON l.subject = h.subject AND l.seq = h.seq
@@ -110,12 +116,13 @@ pub async fn make(store: &Store) -> Result<Checkpoint, StoreError> {
     .iter()
     .map(|row| {
         Ok(Head {
-            subject: row.try_get("subject")?,
+            subject: store.keys().subject_ref(row.try_get::<&str, _>("subject")?),
             seq: row.try_get("seq")?,
             hash: row.try_get("hash")?,
         })
     })
     .collect::<Result<_, StoreError>>()?;
+    heads.sort_by(|a, b| a.subject.cmp(&b.subject));
     let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM checkpoints")
         .fetch_one(&mut *tx)
         .await
@@ -180,6 +187,31 @@ pub async fn latest_authentic(
     })
 }
 
+/// A chain the checkpoint saw that the ledger no longer has is fine only if it was erased
+/// under 2.5: a signed erasure of at least as many records as the checkpoint saw. Otherwise,
+/// what is wrong.
+pub async fn erased_under_retention(
+    store: &Store,
+    head: &Head,
+) -> Result<Result<super::erasure::Erasure, String>, StoreError> {
+    // Checkpoints made before subjects were hashed name them as they are.
+    let anon = if consent_core::SubjectKey::parse(&head.subject).is_ok() {
+        store.keys().subject_ref(&head.subject)
+    } else {
+        head.subject.clone()
+    };
+    Ok(match super::erasure::find(store, &anon).await? {
+        Some(e) if e.is_authentic(store) && e.records >= head.seq => Ok(e),
+        Some(_) => Err(format!(
+            "the erasure of chain {anon} does not match its signature or what the checkpoint saw"
+        )),
+        None => Err(format!(
+            "a chain the checkpoint saw ({anon}, {} records) is gone",
+            head.seq
+        )),
+    })
+}
+
 /// One subject's chain, held to the latest checkpoint.
 pub async fn verify_subject(
     store: &Store,
@@ -187,8 +219,15 @@ pub async fn verify_subject(
 ) -> Result<consent_core::api::ChainReport, StoreError> {
     match latest_authentic(store).await? {
         Ok(checkpoint) => {
-            let head = checkpoint.as_ref().and_then(|c| c.head_of(subject));
-            super::ledger::verify(store, subject, head).await
+            let head = checkpoint.as_ref().and_then(|c| c.head_of(store, subject));
+            let mut report = super::ledger::verify(store, subject, head).await?;
+            if let (Some(head), 0) = (head, report.records) {
+                if erased_under_retention(store, head).await?.is_ok() {
+                    report.intact = true;
+                    report.problem = None;
+                }
+            }
+            Ok(report)
         }
         Err(problem) => {
             let mut report = super::ledger::verify(store, subject, None).await?;

@@ -425,7 +425,7 @@ fn replay(records: &[Stored]) -> Result<BTreeMap<PurposeId, bool>, StoreError> {
 /// a finding).
 pub async fn subjects(store: &Store) -> Result<Vec<String>, StoreError> {
     sqlx::query(
-        "SELECT subject FROM ledger UNION SELECT subject FROM consent_state ORDER BY subject",
+        "SELECT subject FROM ledger UNION SELECT subject FROM consent_state UNION SELECT subject FROM activity ORDER BY subject",
     )
     .fetch_all(store.pool())
     .await

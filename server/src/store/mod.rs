@@ -2,6 +2,7 @@
 //! SQL serves both through sqlx's `Any` driver; where the dialects differ, [`schema`] says so.
 
 pub mod checkpoint;
+pub mod erasure;
 mod group;
 pub mod idempotency;
 pub mod ledger;

@@ -5,12 +5,13 @@ use super::{During, Store, StoreError};
 use consent_core::SubjectKey;
 use consent_core::Timestamp;
 
-const DAY_MS: i64 = 86_400_000;
+pub const DAY_MS: i64 = 86_400_000;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Retention {
-    /// Signed-in users: the agreement's term plus 3 years (2.5). The term is taken to end with
-    /// the user's last activity, so this counts from it.
+    /// Signed-in users: the agreement's term plus 3 years (2.5). Everything held about a user
+    /// goes this long after the company reports the end of their agreement; before that
+    /// report, where-from evidence goes this long after the user's last activity.
     pub user_days: i64,
     /// Anonymous devices: from their last activity.
     pub device_days: i64,
@@ -29,6 +30,8 @@ impl Default for Retention {
 pub struct Purged {
     pub user_origins: u64,
     pub device_origins: u64,
+    /// Users whose agreement ended more than the retention period ago, erased whole.
+    pub erased_users: u64,
 }
 
 /// Deletes the origins of subjects inactive for longer than their period.
@@ -55,6 +58,7 @@ pub async fn purge(
         }
     };
     Ok(Purged {
+        erased_users: super::erasure::erase_expired(store, retention.user_days, now).await?,
         user_origins: purge_kind(SubjectKey::USERS, retention.user_days).await?,
         device_origins: purge_kind(SubjectKey::DEVICES, retention.device_days).await?,
     })

@@ -41,7 +41,7 @@ async fn drop_guards(app: &TestApp) {
     let statements = if is_sqlite(app) {
         "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete; DROP TRIGGER checkpoints_no_update; DROP TRIGGER checkpoints_no_delete;"
     } else {
-        "DROP TRIGGER ledger_no_change ON ledger; DROP TRIGGER ledger_no_truncate ON ledger; DROP TRIGGER checkpoints_no_change ON checkpoints;"
+        "DROP TRIGGER ledger_no_update ON ledger; DROP TRIGGER ledger_no_delete ON ledger; DROP TRIGGER ledger_no_truncate ON ledger; DROP TRIGGER checkpoints_no_change ON checkpoints;"
     };
     app.sql(statements).await.unwrap();
 }

@@ -1,0 +1,1 @@
+../portable/0005_agreements_and_erasures.sql

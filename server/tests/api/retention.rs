@@ -1,0 +1,216 @@
+//! Storage for the agreement's term plus 3 years (2.5): the company reports the end of a
+//! user's agreement, and the purge, run as of a chosen day, erases everything held about the
+//! user once 3 years have passed. The ledger keeps a signed, anonymous proof, and still verifies.
+
+use crate::both_databases;
+use crate::helpers::*;
+use consent_server::auth::StaffRole;
+use serde_json::{json, Value};
+
+/// Every text value in every table of the database, for looking for what must be gone.
+async fn everything_stored(app: &TestApp) -> String {
+    use sqlx::{Column, Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let list = if app.database_url.starts_with("sqlite") {
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 5) <> '_sqlx'"
+    } else {
+        "SELECT tablename::text AS name FROM pg_tables WHERE schemaname = 'public' AND substr(tablename, 1, 5) <> '_sqlx'"
+    };
+    let tables: Vec<String> = sqlx::query(list)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("name"))
+        .collect();
+    assert!(tables.len() >= 10, "{tables:?}");
+    let mut text = String::new();
+    for table in tables {
+        for row in sqlx::query(&format!("SELECT * FROM {table}"))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+        {
+            for column in row.columns() {
+                if let Ok(Some(value)) = row.try_get::<Option<String>, _>(column.ordinal()) {
+                    text.push_str(&value);
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    text
+}
+
+async fn report_end(app: &TestApp, user: &str, at: &str, token: Option<&str>) -> reqwest::Response {
+    let request = app
+        .post(&format!("/v1/admin/subjects/{user}/agreement-ended"))
+        .json(&json!({ "at": at }));
+    match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    }
+    .send()
+    .await
+    .unwrap()
+}
+
+async fn purge_as_of(app: &TestApp, day: &str) -> String {
+    let output = app.command(&["purge", "--as-of", day]).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn a_user_is_erased_3_years_after_their_agreement_ended_and_the_ledger_still_verifies(
+    app: TestApp,
+) {
+    let (user, name, phone) = ("u-ended-2022", "Ерасыл Өшірілетін", "+77019998877");
+    let token = user_token(user);
+    let device = new_device();
+    app.answer_as_device(&device, json!({ "promotion": true }))
+        .await;
+    app.consents_from_device(&token, &device).await; // signs in: the device is linked
+    assert_eq!(
+        app.put_consents(
+            &token,
+            json!({ "surveys": true, "contests_publicity": true })
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        app.put_consents(&token, json!({ "surveys": false }))
+            .await
+            .status(),
+        200
+    ); // a withdrawal
+    let held = json!({ "items": [
+        { "category": "full_name", "value": name, "source": "user" },
+        { "category": "phone", "value": phone, "source": "user" },
+    ] });
+    assert_eq!(app.upsert_data(user, &held).await.status(), 200);
+    let staff = staff_token("dpo-ret", StaffRole::PrivacyOfficer);
+    let look = format!("/v1/admin/subjects/{user}/records?reason=call%20from%20{name}");
+    assert_eq!(
+        app.get(&look)
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Someone whose agreement goes on.
+    let other = user_token("u-still-here");
+    assert_eq!(
+        app.put_consents(&other, json!({ "surveys": true }))
+            .await
+            .status(),
+        200
+    );
+    let theirs = json!({ "items": [{ "category": "full_name", "value": "Дана Қалатын", "source": "user" }] });
+    assert_eq!(app.upsert_data("u-still-here", &theirs).await.status(), 200);
+    let checkpoint = app.command(&["checkpoint"]).await;
+    assert!(checkpoint.status.success());
+    let before = everything_stored(&app).await;
+    assert!(before.contains(user) && before.contains(name) && before.contains(&device.id));
+
+    // The report: refused without the service's token, or for a day still to come.
+    assert_eq!(
+        report_end(&app, user, "2022-11-01T10:00:00Z", None)
+            .await
+            .status(),
+        401
+    );
+    let service = service_token();
+    let future = report_end(&app, user, "2099-01-01T00:00:00Z", Some(&service)).await;
+    assert!(message_of(future, 422).await.contains("future"));
+    let recorded = report_end(&app, user, "2022-11-01T10:00:00Z", Some(&service)).await;
+    assert_eq!(recorded.status(), 200);
+    let recorded: Value = recorded.json().await.unwrap();
+    assert_eq!(
+        recorded["erased_after"], "2025-11-01T10:00:00.000Z",
+        "3 years and a day of 2024"
+    );
+
+    // A day before the 3 years are up: nothing goes.
+    let early = purge_as_of(&app, "2025-10-31").await;
+    assert!(early.contains("about 0 users"), "{early}");
+    assert!(app
+        .get_json("/v1/me/data?lang=ru", &token)
+        .await
+        .to_string()
+        .contains("Ерасыл"));
+
+    let due = purge_as_of(&app, "2025-11-02").await;
+    assert!(due.contains("about 1 users"), "{due}");
+    // Nothing in any table names the user, their device, their name or their phone (looked
+    // at before the user comes back, which starts a new record of their visit).
+    let after = everything_stored(&app).await;
+    for (what, value) in [
+        ("user id", user),
+        ("name", name),
+        ("phone", phone),
+        ("device", device.id.as_str()),
+    ] {
+        assert!(
+            !after.contains(value),
+            "the {what} is still stored:\n{after}"
+        );
+    }
+    // "My data" holds nothing, and the consent is as for someone new.
+    let report = app.get_json("/v1/me/data?lang=ru", &token).await;
+    assert!(
+        report["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["held"] == false),
+        "{report}"
+    );
+    assert_eq!(report["consent_history"], json!([]), "{report}");
+    assert_eq!(app.consents(&token).await["answered"], false);
+    // The other user is untouched.
+    assert_eq!(app.consents(&other).await["answered"], true);
+    assert!(after.contains("u-still-here") && after.contains("Дана Қалатын"));
+
+    // The ledger still verifies: the checkpoint's head of the erased chain is proven by its
+    // signed erasure, which says what consent the chain ended on.
+    let verified = app.command(&["verify"]).await;
+    let stdout = String::from_utf8_lossy(&verified.stdout);
+    assert_eq!(verified.status.code(), Some(0), "{stdout}");
+    // The user's chain and that of the device they used before signing in.
+    assert!(stdout.contains("2 erased under 2.5, 0 broken"), "{stdout}");
+    let chain = app
+        .get_json(
+            &format!("/v1/admin/subjects/{user}/verify?reason=after%20erasure"),
+            &staff,
+        )
+        .await;
+    assert_eq!(chain["intact"], true, "{chain}");
+    assert!(
+        after.contains(r#""granted":["contests_publicity","promotion""#),
+        "the proof keeps the consent: {after}"
+    );
+    // A proof edited in the database no longer matches its signature.
+    app.sql("UPDATE erasures SET records = records + 1")
+        .await
+        .unwrap();
+    let tampered = app.command(&["verify"]).await;
+    assert_eq!(
+        tampered.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&tampered.stdout)
+    );
+}
+
+both_databases!(a_user_is_erased_3_years_after_their_agreement_ended_and_the_ledger_still_verifies);
