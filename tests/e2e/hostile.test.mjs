@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useBrowser, withServer, phone, userToken, api, repo, serviceToken, staffToken, widgetShown } from './helpers.mjs';
+import { useBrowser, withServer, phone, userToken, api, repo, serviceToken, staffToken, widgetShown, screenshot } from './helpers.mjs';
 
 const shared = useBrowser();
 const XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">';
@@ -64,6 +64,8 @@ test('held data: markup, a right-to-left override and the longest allowed name a
     .filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible').length
     + (document.documentElement.scrollWidth > window.innerWidth ? 1 : 0));
   assert.equal(overflow, 0, 'the 2,000-character value wraps: nothing scrolls sideways');
+  await shown(page).getByText(XSS, { exact: true }).scrollIntoViewIfNeeded();
+  await screenshot(page, 'hostile-my-data-phone-en');
   assert.deepEqual(page.errors, []);
   await context.close();
 }));

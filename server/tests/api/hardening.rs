@@ -542,3 +542,23 @@ async fn a_whole_session_leaves_no_personal_data_in_the_log() {
     }
     let _ = std::fs::remove_file(&log);
 }
+
+/// The attack the review tried: 400 writes as fast as one device can send them, at the limits
+/// a server starts with. Prints what it saw, for RELIABILITY.md.
+#[tokio::test]
+async fn four_hundred_rapid_writes_from_one_device_meet_the_default_limit() {
+    let app = spawn_app(Db::Sqlite).await.unwrap();
+    let device = new_device();
+    let mut statuses = std::collections::BTreeMap::new();
+    for i in 0..400 {
+        let choices = json!({ "surveys": i % 2 == 0 });
+        let body = json!({ "policy_version": "2026-11", "lang": "kk", "choices": choices });
+        let response = app.put("/v1/consents").device(&device).json(&body).send().await.unwrap();
+        *statuses.entry(response.status().as_u16()).or_insert(0) += 1;
+    }
+    println!("400 rapid writes from one device at the default limits: {statuses:?}");
+    let served = statuses.get(&200).copied().unwrap_or(0);
+    let limit = consent_server::limits::SUBJECT_BURST as usize;
+    assert!((limit..limit + 20).contains(&served), "{statuses:?}");
+    assert_eq!(statuses.get(&429).copied().unwrap_or(0), 400 - served, "{statuses:?}");
+}
