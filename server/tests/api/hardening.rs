@@ -193,6 +193,7 @@ async fn a_client_that_sends_slowly_is_cut_off() {
     );
     assert!(body_answer.starts_with("HTTP/1.1 408"), "{body_answer}");
     assert!(body_answer.contains("body_not_read"), "{body_answer}");
+    println!("slow clients: unfinished headers cut after {headers_cut:.1?}, an unfinished body answered 408 after {body_cut:.1?}");
     assert!(app.ledger_of("u-slow").await.is_empty());
 }
 
@@ -340,6 +341,10 @@ async fn while_postgresql_refuses_connections_requests_get_503_and_the_server_re
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(recovered.status(), 200, "recovered by itself");
+    println!(
+        "PostgreSQL refusing connections: 3 writes and 3 reads answered 503 unavailable; a write answered 200 {:.1?} after connections were allowed again",
+        started.elapsed()
+    );
     let state = app.consents(&token).await;
     assert!(
         granted(&state, "surveys"),
