@@ -15,7 +15,7 @@ use crate::listen::TlsFiles;
 use crate::store::retention::{self, Retention};
 use crate::store::{checkpoint, ledger, DatabaseUrl, Store};
 use crate::{Application, Settings};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 #[derive(Parser, Debug)]
@@ -361,58 +361,53 @@ async fn verify(db: &DatabaseArgs, user: Option<String>) -> Result<ExitCode, Str
     }
     let (mut broken, mut erased, mut checked) = (0, 0, subjects.len());
     let mut seen = BTreeSet::new();
+    // Chains the checkpoint saw that the ledger no longer has, by their key in the checkpoint:
+    // the subject and the problem, where another table still names them.
+    let mut named_gone = BTreeMap::new();
     for subject in &subjects {
         let head = latest.as_ref().and_then(|c| c.head_of(&store, subject));
-        seen.extend(head.map(|h| h.subject.clone()));
         let report = ledger::verify(&store, subject, head).await.map_err(fail)?;
         match (report.problem, head) {
             (None, _) => println!("ok      {subject}: {} records", report.records),
             (Some(problem), Some(head)) if report.records == 0 => {
-                match checkpoint::erased_under_retention(&store, head)
-                    .await
-                    .map_err(fail)?
-                {
-                    Ok(e) => {
-                        erased += 1;
-                        println!(
-                            "erased  {subject}: {} records, proven by its signed erasure (2.5)",
-                            e.records
-                        );
-                    }
-                    Err(_) => {
-                        broken += 1;
-                        println!("BROKEN  {subject}: {problem}");
-                    }
-                }
+                named_gone.insert(head.subject.clone(), (subject.clone(), problem));
+                continue;
             }
             (Some(problem), _) => {
                 broken += 1;
                 println!("BROKEN  {subject}: {problem}");
             }
         }
+        seen.extend(head.map(|h| h.subject.clone()));
     }
     // A chain deleted whole is missing from the ledger but not from the checkpoint: it passes
     // only as an erasure under 2.5, with its signed proof.
     let gone = latest
         .iter()
         .flat_map(|c| c.heads.iter())
-        .filter(|h| !one && !seen.contains(&h.subject));
+        .filter(|h| !seen.contains(&h.subject))
+        .filter(|h| !one || named_gone.contains_key(&h.subject));
     for head in gone {
-        checked += 1;
+        let named = named_gone.get(&head.subject);
+        checked += usize::from(named.is_none());
         match checkpoint::erased_under_retention(&store, head)
             .await
             .map_err(fail)?
         {
             Ok(e) => {
                 erased += 1;
+                let label = named.map_or(e.anon.as_str(), |(subject, _)| subject.as_str());
                 println!(
-                    "erased  {}: {} records, proven by its signed erasure (2.5)",
-                    e.anon, e.records
+                    "erased  {label}: {} records, proven by its signed erasure (2.5)",
+                    e.records
                 );
             }
             Err(problem) => {
                 broken += 1;
-                println!("BROKEN  {problem}");
+                match named {
+                    Some((subject, problem)) => println!("BROKEN  {subject}: {problem}"),
+                    None => println!("BROKEN  {problem}"),
+                }
             }
         }
     }

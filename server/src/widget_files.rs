@@ -162,10 +162,6 @@ async fn serve(State(files): State<WidgetFiles>, request: Request) -> Response {
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static(file.cache));
     out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     out.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    out.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
     );

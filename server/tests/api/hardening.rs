@@ -491,16 +491,13 @@ async fn a_whole_session_leaves_no_personal_data_in_the_log() {
     let withdrawal = json!({ "purposes": ["surveys"], "lang": "ru" });
     assert_eq!(app.withdraw(&token, &withdrawal).await.status(), 200);
     let staff = staff_token("dpo-log", consent_server::auth::StaffRole::PrivacyOfficer);
-    let path = format!("/v1/admin/subjects/{user}/records?reason=request%20from%20{email}");
-    assert_eq!(
-        app.get(&path)
-            .bearer_auth(&staff)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    let reason = format!("request from {email}");
+    assert_eq!(app.staff_look(user, &reason, &staff).await.status(), 200);
+    // An alert: a read without a reason. Its WARN line says what, not who.
+    let unexplained = app
+        .get(&format!("/v1/admin/subjects/{user}/records"))
+        .bearer_auth(&staff);
+    assert_eq!(unexplained.send().await.unwrap().status(), 422);
     // Refusals are logged too: a forged token, a body naming the user.
     let forged = format!("{token}x");
     assert_eq!(
@@ -531,6 +528,7 @@ async fn a_whole_session_leaves_no_personal_data_in_the_log() {
         requests >= 10,
         "the log holds the session's {requests} request lines:\n{text}"
     );
+    assert!(text.contains("ALERT"), "the alert is in the log:\n{text}");
     let signature = token.rsplit('.').next().unwrap();
     let secrets = [
         ("the token", token.as_str()),
@@ -541,6 +539,7 @@ async fn a_whole_session_leaves_no_personal_data_in_the_log() {
         ("the email", email),
         ("the client's address", client_ip),
         ("the device id", device.id.as_str()),
+        ("the member of staff", "dpo-log"),
     ];
     for (what, value) in secrets {
         assert!(!text.contains(value), "{what} is in the log:\n{text}");
@@ -558,12 +557,22 @@ async fn four_hundred_rapid_writes_from_one_device_meet_the_default_limit() {
     for i in 0..400 {
         let choices = json!({ "surveys": i % 2 == 0 });
         let body = json!({ "policy_version": "2026-11", "lang": "kk", "choices": choices });
-        let response = app.put("/v1/consents").device(&device).json(&body).send().await.unwrap();
+        let response = app
+            .put("/v1/consents")
+            .device(&device)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         *statuses.entry(response.status().as_u16()).or_insert(0) += 1;
     }
     println!("400 rapid writes from one device at the default limits: {statuses:?}");
     let served = statuses.get(&200).copied().unwrap_or(0);
     let limit = consent_server::limits::SUBJECT_BURST as usize;
     assert!((limit..limit + 20).contains(&served), "{statuses:?}");
-    assert_eq!(statuses.get(&429).copied().unwrap_or(0), 400 - served, "{statuses:?}");
+    assert_eq!(
+        statuses.get(&429).copied().unwrap_or(0),
+        400 - served,
+        "{statuses:?}"
+    );
 }

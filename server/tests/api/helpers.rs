@@ -437,6 +437,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A member of staff reads a user's records, saying why.
+    pub async fn staff_look(&self, user: &str, reason: &str, staff: &str) -> Response {
+        let reason: String = url_escaped(reason);
+        self.get(&format!(
+            "/v1/admin/subjects/{user}/records?reason={reason}"
+        ))
+        .bearer_auth(staff)
+        .send()
+        .await
+        .unwrap()
+    }
+
     /// Another server process on this test's database, with the same secrets: what a
     /// deployment on several machines runs. Killed when dropped.
     pub async fn another_process(&self) -> ServerProcess {
@@ -600,4 +612,16 @@ macro_rules! both_databases {
             })*
         }
     };
+}
+
+/// `text` as a query value: spaces and what is not ASCII, percent-encoded.
+fn url_escaped(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -98,16 +98,8 @@ async fn a_user_is_erased_3_years_after_their_agreement_ended_and_the_ledger_sti
     ] });
     assert_eq!(app.upsert_data(user, &held).await.status(), 200);
     let staff = staff_token("dpo-ret", StaffRole::PrivacyOfficer);
-    let look = format!("/v1/admin/subjects/{user}/records?reason=call%20from%20{name}");
-    assert_eq!(
-        app.get(&look)
-            .bearer_auth(&staff)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    let reason = format!("call from {name}");
+    assert_eq!(app.staff_look(user, &reason, &staff).await.status(), 200);
     // Someone whose agreement goes on.
     let other = user_token("u-still-here");
     assert_eq!(
