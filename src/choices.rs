@@ -136,7 +136,7 @@ fn ClauseLinks(props: &PurposeRowProps) -> Html {
                 anchor: Some(anchor.clone()),
             })
         });
-        html! { <button type="button" class="dc-link dc-clause" {onclick}>{ format!("{} {reference}", t.clause) }</button> }
+        html! { <button type="button" class="dc-link dc-clause" {onclick}>{ t.clause.replace("{n}", reference) }</button> }
     });
     html! { <p class="dc-clauses">{ for links }</p> }
 }

@@ -203,7 +203,7 @@ fn render_policy(policy: &PolicyResponse, lang: consent_core::Lang) -> Html {
             if policy.language != lang {
                 <p class="dc-note">{ t.published_in_other_language }</p>
             }
-            <p class="dc-meta">{ format!("{} {} · {} {}", t.edition, policy.version, t.published, policy.published) }</p>
+            <p class="dc-meta">{ t.edition_line.replace("{edition}", policy.version.as_str()).replace("{date}", &policy.published.to_string()) }</p>
             <article class="dc-policy-text" lang={edition.language.code()}>
                 <h3 class="dc-policy-title">{ &edition.title }</h3>
                 <nav id={element_id(TOC)} tabindex="-1" aria-labelledby={toc_id.clone()}>

@@ -15,7 +15,7 @@ pub fn storage_location(lang: Lang) -> &'static str {
 
 pub fn retention(lang: Lang) -> &'static str {
     match lang {
-        Lang::Kk => "Пайдаланушы келісімінің қолданылу мерзімі ішінде және ол тоқтатылғаннан кейін үш жыл, егер заңнамада қысқа мерзім белгіленбесе (2.5-тармақ)",
+        Lang::Kk => "Пайдаланушы келісімінің қолданылу мерзімі ішінде және ол тоқтатылғаннан кейін үш жыл ішінде, егер заңнамада анағұрлым қысқа мерзім белгіленбесе (2.5-тармақ)",
         Lang::Ru => "В течение срока действия Пользовательского соглашения и трёх лет после его прекращения, если законодательством не установлен более короткий срок (п. 2.5)",
         Lang::En => "For the term of the User Agreement and three years after it ends, unless a law sets a shorter term (clause 2.5)",
     }
@@ -32,7 +32,7 @@ pub fn withdrawal_consequences(lang: Lang) -> &'static str {
 
 pub fn on_file_since(lang: Lang, date: CalendarDate) -> String {
     match lang {
-        Lang::Kk => format!("{date} бастап сақталады"),
+        Lang::Kk => format!("{date} күнінен бастап сақталады"),
         Lang::Ru => format!("хранится с {date}"),
         Lang::En => format!("on file since {date}"),
     }
@@ -84,7 +84,7 @@ pub fn written_application(lang: Lang, f: &ApplicationFields<'_>) -> String {
             "{COMPANY} ЖШС\n{address}\n\n\
              Кімнен: {name}\nПайдаланушы идентификаторы: {subject}\n\n\
              ӨТІНІШ\nдербес деректерді жинауға және өңдеуге берілген келісімді кері қайтарып алу туралы\n\n\
-             Құпиялылық саясатының (редакция {edition}) 2.6-тармағына сәйкес мынадай мақсаттар үшін \
+             Құпиялылық саясатының ({edition} редакциясы) 2.6-тармағына сәйкес мынадай мақсаттар үшін \
              дербес деректерімді жинауға және өңдеуге берген келісімімді кері қайтарып аламын:\n{list}\n\n\
              {acknowledged}Күні: {date}\nҚолы: {BLANK}\nӨтініш нөмірі: {reference}\n",
             subject = f.subject,

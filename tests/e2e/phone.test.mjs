@@ -12,7 +12,7 @@ const phone = { width: 390, height: 844 };
 const words = {
   kk: {
     locale: 'kk-KZ', choose: 'Таңдау', accept: 'Барлығын қабылдау', save: 'Сақтау', back: 'Артқа',
-    surveys: 'Сауалнамалар', research: 'Зерттеулер', clause: 'Тармақ 2.2.6', myData: 'Менің деректерім',
+    surveys: 'Сауалнамалар', research: 'Зерттеулер', clause: '2.2.6-тармақ', myData: 'Менің деректерім',
     settings: 'Құпиялылық баптаулары', saved: 'Таңдауыңыз сақталды.', withdrawn: '«Сауалнамалар» үшін келісім кері қайтарылды',
     application: 'Жазбаша өтініш (дәлел)', contents: 'Мазмұны', section2: '2. ДЕРБЕС ДЕРЕКТЕРДІ ЖИНАУ',
   },

@@ -84,7 +84,7 @@ async fn my_data_shows_each_category_masked_with_source_purposes_and_recipients(
     let kk: Value = app.get_json("/v1/me/data?lang=kk", &token).await;
     assert_eq!(
         category(&kk, "identity_document")["value"],
-        "2026-03-02 бастап сақталады"
+        "2026-03-02 күнінен бастап сақталады"
     );
 }
 
