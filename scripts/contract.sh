@@ -18,6 +18,7 @@ cleanup() {
 trap cleanup EXIT
 
 secret() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+export CONSENT_RECEIPT_KEY="$(secret)"
 export CONSENT_JWT_SECRET="$(secret)" CONSENT_SERVICE_SECRET="$(secret)" \
   CONSENT_STAFF_SECRET="$(secret)" CONSENT_SERVER_SECRET="$(secret)"
 server="$root/target/debug/consent-server"

@@ -23,7 +23,8 @@ THREADS = 2
 CHOICES = '{"policy_version":"2026-11","lang":"ru","choices":{"surveys":true,"research":false}}'
 
 SECRETS = {name: uuid.uuid4().hex + uuid.uuid4().hex for name in
-           ["CONSENT_JWT_SECRET", "CONSENT_SERVICE_SECRET", "CONSENT_STAFF_SECRET", "CONSENT_SERVER_SECRET"]}
+           ["CONSENT_JWT_SECRET", "CONSENT_SERVICE_SECRET", "CONSENT_STAFF_SECRET", "CONSENT_SERVER_SECRET",
+            "CONSENT_RECEIPT_KEY"]}
 ENV = {**os.environ, **SECRETS, "RUST_LOG": "warn", "NO_COLOR": "1"}
 ENV.pop("DATABASE_URL", None)
 

@@ -90,7 +90,7 @@ function startConsentServer() {
     '--bind', '127.0.0.2:8612', '--database', `sqlite://${join(dir, 'bench.db')}`,
     '--widget-dir', join(repo, 'dist'), '--allow-origin', HOST,
   ], {
-    env: { ...process.env, RUST_LOG: 'warn', CONSENT_JWT_SECRET: randomBytes(32).toString('hex'), CONSENT_SERVER_SECRET: randomBytes(32).toString('hex') },
+    env: { ...process.env, RUST_LOG: 'warn', CONSENT_JWT_SECRET: randomBytes(32).toString('hex'), CONSENT_SERVER_SECRET: randomBytes(32).toString('hex'), CONSENT_RECEIPT_KEY: randomBytes(32).toString('hex') },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   return child;

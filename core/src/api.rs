@@ -158,6 +158,11 @@ pub struct Receipt {
     pub policy_version: EditionVersion,
     pub language_shown: Lang,
     pub at: Timestamp,
+    /// The same receipt signed by the operator: a compact JWS (EdDSA) anyone can check with
+    /// `GET /v1/receipts/jwks.json`, stating the controller, the purposes, the term, the
+    /// recipients and the notice (Law 94-V Art. 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<String>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -267,6 +272,9 @@ pub struct WithdrawalRecorded {
     pub withdrawal: Withdrawal,
     pub at: Timestamp,
     pub state: ConsentState,
+    /// The withdrawal's signed receipt (see [`Receipt::signed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_receipt: Option<String>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -10,6 +10,7 @@ pub mod date;
 pub mod lang;
 pub mod ledger;
 pub mod policy;
+pub mod receipt;
 pub mod signals;
 pub mod subject;
 

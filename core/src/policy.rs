@@ -386,12 +386,14 @@ pub fn anchor_for(reference: &str) -> String {
 }
 
 /// The editions shipped with this build, newest last. The server may publish more at run time.
+/// The shipped editions' Markdown, exactly as published (after extraction repair).
+pub const SHIPPED_SOURCES: &[&str] = &[
+    include_str!("../../policy/editions/2026-11/kk.md"),
+    include_str!("../../policy/editions/2026-11/ru.md"),
+];
+
 pub fn editions() -> Vec<PolicyEdition> {
-    const SOURCES: &[&str] = &[
-        include_str!("../../policy/editions/2026-11/kk.md"),
-        include_str!("../../policy/editions/2026-11/ru.md"),
-    ];
-    SOURCES
+    SHIPPED_SOURCES
         .iter()
         .map(|source| PolicyEdition::parse(source).expect("shipped policy files parse"))
         .collect()

@@ -42,6 +42,12 @@ async fn main() {
         company_address: None,
         limits: consent_server::limits::RateLimits::off(),
         tls: None,
+        receipt_key: Some(consent_server::receipts::ReceiptKey::generate()),
+        controller: consent_core::receipt::Controller {
+            name: "AITU Sauda LLP".into(),
+            bin: None,
+            contact: None,
+        },
         alerts: Default::default(),
     })
     .await

@@ -196,6 +196,14 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// The signed-in user, if it is one.
+    pub fn user(&self) -> Option<&UserId> {
+        match self {
+            Subject::User { id, .. } => Some(id),
+            Subject::Device(_) => None,
+        }
+    }
+
     /// The key of the subject's records in the store.
     pub fn key(&self) -> String {
         match self {

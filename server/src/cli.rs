@@ -12,9 +12,11 @@ use std::io::Write as _;
 use crate::alerts::{self, AlertRules};
 use crate::limits::{self, Rate, RateLimits};
 use crate::listen::TlsFiles;
+use crate::receipts::ReceiptKey;
 use crate::store::retention::{self, Retention};
 use crate::store::{checkpoint, ledger, DatabaseUrl, Store};
 use crate::{Application, Settings};
+use consent_core::receipt::Controller;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -76,11 +78,29 @@ enum Command {
         #[arg(long)]
         count: Option<usize>,
     },
+    /// Signed consent receipts: make a signing key, or check a receipt without the server.
+    Receipt {
+        #[command(subcommand)]
+        action: ReceiptAction,
+    },
     /// Print device ids with their proofs, `<id> <proof>` a line, as the server would issue
     /// them (load tests; needs CONSENT_SERVER_SECRET).
     Devices {
         #[arg(long, default_value_t = 1)]
         count: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReceiptAction {
+    /// Print a new signing key for CONSENT_RECEIPT_KEY, and its key id.
+    Key,
+    /// Check a receipt (a compact JWS, as downloaded) against a key set
+    /// (`GET /v1/receipts/jwks.json`); exits 2 if it does not verify.
+    Verify {
+        file: PathBuf,
+        #[arg(long)]
+        jwks: PathBuf,
     },
 }
 
@@ -172,6 +192,19 @@ struct ServeArgs {
     /// The certificate's private key, a PEM file.
     #[arg(long, env = "CONSENT_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// The operator receipts name (Law 94-V Art. 8).
+    #[arg(
+        long,
+        env = "CONSENT_CONTROLLER_NAME",
+        default_value = "AITU Sauda LLP"
+    )]
+    controller_name: String,
+    /// The operator's business identification number (BIN), stated in every receipt.
+    #[arg(long, env = "CONSENT_CONTROLLER_BIN")]
+    controller_bin: Option<String>,
+    /// Where the operator takes questions about personal data, stated in every receipt.
+    #[arg(long, env = "CONSENT_CONTROLLER_CONTACT")]
+    controller_contact: Option<String>,
     /// Alert when one member of staff reads more users' records than this within an hour.
     #[arg(long, env = "CONSENT_ALERT_SUBJECTS_PER_HOUR", default_value_t = alerts::SUBJECTS_PER_HOUR)]
     alert_subjects_per_hour: u32,
@@ -205,6 +238,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             count,
         }) => token(&user, role, service, ttl_secs, count),
         Some(Command::Devices { count }) => devices(count),
+        Some(Command::Receipt { action }) => receipt(action),
     };
     match result {
         Ok(code) => code,
@@ -307,7 +341,16 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             subjects_per_hour: args.alert_subjects_per_hour,
             refusals: args.alert_refusals.max(1),
         },
+        receipt_key: receipt_key(args.demo)?,
+        controller: Controller {
+            name: args.controller_name,
+            bin: args.controller_bin.filter(|b| !b.trim().is_empty()),
+            contact: args.controller_contact.filter(|c| !c.trim().is_empty()),
+        },
     };
+    if settings.controller.bin.is_none() {
+        tracing::warn!("--controller-bin is not set: receipts will not state the operator's BIN (Law 94-V Art. 8)");
+    }
     let app = Application::build(settings)
         .await
         .map_err(|e| e.to_string())?;
@@ -500,4 +543,56 @@ fn devices(count: usize) -> Result<ExitCode, String> {
 fn as_of_moment(text: &str) -> Option<consent_core::Timestamp> {
     consent_core::Timestamp::parse(text)
         .or_else(|| consent_core::Timestamp::parse(&format!("{text}T00:00:00Z")))
+}
+
+/// `CONSENT_RECEIPT_KEY`; `--demo` makes one and keeps it in its database instead.
+fn receipt_key(demo: bool) -> Result<Option<ReceiptKey>, String> {
+    const NAME: &str = "CONSENT_RECEIPT_KEY";
+    match (std::env::var(NAME).ok(), demo) {
+        (Some(_), true) => Err(format!(
+            "refusing to start: --demo signs receipts with a key of its own; unset {NAME}"
+        )),
+        (Some(seed), false) => ReceiptKey::from_seed_hex(&seed)
+            .map(Some)
+            .map_err(|e| format!("{NAME}: {e}")),
+        (None, true) => Ok(None),
+        (None, false) => Err(format!(
+            "set {NAME}, the Ed25519 key that signs consent receipts (`consent-server receipt key` makes one)"
+        )),
+    }
+}
+
+fn receipt(action: ReceiptAction) -> Result<ExitCode, String> {
+    match action {
+        ReceiptAction::Key => {
+            let key = ReceiptKey::generate();
+            println!("CONSENT_RECEIPT_KEY={}", key.seed_hex());
+            println!("kid {}", key.jwk().kid);
+            Ok(ExitCode::SUCCESS)
+        }
+        ReceiptAction::Verify { file, jwks } => {
+            let read = |path: &PathBuf| {
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+            };
+            let keys: crate::receipts::Jwks = serde_json::from_str(&read(&jwks)?)
+                .map_err(|e| format!("{}: not a JWK set: {e}", jwks.display()))?;
+            match crate::receipts::verify(&read(&file)?, &keys) {
+                Ok(claims) => {
+                    println!(
+                        "valid: receipt {} of {}",
+                        claims.jti, claims.controller.name
+                    );
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&claims).expect("claims serialise")
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(refused) => {
+                    println!("INVALID: {refused}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+    }
 }

@@ -265,6 +265,7 @@ pub async fn save_choices(
         policy_version: update.policy_version,
         language_shown: update.lang,
         at: now,
+        signed: None,
     };
     // What is withdrawn is refused by the withdrawal below, once.
     let changed: Vec<(PurposeId, bool)> = receipt

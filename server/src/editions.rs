@@ -1,6 +1,7 @@
 //! The editions of the policy the server knows: those shipped in the build and those staff
 //! published since, kept in the database and cached here.
 
+use consent_core::policy::SHIPPED_SOURCES;
 use consent_core::{CalendarDate, EditionVersion, Lang, PolicyEdition, Timestamp};
 use std::collections::BTreeMap;
 
@@ -10,6 +11,8 @@ use crate::store::{records, Store, StoreError};
 pub struct Editions {
     /// In publication order.
     all: Vec<PolicyEdition>,
+    /// The SHA-256 of each edition's Markdown per language: a receipt's notice hash.
+    source_hashes: BTreeMap<(EditionVersion, Lang), String>,
 }
 
 impl Editions {
@@ -24,21 +27,52 @@ impl Editions {
                     .any(|s| s.version == e.version && s.language == e.language)
             })
             .collect();
-        if !missing.is_empty() {
-            let now = crate::clock::now();
-            let mut tx = store.begin().await?;
-            for version in missing.chunk_by(|a, b| a.version == b.version) {
-                records::publish_edition(&mut tx, version, now).await?;
-            }
-            tx.commit().await?;
+        let mut tx = store.begin().await?;
+        for version in missing.chunk_by(|a, b| a.version == b.version) {
+            records::publish_edition(&mut tx, version, crate::clock::now()).await?;
         }
+        // The shipped sources, also for a database that has the shipped editions from before
+        // sources were kept.
+        for (edition, source) in consent_core::editions().iter().zip(SHIPPED_SOURCES) {
+            let sources = [(edition.language, *source)];
+            records::keep_sources(&mut tx, edition.version.as_str(), &sources).await?;
+        }
+        tx.commit().await?;
+        let source_hashes = records::source_hashes(store)
+            .await?
+            .into_iter()
+            .filter_map(|(version, lang, hash)| {
+                Some((
+                    (EditionVersion::parse(&version)?, Lang::parse(&lang).ok()?),
+                    hash,
+                ))
+            })
+            .collect();
         Ok(Editions {
             all: records::all_editions(store).await?,
+            source_hashes,
         })
     }
 
-    pub fn add(&mut self, editions: Vec<PolicyEdition>) {
+    /// A newly published edition, with the SHA-256 of its source in each language.
+    pub fn add(&mut self, editions: Vec<PolicyEdition>, source_hashes: Vec<(Lang, String)>) {
+        if let Some(first) = editions.first() {
+            for (lang, hash) in source_hashes {
+                self.source_hashes
+                    .insert((first.version.clone(), lang), hash);
+            }
+        }
         self.all.extend(editions);
+    }
+
+    /// The SHA-256 of the Markdown a reader of `lang` was shown of `version` (its published
+    /// fallback for a language the policy is not published in), and that language.
+    pub fn notice_hash(&self, version: &EditionVersion, lang: Lang) -> Option<(Lang, &str)> {
+        lang.legal_fallbacks().into_iter().find_map(|l| {
+            self.source_hashes
+                .get(&(version.clone(), l))
+                .map(|hash| (l, hash.as_str()))
+        })
     }
 
     /// Each published edition's version, once.

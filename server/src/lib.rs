@@ -13,6 +13,7 @@ pub mod error;
 mod json;
 pub mod limits;
 pub mod listen;
+pub mod receipts;
 pub mod routes;
 pub mod seal;
 pub mod store;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub refusals: Arc<alerts::Refusals>,
     /// How long data is kept (2.5).
     pub retention: Retention,
+    /// Signs consent receipts.
+    pub receipts: Arc<receipts::Signer>,
 }
 
 pub struct Settings {
@@ -77,6 +80,10 @@ pub struct Settings {
     pub tls: Option<listen::TlsFiles>,
     /// When staff access raises an alert (3.2.2).
     pub alerts: alerts::AlertRules,
+    /// The key that signs receipts; `None`: the one `--demo` makes and keeps in the database.
+    pub receipt_key: Option<receipts::ReceiptKey>,
+    /// Who the receipts name as the operator (Law 94-V Art. 8).
+    pub controller: consent_core::receipt::Controller,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +111,7 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
         let store = Store::connect(&settings.database_url, settings.keys.server.clone()).await?;
         let editions = Editions::load(&store).await?;
+        let receipt_key = receipts::install(&store, settings.receipt_key.clone()).await?;
         let state = AppState {
             store,
             keys: settings.keys.clone(),
@@ -112,6 +120,10 @@ impl Application {
             alert_rules: settings.alerts,
             refusals: Default::default(),
             retention: settings.retention,
+            receipts: Arc::new(receipts::Signer {
+                key: receipt_key,
+                controller: settings.controller.clone(),
+            }),
         };
         tokio::spawn(refresh_editions(state.clone()));
         if settings.purge_daily {

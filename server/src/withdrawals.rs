@@ -119,6 +119,6 @@ impl WithdrawalWriter {
     }
 }
 
-fn full_name() -> DataCategoryId {
+pub(crate) fn full_name() -> DataCategoryId {
     DataCategoryId::parse("full_name").expect("in the catalog")
 }

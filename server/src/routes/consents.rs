@@ -14,6 +14,7 @@ use crate::auth::{issue_device, Subject};
 use crate::consents::{save_choices, state, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::JsonBody;
+use crate::receipts::Decision;
 use crate::store::ledger::Origin;
 use crate::withdrawals::WithdrawalWriter;
 use crate::AppState;
@@ -90,7 +91,20 @@ pub async fn update(
         Once::First(first) => first,
     };
     let mut visit = visit.record(&mut tx).await?;
-    let updated = save_choices(&mut tx, &mut visit, &writer, body).await?;
+    let mut updated = save_choices(&mut tx, &mut visit, &writer, body).await?;
+    let receipt = &updated.receipt;
+    let decision = Decision {
+        receipt_id: &receipt.receipt_id,
+        at: receipt.at,
+        subject: &receipt.subject,
+        user: subject.user(),
+        state: &updated.state,
+        edition: &receipt.policy_version,
+        language: receipt.language_shown,
+        record_kind: "choices",
+    };
+    let signed = app.receipts.sign(&mut tx, &app, decision).await?;
+    updated.receipt.signed = Some(signed);
     first.remember(&mut tx, &updated).await?;
     tx.commit().await?;
     Ok(Json(updated))

@@ -7,6 +7,7 @@ mod events;
 mod my_data;
 pub mod openapi;
 mod policy;
+mod receipts;
 mod withdrawals;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts};
@@ -30,6 +31,8 @@ pub fn api() -> Router<AppState> {
         .route("/v1/policy", get(policy::current))
         .route("/v1/policy/current", get(policy::in_force))
         .route("/v1/policy/{version}", get(policy::by_version))
+        .route("/v1/policy/{version}/source", get(policy::source))
+        .route("/v1/receipts/jwks.json", get(receipts::jwks))
         .route("/v1/purposes", get(catalog::purposes))
         .route("/v1/data-categories", get(catalog::data_categories))
         .route(

@@ -65,6 +65,42 @@ pub async fn by_version(
     respond(&app, &version, lang).await
 }
 
+/// An edition's Markdown exactly as published in kk or ru: what a receipt's notice hash
+/// (SHA-256) covers, so that anyone can recompute it.
+#[utoipa::path(get, path = "/v1/policy/{version}/source", params(("version" = EditionVersion, Path, example = "2026-11"), LangQuery),
+    responses((status = 200, description = "The Markdown source", body = String, content_type = "text/markdown"), (status = 404, description = "No such edition, or not published in that language (`not_found`)", body = ErrorBody), QueryRefused, StoreFailed))]
+pub async fn source(
+    State(app): State<AppState>,
+    WithRejection(Path(version), _): PathOf<String>,
+    WithRejection(Query(q), _): QueryOf<LangQuery>,
+) -> ApiResult<Response> {
+    let lang = q.lang()?;
+    let missing = || {
+        ApiError::NotFound(format!(
+            "there is no source of policy edition `{}` in `{}` (the policy is published in kk and ru)",
+            short(&version),
+            lang.code()
+        ))
+    };
+    let known = EditionVersion::parse(&version).ok_or_else(missing)?;
+    let text = records::edition_source(&app.store, known.as_str(), lang)
+        .await?
+        .ok_or_else(missing)?;
+    let headers = [
+        (
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/markdown; charset=utf-8"),
+        ),
+        (CONTENT_LANGUAGE, HeaderValue::from_static(lang.code())),
+        // A published edition never changes.
+        (
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=86400"),
+        ),
+    ];
+    Ok((headers, text).into_response())
+}
+
 fn short(text: &str) -> String {
     text.chars().take(40).collect()
 }
@@ -124,10 +160,20 @@ pub async fn publish(
         first.published,
         first.deemed_accepted_from(),
     );
+    let sources: Vec<(Lang, &str)> = body
+        .sources
+        .iter()
+        .map(|(lang, source)| (*lang, source.as_str()))
+        .collect();
     let mut tx = app.store.begin().await?;
     records::publish_edition(&mut tx, &editions, now).await?;
+    records::keep_sources(&mut tx, version.as_str(), &sources).await?;
     tx.commit().await?;
-    app.editions.write().await.add(editions);
+    let hashes = sources
+        .iter()
+        .map(|(lang, source)| (*lang, crate::receipts::sha256_hex(source.as_bytes())))
+        .collect();
+    app.editions.write().await.add(editions, hashes);
     tracing::info!(edition = %version, "policy edition published");
     let body = EditionDates {
         version,

@@ -10,6 +10,7 @@ use crate::auth::Subject;
 use crate::consents::Visit;
 use crate::error::{ApiError, ApiResult};
 use crate::json::JsonBody;
+use crate::receipts::Decision;
 use crate::store::ledger::Origin;
 use crate::store::records;
 use crate::withdrawals::WithdrawalWriter;
@@ -52,11 +53,23 @@ pub async fn request(
     let withdrawal = writer
         .withdraw(&mut tx, &visit, purposes, body.lang)
         .await?;
-    let recorded = WithdrawalRecorded {
+    let mut recorded = WithdrawalRecorded {
         withdrawal,
         at: visit.now(),
         state: visit.state(&records::choices(&mut *tx, visit.key()).await?),
+        signed_receipt: None,
     };
+    let decision = Decision {
+        receipt_id: &recorded.withdrawal.withdrawal_id,
+        at: recorded.at,
+        subject: visit.key(),
+        user: subject.user(),
+        state: &recorded.state,
+        edition: &recorded.state.current_edition,
+        language: body.lang,
+        record_kind: "withdrawal",
+    };
+    recorded.signed_receipt = Some(app.receipts.sign(&mut tx, &app, decision).await?);
     first.remember(&mut tx, &recorded).await?;
     tx.commit().await?;
     Ok(Json(recorded))

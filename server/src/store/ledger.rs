@@ -191,6 +191,24 @@ pub async fn append(
     Ok(seq)
 }
 
+/// The last record of `kind` this write appended to `subject`'s chain, and the hash before it:
+/// what a receipt of the write proves.
+pub fn appended(
+    tx: &WriteTx,
+    subject: &str,
+    kind: &str,
+) -> Option<consent_core::receipt::RecordLink> {
+    tx.pending
+        .iter()
+        .rev()
+        .find(|p| p.subject == subject && p.kind == kind)
+        .map(|p| consent_core::receipt::RecordLink {
+            seq: p.seq,
+            hash: p.hash.clone(),
+            prev_hash: p.prev_hash.clone(),
+        })
+}
+
 /// A record appended in the current write, not yet written.
 pub struct Pending {
     subject: String,

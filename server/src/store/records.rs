@@ -66,6 +66,60 @@ pub async fn publish_edition(
     Ok(())
 }
 
+/// Keeps an edition's exact Markdown per language; what is kept already stays as it is.
+pub async fn keep_sources(
+    tx: &mut WriteTx,
+    version: &str,
+    sources: &[(Lang, &str)],
+) -> Result<(), StoreError> {
+    for (lang, source) in sources {
+        sqlx::query(
+            "INSERT INTO edition_sources (version, language, source) VALUES ($1, $2, $3)
+             ON CONFLICT (version, language) DO NOTHING",
+        )
+        .bind(version)
+        .bind(lang.code())
+        .bind(*source)
+        .execute(&mut **tx)
+        .await
+        .during("keep an edition's source")?;
+    }
+    Ok(())
+}
+
+/// An edition's Markdown as published in `lang`.
+pub async fn edition_source(
+    store: &Store,
+    version: &str,
+    lang: Lang,
+) -> Result<Option<String>, StoreError> {
+    sqlx::query("SELECT source FROM edition_sources WHERE version = $1 AND language = $2")
+        .bind(version)
+        .bind(lang.code())
+        .fetch_optional(store.pool())
+        .await
+        .during("read an edition's source")?
+        .map(|row| row.try_get("source"))
+        .transpose()
+        .map_err(StoreError::from)
+}
+
+/// The SHA-256 of every kept source, by edition and language.
+pub async fn source_hashes(store: &Store) -> Result<Vec<(String, String, String)>, StoreError> {
+    use sha2::Digest;
+    sqlx::query("SELECT version, language, source FROM edition_sources")
+        .fetch_all(store.pool())
+        .await
+        .during("read the editions' sources")?
+        .iter()
+        .map(|row| {
+            let source: String = row.try_get("source")?;
+            let hash = hex::encode(sha2::Sha256::digest(source.as_bytes()));
+            Ok((row.try_get("version")?, row.try_get("language")?, hash))
+        })
+        .collect()
+}
+
 pub async fn all_editions(store: &Store) -> Result<Vec<PolicyEdition>, StoreError> {
     sqlx::query("SELECT document FROM editions ORDER BY created_at, version, language")
         .fetch_all(store.pool())

@@ -14,6 +14,10 @@ pub const USER_SECRET: &str = "test-user-secret-0123456789abcdef0123456789";
 pub const SERVICE_SECRET: &str = "test-service-secret-0123456789abcdef01234567";
 pub const STAFF_SECRET: &str = "test-staff-secret-0123456789abcdef0123456789";
 pub const SERVER_SECRET: &str = "test-server-secret-0123456789abcdef012345678";
+/// The Ed25519 seed that signs the test servers' receipts.
+pub const RECEIPT_KEY: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+/// The operator the test servers' receipts name.
+pub const CONTROLLER_BIN: &str = "123456789012";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {
@@ -172,6 +176,14 @@ async fn serve(
         limits: Default::default(),
         tls: None,
         alerts: Default::default(),
+        receipt_key: Some(
+            consent_server::receipts::ReceiptKey::from_seed_hex(RECEIPT_KEY).unwrap(),
+        ),
+        controller: consent_core::receipt::Controller {
+            name: "AITU Sauda LLP".into(),
+            bin: Some(CONTROLLER_BIN.into()),
+            contact: Some("privacy@dosmart.kz".into()),
+        },
     };
     configure(&mut settings);
     let app = Application::build(settings)
@@ -259,6 +271,11 @@ impl TestApp {
         spawn_app(db)
             .await
             .expect("the database was reachable a moment ago")
+    }
+
+    /// Another server on this test's database, with settings of its own (another receipt key).
+    pub async fn same_database_with(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        serve(self.database_url.clone(), false, configure).await
     }
 
     /// An edition published `days_ago` calendar days ago in Kazakhstan, put straight into the
@@ -470,6 +487,7 @@ impl TestApp {
             .env("CONSENT_JWT_SECRET", USER_SECRET)
             .env("CONSENT_SERVICE_SECRET", SERVICE_SECRET)
             .env("CONSENT_STAFF_SECRET", STAFF_SECRET)
+            .env("CONSENT_RECEIPT_KEY", RECEIPT_KEY)
             .env("RUST_LOG", log.map_or("warn", |(_, level)| level))
             .env_remove("DATABASE_URL")
             .kill_on_drop(true);

@@ -12,6 +12,7 @@ mod hardening;
 mod ledger;
 mod my_data;
 mod policy;
+mod receipts;
 mod retention;
 mod schema;
 mod trust;

@@ -1,0 +1,1 @@
+../portable/0007_receipts.sql
