@@ -302,21 +302,3 @@ pub fn source_name(lang: Lang, source: consent_core::api::DataSource) -> &'stati
         (Lang::En, OpenSource) => "Open sources",
     }
 }
-
-pub fn recipient_name(lang: Lang, recipient: consent_core::api::Recipient) -> &'static str {
-    use consent_core::api::Recipient::*;
-    match (lang, recipient) {
-        (Lang::Kk, ItProviders) => "IT мердігерлері (2.2.7)",
-        (Lang::Kk, Affiliates) => "Үлестес тұлғалар (4.1)",
-        (Lang::Kk, Partners) => "Әріптестер (4.1–4.2)",
-        (Lang::Kk, CrossBorder) => "Трансшекаралық беру (4.2)",
-        (Lang::Ru, ItProviders) => "IT-подрядчики (2.2.7)",
-        (Lang::Ru, Affiliates) => "Аффилированные лица (4.1)",
-        (Lang::Ru, Partners) => "Партнёры (4.1–4.2)",
-        (Lang::Ru, CrossBorder) => "Трансграничная передача (4.2)",
-        (Lang::En, ItProviders) => "IT contractors (2.2.7)",
-        (Lang::En, Affiliates) => "Affiliates (4.1)",
-        (Lang::En, Partners) => "Partners (4.1–4.2)",
-        (Lang::En, CrossBorder) => "Abroad (4.2)",
-    }
-}

@@ -8,7 +8,7 @@ use yew::prelude::*;
 use crate::api;
 use crate::dialog::Dialog;
 use crate::download::save_file;
-use crate::i18n::{recipient_name, source_name, texts};
+use crate::i18n::{source_name, texts};
 use crate::loading::{self, use_loading};
 use crate::model::Widget;
 use crate::outbox;
@@ -65,7 +65,7 @@ fn render(data: &MyData, lang: consent_core::Lang) -> Html {
                             <p>{ format!("{}: {}", t.source, c.source.map(|s| source_name(lang, s)).unwrap_or("—")) }</p>
                             <p>{ format!("{}: {}", t.used_for, purpose_titles(lang, &c.purposes)) }</p>
                             if !c.recipients.is_empty() {
-                                <p>{ format!("{}: {}", t.recipients, c.recipients.iter().map(|r| recipient_name(lang, *r)).collect::<Vec<_>>().join(", ")) }</p>
+                                <p>{ format!("{}: {}", t.recipients, c.recipients.iter().map(|r| r.name(lang)).collect::<Vec<_>>().join(", ")) }</p>
                             }
                         } else {
                             <p>{ t.not_held }</p>

@@ -344,6 +344,16 @@ pub struct LedgerEntry {
     pub user_agent: Option<String>,
 }
 
+/// A signed receipt to download: the JWS, and a text of it a person can read.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptDownload {
+    pub receipt_id: String,
+    pub signed: String,
+    /// What the receipt states, in the language asked for, then the JWS and how to check it.
+    pub text: String,
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MyData {

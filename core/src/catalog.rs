@@ -129,6 +129,27 @@ pub enum Recipient {
     CrossBorder,
 }
 
+impl Recipient {
+    /// Who it is, in `lang`, with the clause that names them.
+    pub fn name(self, lang: Lang) -> &'static str {
+        use Recipient::*;
+        match (lang, self) {
+            (Lang::Kk, ItProviders) => "IT мердігерлері (2.2.7)",
+            (Lang::Kk, Affiliates) => "Үлестес тұлғалар (4.1)",
+            (Lang::Kk, Partners) => "Әріптестер (4.1–4.2)",
+            (Lang::Kk, CrossBorder) => "Трансшекаралық беру (4.2)",
+            (Lang::Ru, ItProviders) => "IT-подрядчики (2.2.7)",
+            (Lang::Ru, Affiliates) => "Аффилированные лица (4.1)",
+            (Lang::Ru, Partners) => "Партнёры (4.1–4.2)",
+            (Lang::Ru, CrossBorder) => "Трансграничная передача (4.2)",
+            (Lang::En, ItProviders) => "IT contractors (2.2.7)",
+            (Lang::En, Affiliates) => "Affiliates (4.1)",
+            (Lang::En, Partners) => "Partners (4.1–4.2)",
+            (Lang::En, CrossBorder) => "Abroad (4.2)",
+        }
+    }
+}
+
 impl Purpose {
     pub fn is_necessary(&self) -> bool {
         matches!(self.basis, LegalBasis::Necessary(_))

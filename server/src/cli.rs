@@ -576,7 +576,10 @@ fn receipt(action: ReceiptAction) -> Result<ExitCode, String> {
             };
             let keys: crate::receipts::Jwks = serde_json::from_str(&read(&jwks)?)
                 .map_err(|e| format!("{}: not a JWK set: {e}", jwks.display()))?;
-            match crate::receipts::verify(&read(&file)?, &keys) {
+            // A downloaded receipt is a readable text with the JWS in it; a bare JWS will do.
+            let text = read(&file)?;
+            let jws = crate::receipts::jws_in(&text).unwrap_or(&text);
+            match crate::receipts::verify(jws, &keys) {
                 Ok(claims) => {
                     println!(
                         "valid: receipt {} of {}",

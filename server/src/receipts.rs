@@ -131,7 +131,8 @@ pub enum Refused {
 
 /// Checks a receipt against a key set; gives what it states.
 pub fn verify(jws: &str, jwks: &Jwks) -> Result<ReceiptClaims, Refused> {
-    let parts: Vec<&str> = jws.trim().split('.').collect();
+    let jws = jws.trim();
+    let parts: Vec<&str> = jws.split('.').collect();
     let [header, payload, signature] = parts[..] else {
         return Err(Refused::Malformed);
     };
@@ -155,7 +156,7 @@ pub fn verify(jws: &str, jwks: &Jwks) -> Result<ReceiptClaims, Refused> {
     let key = VerifyingKey::from_bytes(&public).map_err(|_| Refused::UnknownKey(header.kid))?;
     let signature = ed25519_dalek::Signature::from_slice(&decode(signature)?)
         .map_err(|_| Refused::Malformed)?;
-    let signed = &jws.trim()[..jws.trim().rfind('.').expect("three parts")];
+    let signed = &jws[..jws.rfind('.').expect("three parts")];
     key.verify(signed.as_bytes(), &signature)
         .map_err(|_| Refused::BadSignature)?;
     serde_json::from_slice(&decode(payload)?)
@@ -270,8 +271,54 @@ impl Signer {
         let subject_id = app.store.keys().subject_ref(d.subject);
         let notice = (notice.0, notice.1.as_str());
         let claims = claims(&self.controller, subject_id, name, &d, notice, record);
-        Ok(self.key.sign(&claims))
+        let jws = self.key.sign(&claims);
+        sqlx::query("INSERT INTO receipts (receipt_id, subject, at, jws) VALUES ($1, $2, $3, $4)")
+            .bind(d.receipt_id)
+            .bind(d.subject)
+            .bind(d.at.millis())
+            .bind(&jws)
+            .execute(&mut **tx)
+            .await
+            .during("keep a signed receipt")?;
+        Ok(jws)
     }
+}
+
+/// What a receipt this server signed states, read without checking (it was checked when kept).
+pub fn claims_of(jws: &str) -> Option<ReceiptClaims> {
+    let payload = jws.split('.').nth(1)?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+}
+
+/// A subject's signed receipt, to download again.
+pub async fn kept(
+    store: &Store,
+    subject: &str,
+    receipt_id: &str,
+) -> Result<Option<String>, StoreError> {
+    sqlx::query("SELECT jws FROM receipts WHERE subject = $1 AND receipt_id = $2")
+        .bind(subject)
+        .bind(receipt_id)
+        .fetch_optional(store.pool())
+        .await
+        .during("read a signed receipt")?
+        .map(|row| row.try_get("jws"))
+        .transpose()
+        .map_err(StoreError::from)
+}
+
+/// The receipt's JWS in a downloaded file: the one word made of three base64url parts.
+pub fn jws_in(text: &str) -> Option<&str> {
+    let base64url = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    text.split_whitespace().find(|word| {
+        let parts: Vec<&str> = word.split('.').collect();
+        parts.len() == 3 && parts.iter().all(|p| base64url(p))
+    })
 }
 
 fn claims(

@@ -182,3 +182,163 @@ mod tests {
         );
     }
 }
+
+/// Words of a receipt's readable text, per language.
+struct ReceiptWords {
+    title: &'static str,
+    controller: &'static str,
+    bin: &'static str,
+    subject: &'static str,
+    issued: &'static str,
+    purposes: &'static str,
+    granted: &'static str,
+    refused: &'static str,
+    necessary: &'static str,
+    term: &'static str,
+    recipients: &'static str,
+    cross_border: &'static str,
+    publication: &'static str,
+    yes: &'static str,
+    no: &'static str,
+    notice: &'static str,
+    withdrawal: &'static str,
+    record: &'static str,
+    check: &'static str,
+}
+
+fn receipt_words(lang: Lang) -> &'static ReceiptWords {
+    match lang {
+        Lang::Kk => &ReceiptWords {
+            title: "Келісім туралы түбіртек",
+            controller: "Оператор",
+            bin: "БСН",
+            subject: "Субъект",
+            issued: "Берілген күні",
+            purposes: "Мақсаттар",
+            granted: "келісім берілді",
+            refused: "бас тартылды",
+            necessary: "Сервис үшін қажет (2.7-тармақ)",
+            term: "Сақтау мерзімі: Пайдаланушы келісімінің мерзімі және ол тоқтатылғаннан кейін {years} жыл ішінде (2.5-тармақ)",
+            recipients: "Алушылар",
+            cross_border: "Трансшекаралық беру",
+            publication: "Жариялау",
+            yes: "иә",
+            no: "жоқ",
+            notice: "Құпиялылық саясаты: {edition} редакциясы, тілі: {lang}, SHA-256",
+            withdrawal: "Келісімді кері қайтарып алу: Компанияға жазбаша өтініш (2.6-тармақ)",
+            record: "Журнал жазбасы",
+            check: "Тексеру: consent-server receipt verify <осы файл> --jwks <сервер>/v1/receipts/jwks.json",
+        },
+        Lang::Ru => &ReceiptWords {
+            title: "Квитанция о согласии",
+            controller: "Оператор",
+            bin: "БИН",
+            subject: "Субъект",
+            issued: "Выдана",
+            purposes: "Цели",
+            granted: "согласие дано",
+            refused: "отказано",
+            necessary: "необходимо для сервиса (п. 2.7)",
+            term: "Срок хранения: срок действия Пользовательского соглашения и {years} года после его прекращения (п. 2.5)",
+            recipients: "Получатели",
+            cross_border: "Трансграничная передача",
+            publication: "Публикация",
+            yes: "да",
+            no: "нет",
+            notice: "Политика конфиденциальности: редакция {edition}, язык {lang}, SHA-256",
+            withdrawal: "Отзыв согласия: письменное заявление в Компанию (п. 2.6)",
+            record: "Запись журнала",
+            check: "Проверка: consent-server receipt verify <этот файл> --jwks <сервер>/v1/receipts/jwks.json",
+        },
+        Lang::En => &ReceiptWords {
+            title: "Consent receipt",
+            controller: "Controller",
+            bin: "BIN",
+            subject: "Subject",
+            issued: "Issued",
+            purposes: "Purposes",
+            granted: "consent given",
+            refused: "refused",
+            necessary: "needed for the service (clause 2.7)",
+            term: "Kept for: the User Agreement's term and {years} years after it ends (clause 2.5)",
+            recipients: "Recipients",
+            cross_border: "Cross-border transfer",
+            publication: "Publication",
+            yes: "yes",
+            no: "no",
+            notice: "Privacy policy: edition {edition}, language {lang}, SHA-256",
+            withdrawal: "Withdrawal: a written application to the Company (clause 2.6)",
+            record: "Ledger record",
+            check: "Check: consent-server receipt verify <this file> --jwks <server>/v1/receipts/jwks.json",
+        },
+    }
+}
+
+/// What a signed receipt states, for a person to read, then the JWS itself.
+pub fn receipt_text(
+    lang: Lang,
+    claims: &consent_core::receipt::ReceiptClaims,
+    jws: &str,
+) -> String {
+    use consent_core::receipt::ConsentGiven;
+    let w = receipt_words(lang);
+    let yes_no = |b: bool| if b { w.yes } else { w.no };
+    let c = &claims.controller;
+    let mut controller = format!("{}: {}", w.controller, c.name);
+    if let Some(bin) = &c.bin {
+        controller += &format!(", {} {bin}", w.bin);
+    }
+    if let Some(contact) = &c.contact {
+        controller += &format!(", {contact}");
+    }
+    let subject = claims.subject.name.as_deref().unwrap_or(&claims.subject.id);
+    let issued = consent_core::Timestamp(claims.iat * 1000);
+    let purposes: Vec<String> = claims
+        .purposes
+        .iter()
+        .map(|p| {
+            let state = match p.state {
+                ConsentGiven::Granted => w.granted,
+                ConsentGiven::Refused => w.refused,
+                ConsentGiven::Necessary => w.necessary,
+            };
+            let title = consent_core::catalog::catalog()
+                .purpose_by_id(p.id)
+                .title
+                .get(lang);
+            format!("  - {title} ({}): {state}", p.clauses.join(", "))
+        })
+        .collect();
+    let recipients: Vec<&str> = claims.third_parties.iter().map(|r| r.name(lang)).collect();
+    let notice = w
+        .notice
+        .replace("{edition}", claims.notice.edition.as_str())
+        .replace("{lang}", claims.notice.language.code());
+    [
+        format!("{} {}", w.title, claims.jti),
+        controller,
+        format!("{}: {subject}", w.subject),
+        format!("{}: {issued}", w.issued),
+        format!("{}:\n{}", w.purposes, purposes.join("\n")),
+        w.term
+            .replace("{years}", &claims.term.years_after_agreement.to_string()),
+        format!("{}: {}", w.recipients, recipients.join(", ")),
+        format!(
+            "{}: {}",
+            w.cross_border,
+            yes_no(claims.cross_border.granted)
+        ),
+        format!("{}: {}", w.publication, yes_no(claims.publication.granted)),
+        format!("{notice} {}", claims.notice.sha256),
+        w.withdrawal.to_owned(),
+        format!(
+            "{}: {} · {}",
+            w.record, claims.record.seq, claims.record.hash
+        ),
+        String::new(),
+        w.check.to_owned(),
+        jws.to_owned(),
+    ]
+    .join("\n")
+        + "\n"
+}

@@ -15,3 +15,12 @@ CREATE TABLE receipt_keys (
     seed TEXT,
     added_at BIGINT NOT NULL
 );
+
+-- The signed receipts, for the user to download again from "my data".
+CREATE TABLE receipts (
+    receipt_id TEXT PRIMARY KEY,
+    subject TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    jws TEXT NOT NULL
+);
+CREATE INDEX receipts_by_subject ON receipts (subject);

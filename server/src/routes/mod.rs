@@ -51,6 +51,7 @@ pub fn api() -> Router<AppState> {
         )
         .route("/v1/me/data", get(my_data::report))
         .route("/v1/me/export", get(my_data::export))
+        .route("/v1/me/receipts/{id}", get(my_data::receipt))
         .route(
             "/v1/admin/editions",
             post(policy::publish).layer(up_to(body::EDITION)),

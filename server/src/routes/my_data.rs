@@ -1,9 +1,9 @@
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::WithRejection;
-use consent_core::api::{Export, HeldCategory, LedgerEntry, MyData, Recipient};
+use consent_core::api::{Export, HeldCategory, LedgerEntry, MyData, ReceiptDownload, Recipient};
 use consent_core::catalog::Masking;
 use consent_core::{catalog, DataCategory, Lang, PurposeId};
 
@@ -11,8 +11,8 @@ use super::openapi::{QueryRefused, StoreFailed, TokenRefused};
 use super::LangQuery;
 use crate::auth::{AuthenticatedUser, DeviceId, Subject, UserId};
 use crate::consents::{state_in, Visit};
-use crate::error::ApiResult;
-use crate::json::QueryOf;
+use crate::error::{ApiError, ApiResult};
+use crate::json::{PathOf, QueryOf};
 use crate::store::ledger::{self, Origin};
 use crate::store::records::{self, HeldValue};
 use crate::store::StoreError;
@@ -39,6 +39,32 @@ pub async fn report(
         .record_alone(&app.store)
         .await?;
     Ok(Json(data_held(&app, &user.id, lang, true).await?))
+}
+
+/// One of the user's signed receipts again, with a text of it in their language.
+#[utoipa::path(get, path = "/v1/me/receipts/{id}", params(("id" = String, Path), LangQuery),
+    responses((status = 200, description = "The receipt and its readable text", body = ReceiptDownload), (status = 404, description = "No such receipt of this user (`not_found`)", body = consent_core::api::ErrorBody), TokenRefused, QueryRefused, StoreFailed),
+    security(("user_token" = [])))]
+pub async fn receipt(
+    State(app): State<AppState>,
+    user: AuthenticatedUser,
+    WithRejection(Path(id), _): PathOf<String>,
+    WithRejection(Query(q), _): QueryOf<LangQuery>,
+) -> ApiResult<Json<ReceiptDownload>> {
+    let lang = q.lang()?;
+    let key = user.id.subject().to_string();
+    let not_found = || ApiError::NotFound("you have no receipt with this id".into());
+    let jws = crate::receipts::kept(&app.store, &key, &id)
+        .await?
+        .ok_or_else(not_found)?;
+    let claims = crate::receipts::claims_of(&jws).ok_or_else(|| {
+        ApiError::Store(StoreError::Corrupt("a kept receipt does not read".into()))
+    })?;
+    Ok(Json(ReceiptDownload {
+        receipt_id: id,
+        text: texts::receipt_text(lang, &claims, &jws),
+        signed: jws,
+    }))
 }
 
 /// All of it, unmasked, as a download.

@@ -21,7 +21,7 @@ use crate::AppState;
         super::catalog::purposes, super::catalog::data_categories,
         super::consents::read, super::consents::update,
         super::events::record, super::withdrawals::request,
-        super::my_data::report, super::my_data::export,
+        super::my_data::report, super::my_data::export, super::my_data::receipt,
         super::admin::upsert_data, super::admin::records, super::admin::verify, super::admin::alerts, super::admin::agreement_ended,
         super::admin::latest_checkpoint,
     ),

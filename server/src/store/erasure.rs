@@ -187,6 +187,7 @@ async fn erase_chain(
         "DELETE FROM acceptances WHERE subject = $1",
         "DELETE FROM activity WHERE subject = $1",
         "DELETE FROM withdrawals WHERE subject = $1",
+        "DELETE FROM receipts WHERE subject = $1",
     ];
     for statement in by_subject {
         sqlx::query(statement)

@@ -184,6 +184,32 @@ async fn a_consent_change_is_answered_with_a_receipt_anyone_can_check(app: TestA
     let again: Value = again.json().await.unwrap();
     assert_eq!(again["receipt"]["signed"], json!(jws));
 
+    // Downloaded again from "my data", with a text a person reads, in their language; the
+    // file as downloaded is what the command checks. Nobody else gets it.
+    let id = updated["receipt"]["receipt_id"].as_str().unwrap();
+    let download = app.get_json(&format!("/v1/me/receipts/{id}?lang=kk"), &token).await;
+    assert_eq!(download["signed"], json!(jws));
+    let text = download["text"].as_str().unwrap();
+    for line in [
+        "Келісім туралы түбіртек",
+        "Оператор: AITU Sauda LLP, БСН 123456789012",
+        "Субъект: Әлия Түбіртек",
+        "Конкурстар және жариялау (2.2.5): келісім берілді",
+        "Сауалнамалар (2.2.6): бас тартылды",
+        "Трансшекаралық беру: иә",
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+    assert!(text.trim_end().ends_with(&jws), "{text}");
+    assert_eq!(verify_offline(text, &jwks).await.0, 0, "the downloaded file verifies");
+    let stranger = app
+        .get(&format!("/v1/me/receipts/{id}"))
+        .bearer_auth(user_token("u-stranger"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(stranger, 404).await["error"], "not_found");
+
     // Offline: valid as issued; one character changed anywhere, and it is not.
     let (code, out) = verify_offline(&jws, &jwks).await;
     assert_eq!(code, 0, "{out}");
