@@ -2,7 +2,7 @@
 
 use consent_core::api::{
     ConsentState, ConsentUpdate, ConsentUpdated, ErrorBody, EventBatch, EventsAccepted, MyData,
-    PolicyResponse, DEVICE_HEADER, DEVICE_PROOF_HEADER, IDEMPOTENCY_HEADER,
+    PolicyResponse, ReceiptDownload, DEVICE_HEADER, DEVICE_PROOF_HEADER, IDEMPOTENCY_HEADER,
 };
 use consent_core::Lang;
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -264,6 +264,12 @@ pub async fn policy(lang: Lang) -> Result<PolicyResponse, ApiError> {
 
 pub async fn my_data(lang: Lang) -> Result<MyData, ApiError> {
     let path = format!("/v1/me/data?lang={lang}");
+    read(send_identified(Request::get, &path, None, None).await?).await
+}
+
+/// One of the user's signed receipts, with its text in `lang`.
+pub async fn receipt(id: &str, lang: Lang) -> Result<ReceiptDownload, ApiError> {
+    let path = format!("/v1/me/receipts/{id}?lang={lang}");
     read(send_identified(Request::get, &path, None, None).await?).await
 }
 

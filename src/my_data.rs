@@ -1,7 +1,7 @@
 //! What is held about the signed-in user (the server's `/v1/me/data`): by category, masked,
 //! with source, purposes, recipients, where and how long; the consent history; the export.
 
-use consent_core::api::{EventKind, MyData};
+use consent_core::api::{AcceptanceMethod, EventKind, MyData};
 use consent_core::{catalog, LedgerRecord};
 use yew::prelude::*;
 
@@ -75,11 +75,14 @@ fn render(data: &MyData, lang: consent_core::Lang) -> Html {
             </ul>
             <h3>{ t.history }</h3>
             <ol class="dc-history">
-                { for data.consent_history.iter().rev().filter_map(|e| Some((e, history_line(lang, &e.record)?))).take(50).map(|(e, line)| html! {
+                { for history_lines(lang, &data.consent_history).into_iter().rev().take(50).map(|(e, line)| html! {
                     <li>
                         <time datetime={e.at.to_string()}>{ e.at.to_string().replace('T', " ").trim_end_matches('Z').to_owned() }</time>
                         { format!(" · {line}") }
                         if let Some(ip) = &e.ip { { format!(" · {ip}") } }
+                        if let Some(id) = receipt_of(&e.record) {
+                            { " " }<button type="button" class="dc-link" onclick={download_receipt(id, lang)}>{ t.download_receipt }</button>
+                        }
                     </li>
                 }) }
             </ol>
@@ -90,14 +93,94 @@ fn render(data: &MyData, lang: consent_core::Lang) -> Html {
     }
 }
 
-/// What a record of the subject's ledger says, in their language; `None` for UI events, which
-/// are no answer of theirs and are not listed one by one.
-fn history_line(lang: consent_core::Lang, record: &LedgerRecord) -> Option<String> {
+/// The signed receipt a record has: a consent change's or a withdrawal's.
+fn receipt_of(record: &LedgerRecord) -> Option<String> {
+    match record {
+        LedgerRecord::Choices { receipt_id, .. } => Some(receipt_id.clone()),
+        LedgerRecord::Withdrawal { withdrawal_id, .. } => Some(withdrawal_id.clone()),
+        _ => None,
+    }
+}
+
+/// Saves the receipt, its text in the user's language followed by the signed JWS, as a file.
+fn download_receipt(id: String, lang: consent_core::Lang) -> Callback<MouseEvent> {
+    Callback::from(move |_: MouseEvent| {
+        let id = id.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok(receipt) = api::receipt(&id, lang).await {
+                let name = format!("dosmart-consent-receipt-{id}.txt");
+                save_file(&name, &receipt.text, "text/plain;charset=utf-8");
+            }
+        });
+    })
+}
+
+/// The history's lines, oldest first: what each record says, in the user's language. A change
+/// of choices names only what it changed; UI events, which are no answer, are left out.
+fn history_lines(
+    lang: consent_core::Lang,
+    history: &[consent_core::api::LedgerEntry],
+) -> Vec<(&consent_core::api::LedgerEntry, String)> {
+    let mut known = std::collections::BTreeMap::new();
+    let mut lines = Vec::new();
+    for entry in history {
+        let changed: Vec<(consent_core::PurposeId, bool)> = entry
+            .record
+            .consent_changes()
+            .into_iter()
+            .filter(|(p, granted)| known.insert(*p, *granted) != Some(*granted))
+            .filter(|(p, _)| !catalog().purpose_by_id(*p).is_necessary())
+            .collect();
+        if let Some(line) = history_line(lang, &entry.record, &changed) {
+            lines.push((entry, line));
+        }
+    }
+    lines
+}
+
+/// What a record says; `changed` is what it changed of the choices.
+fn history_line(
+    lang: consent_core::Lang,
+    record: &LedgerRecord,
+    changed: &[(consent_core::PurposeId, bool)],
+) -> Option<String> {
     let said = &texts(lang).history_kinds;
     Some(match record {
-        LedgerRecord::Choices { .. } => said.choices.to_owned(),
+        LedgerRecord::Choices { .. } => {
+            let titled = |granted: bool| -> Vec<consent_core::PurposeId> {
+                changed
+                    .iter()
+                    .filter(|(_, g)| *g == granted)
+                    .map(|(p, _)| *p)
+                    .collect()
+            };
+            let (on, off) = (titled(true), titled(false));
+            let mut parts = Vec::new();
+            if !on.is_empty() {
+                parts.push(format!("{}: {}", said.turned_on, purpose_titles(lang, &on)));
+            }
+            if !off.is_empty() {
+                parts.push(format!(
+                    "{}: {}",
+                    said.turned_off,
+                    purpose_titles(lang, &off)
+                ));
+            }
+            if parts.is_empty() {
+                // Saved again as it was.
+                texts(lang).saved.trim_end_matches('.').to_owned()
+            } else {
+                parts.join("; ")
+            }
+        }
         LedgerRecord::ChoicesCarriedFromDevice { .. } => said.carried.to_owned(),
-        LedgerRecord::EditionAccepted { edition, .. } => format!("{} {edition}", said.accepted),
+        LedgerRecord::EditionAccepted { edition, method } => {
+            let template = match method {
+                AcceptanceMethod::Button => said.accepted_button,
+                AcceptanceMethod::DeemedByContinuedUse => said.accepted_deemed,
+            };
+            template.replace("{edition}", edition.as_str())
+        }
         LedgerRecord::Withdrawal { purposes, .. } => {
             format!("{}: {}", said.withdrawn, purpose_titles(lang, purposes))
         }
@@ -107,10 +190,21 @@ fn history_line(lang: consent_core::Lang, record: &LedgerRecord) -> Option<Strin
     })
 }
 
-/// The purposes' titles in `lang`, in a line.
+/// The purposes' titles in `lang` with their clauses, in a line: "Contests and publicity
+/// (2.2.5), Surveys (2.2.6)".
 fn purpose_titles(lang: consent_core::Lang, ids: &[consent_core::PurposeId]) -> String {
     ids.iter()
-        .map(|id| catalog().purpose_by_id(*id).title.get(lang))
+        .map(|id| {
+            let purpose = catalog().purpose_by_id(*id);
+            let clauses = purpose
+                .clauses
+                .get(&lang.legal_fallbacks()[0])
+                .map(|c| c.join(", "));
+            match clauses {
+                Some(c) if !c.is_empty() => format!("{} ({c})", purpose.title.get(lang)),
+                _ => purpose.title.get(lang).to_owned(),
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -1,9 +1,13 @@
 // The widget as users meet it: real headless Chromium, the real server on SQLite.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   useBrowser, withServer, banner, openPage, outboxEmpty, consentsOf, ledgerOf, eventsIn, publishEdition, axe, screenshot,
-  phone, desktop, widgetShown,
+  phone, desktop, widgetShown, repo,
 } from './helpers.mjs';
 
 const shared = useBrowser();
@@ -258,14 +262,31 @@ test('my data: the history says in the user\'s language what happened, and lists
   await history.first().waitFor();
   await history.last().scrollIntoViewIfNeeded();
   await screenshot(page, 'my-data-history-ru');
-  const lines = (await history.allInnerTexts()).map((line) => line.replace(/^[\d-]+ [\d:.]+ · /, '').replace(/ · 127\.0\.0\.1$/, ''));
-  assert.deepEqual(lines, [
-    'Согласие отозвано: Конкурсы и публикация',
-    'Ваш выбор сохранён',
-    'Редакция политики принята 2026-11',
-    'Ваш выбор сохранён',
-  ], 'newest first, one line per answer, none per UI event');
+  const receiptButton = ' Скачать квитанцию';
+  const lines = (await history.allInnerTexts()).map((line) => line.replace(/^[\d-]+ [\d:.]+ · /, '').replace(/ · 127\.0\.0\.1( Скачать квитанцию)?$/, '$1'));
+  assert.equal(lines.length, 4, `one line per answer, none per UI event: ${lines.join(' | ')}`);
+  assert.equal(lines[0], 'Вы отозвали согласие: Конкурсы и публикация (2.2.5)' + receiptButton, 'newest first');
+  assert.equal(lines[1], 'Вы выключили: Конкурсы и публикация (2.2.5)' + receiptButton);
+  assert.equal(lines[2], 'Вы приняли редакцию политики 2026-11 кнопкой');
+  assert.match(lines[3], /^Вы включили: .*Конкурсы и публикация \(2\.2\.5\).*Опросы \(2\.2\.6\).* Скачать квитанцию$/);
   assert.ok((await ledgerOf(server)).some((e) => e.kind === 'event'), 'the ledger does hold UI events');
+
+  // The receipt of the change, downloaded and checked with the command, with no server.
+  const download = page.waitForEvent('download');
+  await history.nth(1).getByRole('button', { name: 'Скачать квитанцию' }).click();
+  const file = await (await download).path();
+  const text = readFileSync(file, 'utf8');
+  assert.ok(text.startsWith('Квитанция о согласии'), text);
+  assert.ok(text.includes('Конкурсы и публикация (2.2.5): отказано'), text);
+  const jwks = join(mkdtempSync(join(tmpdir(), 'jwks-')), 'jwks.json');
+  writeFileSync(jwks, await (await fetch(`${server.base}/v1/receipts/jwks.json`)).text());
+  const checked = execFileSync(join(repo, 'target/debug/consent-server'), ['receipt', 'verify', file, '--jwks', jwks], { encoding: 'utf8' });
+  assert.match(checked, /^valid: receipt /);
+  const jws = text.trimEnd().split('\n').pop();
+  const signature = jws.lastIndexOf('.') + 1;
+  const changed = jws.slice(0, signature) + (jws[signature] === 'A' ? 'B' : 'A') + jws.slice(signature + 1);
+  writeFileSync(file, text.replace(jws, changed));
+  assert.throws(() => execFileSync(join(repo, 'target/debug/consent-server'), ['receipt', 'verify', file, '--jwks', jwks], { encoding: 'utf8', stdio: 'pipe' }), (e) => e.status === 2 && /^INVALID: the signature does not match/.test(e.stdout), 'a changed signature does not verify');
   await context.close();
 }));
 

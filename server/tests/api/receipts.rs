@@ -187,7 +187,9 @@ async fn a_consent_change_is_answered_with_a_receipt_anyone_can_check(app: TestA
     // Downloaded again from "my data", with a text a person reads, in their language; the
     // file as downloaded is what the command checks. Nobody else gets it.
     let id = updated["receipt"]["receipt_id"].as_str().unwrap();
-    let download = app.get_json(&format!("/v1/me/receipts/{id}?lang=kk"), &token).await;
+    let download = app
+        .get_json(&format!("/v1/me/receipts/{id}?lang=kk"), &token)
+        .await;
     assert_eq!(download["signed"], json!(jws));
     let text = download["text"].as_str().unwrap();
     for line in [
@@ -201,7 +203,11 @@ async fn a_consent_change_is_answered_with_a_receipt_anyone_can_check(app: TestA
         assert!(text.contains(line), "{line} in:\n{text}");
     }
     assert!(text.trim_end().ends_with(&jws), "{text}");
-    assert_eq!(verify_offline(text, &jwks).await.0, 0, "the downloaded file verifies");
+    assert_eq!(
+        verify_offline(text, &jwks).await.0,
+        0,
+        "the downloaded file verifies"
+    );
     let stranger = app
         .get(&format!("/v1/me/receipts/{id}"))
         .bearer_auth(user_token("u-stranger"))
