@@ -344,6 +344,53 @@ pub struct LedgerEntry {
     pub user_agent: Option<String>,
 }
 
+/// What changed from one edition of the policy to another, clause by clause, in one language.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditionChanges {
+    pub from: EditionVersion,
+    pub to: EditionVersion,
+    pub language: Lang,
+    /// In the order of the new edition, then what it no longer has.
+    pub clauses: Vec<ClauseChange>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClauseChange {
+    /// As published, e.g. `2.2.`
+    pub number: String,
+    pub change: ClauseChangeKind,
+    /// The clause's words: for a changed clause, what stayed, what went and what came.
+    pub words: Vec<WordRun>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClauseChangeKind {
+    Added,
+    Removed,
+    Changed,
+}
+
+/// Words that stayed, were removed or were added, in order.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WordRun {
+    pub change: WordChange,
+    pub text: String,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WordChange {
+    Same,
+    Removed,
+    Added,
+}
+
 /// A signed receipt to download: the JWS, and a text of it a person can read.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

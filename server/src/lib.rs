@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod auth;
+mod changes;
 pub mod cli;
 pub mod clock;
 mod consents;

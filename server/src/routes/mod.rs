@@ -32,6 +32,7 @@ pub fn api() -> Router<AppState> {
         .route("/v1/policy/current", get(policy::in_force))
         .route("/v1/policy/{version}", get(policy::by_version))
         .route("/v1/policy/{version}/source", get(policy::source))
+        .route("/v1/policy/{version}/changes", get(policy::changes))
         .route("/v1/receipts/jwks.json", get(receipts::jwks))
         .route("/v1/purposes", get(catalog::purposes))
         .route("/v1/data-categories", get(catalog::data_categories))

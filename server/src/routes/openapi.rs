@@ -16,7 +16,7 @@ use crate::AppState;
     info(title = "dosmart.kz consent API", description = "Consent ledger, policy and purpose catalog, and the data-held report of AITU Sauda LLP. Every error is an `ErrorBody`: a stable `error` code and a `message` for people."),
     paths(
         super::healthz,
-        super::policy::current, super::policy::in_force, super::policy::by_version, super::policy::source, super::policy::publish,
+        super::policy::current, super::policy::in_force, super::policy::by_version, super::policy::source, super::policy::changes, super::policy::publish,
         super::receipts::jwks,
         super::catalog::purposes, super::catalog::data_categories,
         super::consents::read, super::consents::update,

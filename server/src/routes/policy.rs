@@ -4,7 +4,7 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::WithRejection;
-use consent_core::api::{EditionDates, EditionPublication, ErrorBody, PolicyResponse};
+use consent_core::api::{EditionChanges, EditionDates, EditionPublication, ErrorBody, PolicyResponse};
 use consent_core::{EditionVersion, Lang, PolicyEdition};
 
 use super::openapi::{BodyRefused, QueryRefused, StaffRefused, StoreFailed};
@@ -99,6 +99,45 @@ pub async fn source(
         ),
     ];
     Ok((headers, text).into_response())
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// The edition compared with, e.g. the one the user accepted.
+    #[param(value_type = String, example = "2026-11")]
+    from: Option<String>,
+    /// kk, ru or en (en: the Russian text); kk when absent.
+    #[param(value_type = Option<Lang>)]
+    lang: Option<String>,
+}
+
+/// What changed from edition `from` to `version`, clause by clause, with the changed words
+/// marked, in the published language nearest to `lang`.
+#[utoipa::path(get, path = "/v1/policy/{version}/changes", params(("version" = EditionVersion, Path, example = "2026-12"), ChangesQuery),
+    responses((status = 200, description = "The clauses added, removed or changed", body = EditionChanges), (status = 404, description = "No such edition (`not_found`)", body = ErrorBody), QueryRefused))]
+pub async fn changes(
+    State(app): State<AppState>,
+    WithRejection(Path(version), _): PathOf<String>,
+    WithRejection(Query(q), _): QueryOf<ChangesQuery>,
+) -> ApiResult<Json<EditionChanges>> {
+    let lang = LangQuery { lang: q.lang }.lang()?;
+    let from = q
+        .from
+        .ok_or_else(|| ApiError::Invalid("say which edition to compare with: `?from=`".into()))?;
+    let editions = app.editions.read().await;
+    let edition = |text: &str| {
+        EditionVersion::parse(text)
+            .and_then(|v| editions.get(&v, lang))
+            .ok_or_else(|| ApiError::NotFound(format!("there is no policy edition `{}`", short(text))))
+    };
+    let (old, new) = (edition(&from)?, edition(&version)?);
+    Ok(Json(EditionChanges {
+        from: old.version.clone(),
+        to: new.version.clone(),
+        language: new.language,
+        clauses: crate::changes::compare(old, new),
+    }))
 }
 
 fn short(text: &str) -> String {
