@@ -1,8 +1,9 @@
 //! The only place that talks HTTP: the consent server's `/v1` API.
 
 use consent_core::api::{
-    ConsentState, ConsentUpdate, ConsentUpdated, ErrorBody, EventBatch, EventsAccepted, MyData,
-    PolicyResponse, ReceiptDownload, DEVICE_HEADER, DEVICE_PROOF_HEADER, IDEMPOTENCY_HEADER,
+    ConsentState, ConsentUpdate, ConsentUpdated, EditionChanges, ErrorBody, EventBatch,
+    EventsAccepted, MyData, PolicyResponse, ReceiptDownload, DEVICE_HEADER, DEVICE_PROOF_HEADER,
+    IDEMPOTENCY_HEADER,
 };
 use consent_core::Lang;
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -265,6 +266,16 @@ pub async fn policy(lang: Lang) -> Result<PolicyResponse, ApiError> {
 pub async fn my_data(lang: Lang) -> Result<MyData, ApiError> {
     let path = format!("/v1/me/data?lang={lang}");
     read(send_identified(Request::get, &path, None, None).await?).await
+}
+
+/// What changed in edition `to` since `from`, in `lang`'s published language.
+pub async fn changes(
+    to: &consent_core::EditionVersion,
+    from: &consent_core::EditionVersion,
+    lang: Lang,
+) -> Result<EditionChanges, ApiError> {
+    let path = format!("/v1/policy/{to}/changes?from={from}&lang={lang}");
+    call(Request::get(&url(&path)), None).await
 }
 
 /// One of the user's signed receipts, with its text in `lang`.

@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::banner::{Banner, SettingsButtonView};
+use crate::changes::ChangesDialog;
 use crate::choices::ChoicesDialog;
 use crate::config::WidgetConfig;
 use crate::embed::{self, HostState};
@@ -183,6 +184,9 @@ fn screen(view: &View, depth: usize, covered: bool) -> Html {
             html! { <ApplicationDialog key={depth} application={application.clone()} {covered} /> }
         }
         View::MyData => html! { <MyDataDialog key={depth} {covered} /> },
+        View::Changes { from, to } => {
+            html! { <ChangesDialog key={depth} from={from.clone()} to={to.clone()} {covered} /> }
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 mod api;
 pub mod app;
 pub mod banner;
+mod changes;
 mod choices;
 mod command;
 pub mod config;

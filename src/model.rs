@@ -25,6 +25,11 @@ pub enum View {
     /// The written application of a withdrawal, the user's proof of it (2.6).
     Application(WrittenApplication),
     MyData,
+    /// What changed in edition `to` since `from`, the edition the user accepted.
+    Changes {
+        from: EditionVersion,
+        to: EditionVersion,
+    },
 }
 
 /// Why chosen consent has not reached the server yet.
@@ -325,7 +330,7 @@ impl Widget {
             View::Choices => Some(EventKind::ChoicesOpened),
             View::Policy { .. } => Some(EventKind::PolicyOpened),
             View::MyData => Some(EventKind::MyDataOpened),
-            View::Application(_) => None,
+            View::Application(_) | View::Changes { .. } => None,
         };
         if let Some(kind) = kind {
             outbox::record(kind, self.lang());

@@ -31,6 +31,23 @@ pub fn UpdateNotice() -> Html {
         let widget = widget.clone();
         Callback::from(move |_: MouseEvent| widget.open(View::Policy { anchor: None }))
     };
+    // Offered to whoever accepted an earlier edition: the difference is what they need.
+    let earlier = state
+        .accepted
+        .as_ref()
+        .map(|a| a.edition.clone())
+        .filter(|edition| *edition != state.current_edition);
+    let what_changed = earlier.map(|from| {
+        let widget = widget.clone();
+        let to = state.current_edition.clone();
+        let open = Callback::from(move |_: MouseEvent| {
+            widget.open(View::Changes {
+                from: from.clone(),
+                to: to.clone(),
+            })
+        });
+        html! { <button type="button" class="dc-button" onclick={open}>{ t.what_changed }</button> }
+    });
     html! {
         <section class="dc-banner dc-update" role="region" aria-labelledby={(*title_id).clone()}>
             <div class="dc-banner-text">
@@ -39,6 +56,7 @@ pub fn UpdateNotice() -> Html {
             </div>
             <div class="dc-actions">
                 <button type="button" class="dc-button dc-primary" onclick={accept}>{ t.accept }</button>
+                { for what_changed }
                 <button type="button" class="dc-button" onclick={read}>{ t.read_new_text }</button>
             </div>
         </section>

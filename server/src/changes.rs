@@ -10,7 +10,9 @@ use similar::{ChangeTag, TextDiff};
 
 /// The clauses of `new` that `old` did not have or had otherwise, then those `new` dropped.
 pub fn compare(old: &PolicyEdition, new: &PolicyEdition) -> Vec<ClauseChange> {
-    let find = |edition: &PolicyEdition, anchor: &str| edition.clauses().find(|c| c.anchor == anchor).cloned();
+    let find = |edition: &PolicyEdition, anchor: &str| {
+        edition.clauses().find(|c| c.anchor == anchor).cloned()
+    };
     let mut changes: Vec<ClauseChange> = new
         .clauses()
         .filter_map(|clause| {
@@ -96,5 +98,29 @@ fn word_runs(before: &str, after: &str) -> Vec<WordRun> {
             }),
         }
     }
-    runs
+    spaces_unmarked(runs)
+}
+
+/// The space after a changed phrase is no change: it goes to the words that follow, once, so
+/// that nothing but words is struck out or marked as new.
+fn spaces_unmarked(runs: Vec<WordRun>) -> Vec<WordRun> {
+    let mut out: Vec<WordRun> = Vec::new();
+    let mut space = String::new();
+    for mut run in runs {
+        if run.change == WordChange::Same {
+            run.text.insert_str(0, &std::mem::take(&mut space));
+            out.push(run);
+            continue;
+        }
+        let words = run.text.trim_end().len();
+        space = run.text.split_off(words);
+        out.push(run);
+    }
+    if !space.is_empty() {
+        out.push(WordRun {
+            change: WordChange::Same,
+            text: space,
+        });
+    }
+    out
 }

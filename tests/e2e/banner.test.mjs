@@ -2,7 +2,7 @@
 // is not lost, a returning visitor loads no wasm, and the server serves the widget as a CDN would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, withServer, banner, outboxEmpty, consentsOf, ledgerOf, eventsIn, publishEdition, axe } from './helpers.mjs';
+import { useBrowser, withServer, banner, outboxEmpty, consentsOf, ledgerOf, eventsIn, publishEdition, publishFixture, phone, screenshot, axe } from './helpers.mjs';
 
 const shared = useBrowser();
 
@@ -156,3 +156,26 @@ test('when the widget cannot be fetched, a click on the banner waits and is carr
   assert.equal((await consentsOf(server)).answered, true);
   await context.close();
 }));
+
+for (const [locale, words] of [
+  ['kk-KZ', { notice: 'Құпиялылық саясатының жаңа редакциясы', refuse: 'Міндетті емес мақсаттардан бас тарту', changed: 'Не өзгерді', title: '2026-11 редакциясынан бері не өзгерді', item: '2.2-тармақ · өзгертілді', added: '2.9-тармақ · жаңа тармақ', gone: 'Компания өз қалауы бойынша қолайлы деп санайтын', came: 'тек Пайдаланушының жеке келісімімен' }],
+  ['ru-RU', { notice: 'Новая редакция Политики конфиденциальности', refuse: 'Отказаться от необязательных', changed: 'Что изменилось', title: 'Что изменилось с редакции 2026-11', item: 'Пункт 2.2 · изменён', added: 'Пункт 2.9 · новый пункт', gone: 'в любом виде, который Компания сочтет подходящим по собственному усмотрению,', came: 'только с отдельного согласия Пользователя,' }],
+]) {
+  test(`${locale}: the new edition's notice shows what changed since the edition accepted, clause by clause, the words marked`, () => withServer(async (server) => {
+    const context = await shared.browser.newContext({ locale, viewport: phone });
+    const page = await context.newPage();
+    await answerFirstVisit(page, server, words.refuse);
+    await publishFixture(server);
+    await page.reload();
+    const notice = page.getByRole('region', { name: words.notice });
+    await notice.getByRole('button', { name: words.changed }).click();
+    const dialog = page.getByRole('dialog', { name: words.title });
+    await dialog.getByRole('heading', { name: words.item }).waitFor();
+    await dialog.getByRole('heading', { name: words.added }).waitFor();
+    assert.deepEqual(await dialog.locator('del').allInnerTexts(), [words.gone]);
+    assert.deepEqual(await dialog.locator('ins').first().innerText(), words.came);
+    assert.equal(await dialog.locator('.dc-change').count(), 2, 'only what changed');
+    await screenshot(page, `what-changed-phone-${locale.slice(0, 2)}`);
+    await context.close();
+  }));
+}

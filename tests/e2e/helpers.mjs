@@ -96,6 +96,20 @@ export async function publishEdition(server, version, published) {
   return api(server, '/v1/admin/editions', { method: 'POST', token: staffToken('policy_editor'), body: { sources } });
 }
 
+/// Today in Kazakhstan (UTC+5), the earliest day an edition may be published.
+export const kazakhstanToday = () => new Date(Date.now() + 5 * 3600e3).toISOString().slice(0, 10);
+
+/// Publishes the fixture edition 2026-12 (2026-11 with item 5 of 2.2 changed and a clause 2.9
+/// added), dated today.
+export async function publishFixture(server) {
+  const sources = {};
+  for (const lang of ['kk', 'ru']) {
+    sources[lang] = readFileSync(join(repo, `policy/fixtures/2026-12/${lang}.md`), 'utf8')
+      .replace(/^published: .*$/m, `published: ${kazakhstanToday()}`);
+  }
+  return api(server, '/v1/admin/editions', { method: 'POST', token: staffToken('policy_editor'), body: { sources } });
+}
+
 export async function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useBrowser, withServer, phone, userToken, api, repo, serviceToken, staffToken, widgetShown, screenshot } from './helpers.mjs';
+import { useBrowser, withServer, phone, userToken, api, repo, serviceToken, staffToken, widgetShown, screenshot, kazakhstanToday } from './helpers.mjs';
 
 const shared = useBrowser();
 const XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">';
@@ -71,7 +71,7 @@ test('held data: markup, a right-to-left override and the longest allowed name a
 }));
 
 test('a published edition with markup in a clause: the policy shows it as text', () => withServer(async (server) => {
-  const today = new Date(Date.now() + 5 * 3600e3).toISOString().slice(0, 10); // Kazakhstan's date
+  const today = kazakhstanToday();
   const sources = {};
   for (const lang of ['kk', 'ru']) {
     sources[lang] = readFileSync(join(repo, `policy/editions/2026-11/${lang}.md`), 'utf8')

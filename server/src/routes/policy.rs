@@ -4,7 +4,9 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::WithRejection;
-use consent_core::api::{EditionChanges, EditionDates, EditionPublication, ErrorBody, PolicyResponse};
+use consent_core::api::{
+    EditionChanges, EditionDates, EditionPublication, ErrorBody, PolicyResponse,
+};
 use consent_core::{EditionVersion, Lang, PolicyEdition};
 
 use super::openapi::{BodyRefused, QueryRefused, StaffRefused, StoreFailed};
@@ -129,7 +131,9 @@ pub async fn changes(
     let edition = |text: &str| {
         EditionVersion::parse(text)
             .and_then(|v| editions.get(&v, lang))
-            .ok_or_else(|| ApiError::NotFound(format!("there is no policy edition `{}`", short(text))))
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("there is no policy edition `{}`", short(text)))
+            })
     };
     let (old, new) = (edition(&from)?, edition(&version)?);
     Ok(Json(EditionChanges {

@@ -340,9 +340,12 @@ async fn each_published_edition_is_a_record_in_the_company_chain(app: TestApp) {
 async fn publish_fixture(app: &TestApp) {
     let today = consent_server::clock::now().kazakhstan_date().to_string();
     let source = |lang: &str| {
-        std::fs::read_to_string(format!("{}/../policy/fixtures/2026-12/{lang}.md", env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .replace("published: 2026-12-01", &format!("published: {today}"))
+        std::fs::read_to_string(format!(
+            "{}/../policy/fixtures/2026-12/{lang}.md",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+        .replace("published: 2026-12-01", &format!("published: {today}"))
     };
     let response = app
         .post("/v1/admin/editions")
@@ -354,22 +357,51 @@ async fn publish_fixture(app: &TestApp) {
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
 }
 
-async fn what_changed_between_editions_is_said_clause_by_clause_with_the_words_marked(app: TestApp) {
+async fn what_changed_between_editions_is_said_clause_by_clause_with_the_words_marked(
+    app: TestApp,
+) {
     publish_fixture(&app).await;
     for (lang, gone, came, added) in [
-        ("ru", "в любом виде, который Компания сочтет подходящим по собственному усмотрению", "только с отдельного согласия Пользователя", "Пользователь вправе получить подписанную квитанцию"),
-        ("kk", "Компания өз қалауы бойынша қолайлы деп санайтын", "тек Пайдаланушының жеке келісімімен", "Пайдаланушы берілген немесе кері қайтарылған"),
+        (
+            "ru",
+            "в любом виде, который Компания сочтет подходящим по собственному усмотрению",
+            "только с отдельного согласия Пользователя",
+            "Пользователь вправе получить подписанную квитанцию",
+        ),
+        (
+            "kk",
+            "Компания өз қалауы бойынша қолайлы деп санайтын",
+            "тек Пайдаланушының жеке келісімімен",
+            "Пайдаланушы берілген немесе кері қайтарылған",
+        ),
     ] {
         let changes = app
-            .public_json(&format!("/v1/policy/2026-12/changes?from=2026-11&lang={lang}"))
+            .public_json(&format!(
+                "/v1/policy/2026-12/changes?from=2026-11&lang={lang}"
+            ))
             .await;
-        assert_eq!((&changes["from"], &changes["to"], &changes["language"]), (&json!("2026-11"), &json!("2026-12"), &json!(lang)));
+        assert_eq!(
+            (&changes["from"], &changes["to"], &changes["language"]),
+            (&json!("2026-11"), &json!("2026-12"), &json!(lang))
+        );
         let clauses = changes["clauses"].as_array().unwrap();
         let summary: Vec<(String, String)> = clauses
             .iter()
-            .map(|c| (c["number"].as_str().unwrap().to_owned(), c["change"].as_str().unwrap().to_owned()))
+            .map(|c| {
+                (
+                    c["number"].as_str().unwrap().to_owned(),
+                    c["change"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
-        assert_eq!(summary, [("2.2.".to_owned(), "changed".to_owned()), ("2.9.".to_owned(), "added".to_owned())], "{lang}");
+        assert_eq!(
+            summary,
+            [
+                ("2.2.".to_owned(), "changed".to_owned()),
+                ("2.9.".to_owned(), "added".to_owned())
+            ],
+            "{lang}"
+        );
         let runs = |i: usize, kind: &str| -> String {
             clauses[i]["words"]
                 .as_array()
@@ -382,12 +414,23 @@ async fn what_changed_between_editions_is_said_clause_by_clause_with_the_words_m
         let phrase = |text: String| text.trim().trim_end_matches(',').to_owned();
         assert_eq!(phrase(runs(0, "removed")), gone, "{lang}");
         assert_eq!(phrase(runs(0, "added")), came, "{lang}");
-        assert!(runs(0, "same").contains("5) "), "the rest of the clause is there, unmarked");
+        assert!(
+            runs(0, "same").contains("5) "),
+            "the rest of the clause is there, unmarked"
+        );
         assert!(runs(1, "added").starts_with(added), "{lang}");
     }
-    let unasked = app.get("/v1/policy/2026-12/changes?lang=ru").send().await.unwrap();
+    let unasked = app
+        .get("/v1/policy/2026-12/changes?lang=ru")
+        .send()
+        .await
+        .unwrap();
     assert!(message_of(unasked, 422).await.contains("?from="));
-    let unknown = app.get("/v1/policy/2026-12/changes?from=1999-01").send().await.unwrap();
+    let unknown = app
+        .get("/v1/policy/2026-12/changes?from=1999-01")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(unknown, 404).await["error"], "not_found");
 }
 
