@@ -36,7 +36,7 @@ async fn every_answer_forbids_sniffing_and_referrers_and_personal_ones_are_never
         "/healthz",
         "/no-such-page",
     ] {
-        let response = app.get(public).send().await.unwrap();
+        let response = app.public(public).await;
         let headers = response.headers();
         assert_eq!(headers["x-content-type-options"], "nosniff", "{public}");
         assert_eq!(headers["referrer-policy"], "no-referrer", "{public}");
@@ -329,7 +329,7 @@ async fn while_postgresql_refuses_connections_requests_get_503_and_the_server_re
         assert_eq!(error_of(read, 503).await["error"], "unavailable");
     }
     // The public catalog needs no database and stays up.
-    assert_eq!(app.get("/v1/purposes").send().await.unwrap().status(), 200);
+    assert_eq!(app.public("/v1/purposes").await.status(), 200);
 
     as_admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await;
     let started = Instant::now();

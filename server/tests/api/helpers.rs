@@ -304,6 +304,11 @@ impl TestApp {
         serve(self.database_url.clone(), false, |_| {}).await
     }
 
+    /// `GET path` with no identity, as anyone may send it.
+    pub async fn public(&self, path: &str) -> Response {
+        self.get(path).send().await.unwrap()
+    }
+
     pub fn get(&self, path: &str) -> RequestBuilder {
         self.http.get(format!("{}{path}", self.base))
     }

@@ -9,11 +9,7 @@ async fn policy_is_served_in_each_language_with_its_dates(app: TestApp) {
         ("ru", "ru", "Политика конфиденциальности"),
         ("en", "ru", "Политика конфиденциальности"),
     ] {
-        let response = app
-            .get(&format!("/v1/policy?lang={asked}"))
-            .send()
-            .await
-            .unwrap();
+        let response = app.public(&format!("/v1/policy?lang={asked}")).await;
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-language"], served);
         let body: Value = response.json().await.unwrap();
@@ -27,10 +23,10 @@ async fn policy_is_served_in_each_language_with_its_dates(app: TestApp) {
         );
         assert_eq!(body["edition"]["sections"].as_array().unwrap().len(), 6);
     }
-    let old = app.get("/v1/policy/2026-11?lang=ru").send().await.unwrap();
+    let old = app.public("/v1/policy/2026-11?lang=ru").await;
     assert_eq!(old.status(), 200);
-    error_of(app.get("/v1/policy/1999-01").send().await.unwrap(), 404).await;
-    let bad = error_of(app.get("/v1/policy?lang=de").send().await.unwrap(), 422).await;
+    error_of(app.public("/v1/policy/1999-01").await, 404).await;
+    let bad = error_of(app.public("/v1/policy?lang=de").await, 422).await;
     assert_eq!(bad["error"], "unknown_language");
 }
 
@@ -307,16 +303,7 @@ async fn openapi_lists_every_endpoint(app: TestApp) {
         json!({ "device_id": [], "device_proof": [] }),
         "a device id counts only with its proof"
     );
-    assert_eq!(
-        app.get("/healthz")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "ok"
-    );
+    assert_eq!(app.public("/healthz").await.text().await.unwrap(), "ok");
 }
 
 /// Publications are evidence too: each edition is a record in the company's own chain, which
@@ -420,17 +407,9 @@ async fn what_changed_between_editions_is_said_clause_by_clause_with_the_words_m
         );
         assert!(runs(1, "added").starts_with(added), "{lang}");
     }
-    let unasked = app
-        .get("/v1/policy/2026-12/changes?lang=ru")
-        .send()
-        .await
-        .unwrap();
+    let unasked = app.public("/v1/policy/2026-12/changes?lang=ru").await;
     assert!(message_of(unasked, 422).await.contains("?from="));
-    let unknown = app
-        .get("/v1/policy/2026-12/changes?from=1999-01")
-        .send()
-        .await
-        .unwrap();
+    let unknown = app.public("/v1/policy/2026-12/changes?from=1999-01").await;
     assert_eq!(error_of(unknown, 404).await["error"], "not_found");
 }
 

@@ -148,11 +148,7 @@ async fn a_consent_change_is_answered_with_a_receipt_anyone_can_check(app: TestA
         claims["notice"]["source"],
         "/v1/policy/2026-11/source?lang=ru"
     );
-    let source = app
-        .get("/v1/policy/2026-11/source?lang=ru")
-        .send()
-        .await
-        .unwrap();
+    let source = app.public("/v1/policy/2026-11/source?lang=ru").await;
     assert_eq!(
         source.headers()["content-type"],
         "text/markdown; charset=utf-8"
@@ -297,28 +293,16 @@ async fn receipts_signed_before_the_key_was_replaced_still_verify(app: TestApp) 
 }
 
 async fn an_edition_source_is_served_as_published_in_kk_and_ru_only(app: TestApp) {
-    let ru = app
-        .get("/v1/policy/2026-11/source?lang=ru")
-        .send()
-        .await
-        .unwrap();
+    let ru = app.public("/v1/policy/2026-11/source?lang=ru").await;
     assert_eq!(ru.status(), 200);
     assert_eq!(ru.headers()["content-language"], "ru");
     assert_eq!(
         ru.text().await.unwrap(),
         include_str!("../../../policy/editions/2026-11/ru.md")
     );
-    let en = app
-        .get("/v1/policy/2026-11/source?lang=en")
-        .send()
-        .await
-        .unwrap();
+    let en = app.public("/v1/policy/2026-11/source?lang=en").await;
     assert!(message_of(en, 404).await.contains("kk and ru"));
-    let unknown = app
-        .get("/v1/policy/1999-01/source?lang=kk")
-        .send()
-        .await
-        .unwrap();
+    let unknown = app.public("/v1/policy/1999-01/source?lang=kk").await;
     assert_eq!(error_of(unknown, 404).await["error"], "not_found");
 }
 
