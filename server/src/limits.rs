@@ -107,20 +107,31 @@ impl Limiters {
         limiters
     }
 
-    fn check(&self, subject: Option<String>, address: Option<IpAddr>) -> Result<(), ApiError> {
+    fn check(&self, request: &Request) -> Result<(), ApiError> {
         let refused = |by: LimitedBy, not_until: governor::NotUntil<_>| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             ApiError::RateLimited(by, wait.as_secs_f64().ceil().max(1.0) as u64)
         };
-        if let (Some(limiter), Some(ip)) = (&self.address, address) {
-            limiter
-                .check_key(&ip)
-                .map_err(|n| refused(LimitedBy::Address, n))?;
+        // Only what a limit counts is read: a token is decoded only for the subject's limit.
+        let address = || {
+            request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip())
+        };
+        if let Some(limiter) = &self.address {
+            if let Some(ip) = address() {
+                limiter
+                    .check_key(&ip)
+                    .map_err(|n| refused(LimitedBy::Address, n))?;
+            }
         }
-        if let (Some(limiter), Some(key)) = (&self.subject, subject) {
-            limiter
-                .check_key(&key)
-                .map_err(|n| refused(LimitedBy::Subject, n))?;
+        if let Some(limiter) = &self.subject {
+            if let Some(key) = crate::auth::claimed_subject(request.headers()) {
+                limiter
+                    .check_key(&key)
+                    .map_err(|n| refused(LimitedBy::Subject, n))?;
+            }
         }
         Ok(())
     }
@@ -150,12 +161,7 @@ pub async fn limit(
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    let subject = crate::auth::claimed_subject(request.headers());
-    limiters.check(subject, address)?;
+    limiters.check(&request)?;
     Ok(next.run(request).await)
 }
 
