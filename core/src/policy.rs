@@ -385,13 +385,13 @@ pub fn anchor_for(reference: &str) -> String {
     format!("c{}", reference.replace('.', "-"))
 }
 
-/// The editions shipped with this build, newest last. The server may publish more at run time.
 /// The shipped editions' Markdown, exactly as published (after extraction repair).
 pub const SHIPPED_SOURCES: &[&str] = &[
     include_str!("../../policy/editions/2026-11/kk.md"),
     include_str!("../../policy/editions/2026-11/ru.md"),
 ];
 
+/// The editions shipped with this build, newest last. The server may publish more at run time.
 pub fn editions() -> Vec<PolicyEdition> {
     SHIPPED_SOURCES
         .iter()

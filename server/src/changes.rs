@@ -15,17 +15,9 @@ pub fn compare(old: &PolicyEdition, new: &PolicyEdition) -> Vec<ClauseChange> {
     };
     let mut changes: Vec<ClauseChange> = new
         .clauses()
-        .filter_map(|clause| {
-            let now = text_of(clause);
-            match find(old, &clause.anchor) {
-                None => Some(whole(clause, ClauseChangeKind::Added, WordChange::Added)),
-                Some(before) if text_of(&before) != now => Some(ClauseChange {
-                    number: clause.number.clone(),
-                    change: ClauseChangeKind::Changed,
-                    words: word_runs(&text_of(&before), &now),
-                }),
-                Some(_) => None,
-            }
+        .flat_map(|clause| match find(old, &clause.anchor) {
+            None => vec![whole(clause, ClauseChangeKind::Added, WordChange::Added)],
+            Some(before) => changed(&before, clause),
         })
         .collect();
     changes.extend(
@@ -36,15 +28,66 @@ pub fn compare(old: &PolicyEdition, new: &PolicyEdition) -> Vec<ClauseChange> {
     changes
 }
 
+/// What changed in a clause both editions have. Where its paragraphs and items are the same
+/// ones in the same order, each changed one is named on its own (item 5 of 2.2 as `2.2.5`), so
+/// a reader on a phone sees the item, not the whole list around it; otherwise the clause.
+fn changed(before: &Clause, after: &Clause) -> Vec<ClauseChange> {
+    let same_shape = before.blocks.len() == after.blocks.len()
+        && before
+            .blocks
+            .iter()
+            .zip(&after.blocks)
+            .all(|pair| match pair {
+                (Block::Item { anchor: a, .. }, Block::Item { anchor: b, .. }) => a == b,
+                (Block::Paragraph { .. }, Block::Paragraph { .. }) => true,
+                _ => false,
+            });
+    let change = |number: String, was: String, is: String| ClauseChange {
+        number,
+        change: ClauseChangeKind::Changed,
+        words: word_runs(&was, &is),
+    };
+    if !same_shape {
+        let (was, is) = (text_of(before), text_of(after));
+        return if was == is {
+            Vec::new()
+        } else {
+            vec![change(after.number.clone(), was, is)]
+        };
+    }
+    before
+        .blocks
+        .iter()
+        .zip(&after.blocks)
+        .filter(|(was, is)| was != is)
+        .map(|(was, is)| change(reference(after, is), block_text(was), block_text(is)))
+        .collect()
+}
+
+/// How the policy refers to a block: `2.2.5` for numbered item 5 of 2.2, else the clause.
+fn reference(clause: &Clause, block: &Block) -> String {
+    match block {
+        Block::Item { marker, .. } => match marker.strip_suffix(')') {
+            Some(n) => format!("{}.{n}", clause.number.trim_end_matches('.')),
+            None => clause.number.clone(),
+        },
+        Block::Paragraph { .. } => clause.number.clone(),
+    }
+}
+
+fn block_text(block: &Block) -> String {
+    match block {
+        Block::Item { marker, text, .. } if !marker.is_empty() => format!("{marker} {text}"),
+        other => other.text().to_owned(),
+    }
+}
+
 /// A clause's words as read: its paragraphs and items, each item with its marker.
 fn text_of(clause: &Clause) -> String {
     clause
         .blocks
         .iter()
-        .map(|block| match block {
-            Block::Item { marker, text, .. } if !marker.is_empty() => format!("{marker} {text}"),
-            other => other.text().to_owned(),
-        })
+        .map(block_text)
         .collect::<Vec<_>>()
         .join("\n")
 }

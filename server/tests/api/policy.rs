@@ -381,13 +381,11 @@ async fn what_changed_between_editions_is_said_clause_by_clause_with_the_words_m
                 )
             })
             .collect();
+        let expected =
+            [("2.2.5", "changed"), ("2.9.", "added")].map(|(n, c)| (n.to_owned(), c.to_owned()));
         assert_eq!(
-            summary,
-            [
-                ("2.2.".to_owned(), "changed".to_owned()),
-                ("2.9.".to_owned(), "added".to_owned())
-            ],
-            "{lang}"
+            summary, expected,
+            "{lang}: item 5 of 2.2 on its own, and the new clause"
         );
         let runs = |i: usize, kind: &str| -> String {
             clauses[i]["words"]
@@ -402,8 +400,12 @@ async fn what_changed_between_editions_is_said_clause_by_clause_with_the_words_m
         assert_eq!(phrase(runs(0, "removed")), gone, "{lang}");
         assert_eq!(phrase(runs(0, "added")), came, "{lang}");
         assert!(
-            runs(0, "same").contains("5) "),
-            "the rest of the clause is there, unmarked"
+            runs(0, "same").starts_with("5) "),
+            "the rest of the item is there, unmarked"
+        );
+        assert!(
+            !runs(0, "same").contains("4) "),
+            "and not the items around it"
         );
         assert!(runs(1, "added").starts_with(added), "{lang}");
     }
