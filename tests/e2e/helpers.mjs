@@ -2,7 +2,7 @@
 // and real headless Chromium.
 import { spawn, execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,8 @@ export async function startServer() {
   const base = await new Promise((ok, fail) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
+      // E2E_SERVER_LOG=FILE keeps the server's log, for a failure to be read later.
+      if (process.env.E2E_SERVER_LOG) appendFileSync(process.env.E2E_SERVER_LOG, chunk);
       out += chunk;
       const found = out.match(/open (http:\/\/\S+?)\/\s/);
       if (found) ok(found[1]);

@@ -54,11 +54,19 @@ impl GroupCommit {
         // A failed undo has already begun anew: this write can go on.
         let _ = writer.undo_abandoned().await;
         if !writer.open {
-            sqlx::query("BEGIN IMMEDIATE")
-                .execute(writer.conn())
-                .await
-                .during("begin a group of writes")?;
+            // Marked open before the BEGIN is sent: a write whose client goes away while it
+            // runs must not leave a transaction open that the writer does not know of (the
+            // next BEGIN would fail, and every write after it).
             writer.open = true;
+            match sqlx::query("BEGIN IMMEDIATE").execute(writer.conn()).await {
+                Ok(_) => {}
+                // One is open already (begun for a write cut off before it could say so): join it.
+                Err(e) if e.to_string().contains("within a transaction") => {}
+                Err(e) => {
+                    writer.open = false;
+                    return Err(e).during("begin a group of writes");
+                }
+            }
         }
         if let Err(e) = sqlx::query("SAVEPOINT w").execute(writer.conn()).await {
             // The transaction must not stay open for nobody: the committer ends it.
@@ -128,11 +136,13 @@ impl Writer {
         }
         let outcome = match self.undo_abandoned().await {
             Err(e) => Err(e.to_string()),
-            Ok(()) => sqlx::query("COMMIT")
-                .execute(self.conn())
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+            Ok(()) => match sqlx::query("COMMIT").execute(self.conn()).await {
+                Ok(_) => Ok(()),
+                // The BEGIN of a write cut off before it was sent never ran: each savepoint
+                // then was a transaction of its own, and releasing it committed it.
+                Err(e) if e.to_string().contains("no transaction is active") => Ok(()),
+                Err(e) => Err(e.to_string()),
+            },
         };
         if outcome.is_err() {
             // Nothing of the group stays; each of its writes is answered with the error.

@@ -392,6 +392,7 @@ async fn events_are_deduplicated_per_subject_with_normalised_ids(app: TestApp) {
 }
 
 both_databases!(
+    writes_cut_off_mid_way_leave_the_writer_usable,
     a_write_failing_midway_rolls_back_alone,
     two_processes_writing_the_same_subjects_keep_every_chain_valid,
     a_repeated_write_is_answered_as_the_first_and_stored_once,
@@ -403,3 +404,35 @@ both_databases!(
     device_choices_never_override_the_accounts_later_choices,
     events_are_deduplicated_per_subject_with_normalised_ids,
 );
+
+/// Clients that give up mid-write (a closed tab, a navigation) leave nothing stuck: writes cut
+/// off at every stage, then every write after them is stored and answered.
+async fn writes_cut_off_mid_way_leave_the_writer_usable(app: TestApp) {
+    let impatient = reqwest::Client::new();
+    let mut cut = 0;
+    for i in 0..300u64 {
+        let token = user_token(&format!("u-impatient-{i}"));
+        let body = json!({ "policy_version": "2026-11", "lang": "kk", "choices": { "surveys": i % 2 == 0 } });
+        let sent = impatient
+            .put(format!("{}/v1/consents", app.base))
+            .bearer_auth(&token)
+            .json(&body)
+            // From a few microseconds to a few milliseconds: the server is cut off at every
+            // stage of a write, the group's BEGIN included.
+            .timeout(std::time::Duration::from_micros(20 + (i * 37) % 4000))
+            .send()
+            .await;
+        cut += usize::from(sent.is_err());
+    }
+    assert!(cut > 0, "some writes were cut off");
+    for i in 0..20 {
+        let token = user_token(&format!("u-patient-{i}"));
+        let response = app.put_consents(&token, json!({ "surveys": true })).await;
+        assert_eq!(
+            response.status(),
+            200,
+            "write {i} after {cut} cut off: {}",
+            response.text().await.unwrap()
+        );
+    }
+}
