@@ -16,28 +16,33 @@ pub struct Editions {
 }
 
 impl Editions {
-    /// Loads what the database has, first adding the shipped editions it lacks.
-    pub async fn load(store: &Store) -> Result<Editions, StoreError> {
+    /// Adds the shipped editions and their sources to a database that lacks them: once, at
+    /// start (also for a database that has the shipped editions from before sources were kept).
+    pub async fn install_shipped(store: &Store) -> Result<(), StoreError> {
         let stored = records::all_editions(store).await?;
-        let missing: Vec<PolicyEdition> = consent_core::editions()
-            .into_iter()
+        let shipped = consent_core::editions();
+        let missing: Vec<PolicyEdition> = shipped
+            .iter()
             .filter(|e| {
                 !stored
                     .iter()
                     .any(|s| s.version == e.version && s.language == e.language)
             })
+            .cloned()
             .collect();
         let mut tx = store.begin().await?;
         for version in missing.chunk_by(|a, b| a.version == b.version) {
             records::publish_edition(&mut tx, version, crate::clock::now()).await?;
         }
-        // The shipped sources, also for a database that has the shipped editions from before
-        // sources were kept.
-        for (edition, source) in consent_core::editions().iter().zip(SHIPPED_SOURCES) {
+        for (edition, source) in shipped.iter().zip(SHIPPED_SOURCES) {
             let sources = [(edition.language, *source)];
             records::keep_sources(&mut tx, edition.version.as_str(), &sources).await?;
         }
-        tx.commit().await?;
+        tx.commit().await
+    }
+
+    /// What the database has: read at start and again every so often, never written.
+    pub async fn load(store: &Store) -> Result<Editions, StoreError> {
         let source_hashes = records::source_hashes(store)
             .await?
             .into_iter()

@@ -111,6 +111,7 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
         let store = Store::connect(&settings.database_url, settings.keys.server.clone()).await?;
+        Editions::install_shipped(&store).await?;
         let editions = Editions::load(&store).await?;
         let receipt_key = receipts::install(&store, settings.receipt_key.clone()).await?;
         let state = AppState {
@@ -157,9 +158,7 @@ impl Application {
             tracing::info!(files = files.len(), "serving the built widget");
             router = router.fallback_service(files.router());
         }
-        let router = router
-            .layer(middleware::from_fn(limits::deadline))
-            .layer(middleware::from_fn(security_headers));
+        let router = router.layer(middleware::from_fn(every_answer));
         let tls = match &settings.tls {
             Some(files) => Some(files.acceptor().map_err(StartError::Tls)?),
             None => None,
@@ -254,11 +253,11 @@ fn server_error_response() -> Response {
         .into_response()
 }
 
-/// What every answer carries: no content sniffing, no referrer; and what answers about a person
-/// carry: never kept by a browser or a proxy.
-async fn security_headers(request: Request, next: Next) -> Response {
+/// What every answer gets: a deadline; no content sniffing, no referrer; and, when it is about a
+/// person, never kept by a browser or a proxy. One layer, since each costs every request.
+async fn every_answer(request: Request, next: Next) -> Response {
     let personal = is_personal(request.uri().path());
-    let mut response = next.run(request).await;
+    let mut response = limits::within_deadline(next.run(request)).await;
     let headers = response.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

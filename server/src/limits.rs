@@ -165,11 +165,11 @@ pub async fn limit(
     Ok(next.run(request).await)
 }
 
-/// Stops a request that has run past [`REQUEST_TIMEOUT`]. A write stopped before its commit
-/// rolls back; one whose commit was under way may have landed, which the same request sent
-/// again with its `Idempotency-Key` tells.
-pub async fn deadline(request: Request, next: Next) -> Response {
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+/// The answer to a request, or `503 timed_out` once it has run past [`REQUEST_TIMEOUT`]. A
+/// write stopped before its commit rolls back; one whose commit was under way may have landed,
+/// which the same request sent again with its `Idempotency-Key` tells.
+pub async fn within_deadline(answer: impl std::future::Future<Output = Response>) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, answer).await {
         Ok(response) => response,
         Err(_) => ApiError::TimedOut(REQUEST_TIMEOUT.as_secs()).into_response(),
     }

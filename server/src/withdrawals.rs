@@ -22,10 +22,7 @@ pub struct WithdrawalWriter {
 impl WithdrawalWriter {
     pub fn new(app: &AppState, subject: &Subject) -> WithdrawalWriter {
         WithdrawalWriter {
-            user: match subject {
-                Subject::User { id, .. } => Some(id.clone()),
-                Subject::Device(_) => None,
-            },
+            user: subject.user().cloned(),
             address: app.company_address.clone(),
         }
     }

@@ -106,7 +106,6 @@ pub async fn edition_source(
 
 /// The SHA-256 of every kept source, by edition and language.
 pub async fn source_hashes(store: &Store) -> Result<Vec<(String, String, String)>, StoreError> {
-    use sha2::Digest;
     sqlx::query("SELECT version, language, source FROM edition_sources")
         .fetch_all(store.pool())
         .await
@@ -114,7 +113,7 @@ pub async fn source_hashes(store: &Store) -> Result<Vec<(String, String, String)
         .iter()
         .map(|row| {
             let source: String = row.try_get("source")?;
-            let hash = hex::encode(sha2::Sha256::digest(source.as_bytes()));
+            let hash = crate::receipts::sha256_hex(source.as_bytes());
             Ok((row.try_get("version")?, row.try_get("language")?, hash))
         })
         .collect()
