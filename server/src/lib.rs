@@ -150,7 +150,7 @@ impl Application {
             .with_state(state.clone())
             // Routes with bodies set their own limit; this is for the rest.
             .layer(DefaultBodyLimit::max(limits::body::SMALL))
-            .layer(RequestBodyTimeoutLayer::new(limits::REQUEST_TIMEOUT))
+            .layer(RequestBodyTimeoutLayer::new(limits::BODY_TIMEOUT))
             .layer(cors(&settings.allowed_origins)?)
             .layer(CatchPanicLayer::custom(|_| server_error_response()));
         if let Some(dir) = &settings.widget_dir {

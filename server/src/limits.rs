@@ -73,6 +73,9 @@ impl Default for RateLimits {
 /// The longest a request may take, reading its body included; a client that sends slower
 /// than this holds nothing of ours longer.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// A body not in whole within this is answered `408 body_not_read`: well inside the request's
+/// deadline, so a slow client is told what it did, not that the server was slow.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection that has not sent its request's headers within this is closed.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 

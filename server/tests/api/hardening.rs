@@ -187,8 +187,10 @@ async fn a_client_that_sends_slowly_is_cut_off() {
         limits.contains(&headers_cut),
         "headers cut after {headers_cut:?}"
     );
+    // Told it was too slow (408) before the request's own deadline (503) could say otherwise.
+    let body_window = consent_server::limits::BODY_TIMEOUT..consent_server::limits::REQUEST_TIMEOUT;
     assert!(
-        body_cut <= Duration::from_secs(25),
+        body_window.contains(&body_cut),
         "body cut after {body_cut:?}"
     );
     assert!(body_answer.starts_with("HTTP/1.1 408"), "{body_answer}");
