@@ -34,6 +34,84 @@ pub fn signed_in() -> bool {
     TOKEN.with(|t| t.borrow().is_some())
 }
 
+/// Who the widget speaks for now: the account of the token it holds, or this device.
+pub fn speaking_for() -> Speaker {
+    TOKEN.with(|t| match t.borrow().as_deref() {
+        Some(token) => Speaker::Account(account_tag(token)),
+        None => Speaker::Device,
+    })
+}
+
+/// Who made a write that waits to be sent. The server keeps each subject's idempotency keys
+/// apart, so a write is sent again only as the one who made it: sent as another, a repeat
+/// would be stored a second time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Speaker {
+    /// Kept by a widget from before writes were marked: sent as whoever is signed in.
+    #[default]
+    Unrecorded,
+    /// Nobody was signed in: sent without a token, as the device.
+    Device,
+    /// A signed-in account, told apart from others by a hash of the token's `sub` (neither
+    /// the token nor the user's id is kept on the device).
+    Account(String),
+}
+
+/// Kept as text, `device` or `account:<tag>` (a plain string costs the wasm less than an enum).
+impl From<Speaker> for String {
+    fn from(speaker: Speaker) -> String {
+        match speaker {
+            Speaker::Unrecorded => String::new(),
+            Speaker::Device => "device".into(),
+            Speaker::Account(tag) => format!("account:{tag}"),
+        }
+    }
+}
+
+impl From<String> for Speaker {
+    fn from(kept: String) -> Speaker {
+        match kept.strip_prefix("account:") {
+            Some(tag) => Speaker::Account(tag.to_owned()),
+            None if kept == "device" => Speaker::Device,
+            None => Speaker::Unrecorded,
+        }
+    }
+}
+
+impl Speaker {
+    /// Whether a write made by `self` speaks for `now`.
+    pub fn is(&self, now: &Speaker) -> bool {
+        self == now || *self == Speaker::Unrecorded
+    }
+}
+
+/// A hash of the token's `sub`, which stays the same when the token is refreshed. A token
+/// that does not say its `sub` stands for any signed-in account.
+fn account_tag(token: &str) -> String {
+    let sub = token
+        .split('.')
+        .nth(1)
+        .and_then(base64url_text)
+        .and_then(|payload| js_sys::JSON::parse(&payload).ok())
+        .and_then(|claims| js_sys::Reflect::get(&claims, &"sub".into()).ok())
+        .and_then(|sub| sub.as_string())
+        .unwrap_or_default();
+    // FNV-1a: a stable tag, not a secret.
+    let hash = sub.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    hash.to_string()
+}
+
+fn base64url_text(part: &str) -> Option<String> {
+    let mut standard: String = part.replace('-', "+").replace('_', "/");
+    while standard.len() % 4 != 0 {
+        standard.push('=');
+    }
+    gloo_utils::window().atob(&standard).ok()
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
     /// No answer: offline, refused, or timed out. Worth trying again later.
@@ -114,13 +192,16 @@ fn url(path: &str) -> String {
     BASE.with(|b| format!("{}{path}", b.borrow()))
 }
 
-fn with_identity(builder: RequestBuilder) -> RequestBuilder {
+fn with_identity(builder: RequestBuilder, speaker: &Speaker) -> RequestBuilder {
     let builder = match storage::device() {
         Some(device) => builder
             .header(DEVICE_HEADER, &device.id)
             .header(DEVICE_PROOF_HEADER, &device.proof),
         None => builder,
     };
+    if *speaker == Speaker::Device {
+        return builder;
+    }
     match TOKEN.with(|t| t.borrow().clone()) {
         Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
         None => builder,
@@ -191,19 +272,20 @@ async fn send_identified(
     method: fn(&str) -> RequestBuilder,
     path: &str,
     body: Option<String>,
-    key: Option<&str>,
+    key: Option<(&str, &Speaker)>,
 ) -> Result<Response, ApiError> {
     let build = || {
-        let builder = with_identity(method(&url(path)));
+        let speaker = key.map_or(&Speaker::Unrecorded, |(_, speaker)| speaker);
+        let builder = with_identity(method(&url(path)), speaker);
         match key {
-            Some(key) => builder.header(IDEMPOTENCY_HEADER, key),
+            Some((key, _)) => builder.header(IDEMPOTENCY_HEADER, key),
             None => builder,
         }
     };
     match send(build(), body.clone()).await {
         Err(e) if e.is_unknown_device() => {
             storage::forget_device();
-            ensure_device().await?;
+            ensure_device(as_device(key)).await?;
             send(build(), body).await
         }
         other => other,
@@ -215,9 +297,9 @@ async fn write<T: serde::de::DeserializeOwned>(
     method: fn(&str) -> RequestBuilder,
     path: &str,
     value: &impl serde::Serialize,
-    key: Option<&str>,
+    key: Option<(&str, &Speaker)>,
 ) -> Result<T, ApiError> {
-    ensure_device().await?;
+    ensure_device(as_device(key)).await?;
     read(send_identified(method, path, body(value), key).await?).await
 }
 
@@ -235,8 +317,12 @@ fn keep_issued_device(response: &Response) {
     }
 }
 
-async fn ensure_device() -> Result<(), ApiError> {
-    if storage::device().is_none() && !signed_in() {
+fn as_device(key: Option<(&str, &Speaker)>) -> bool {
+    matches!(key, Some((_, Speaker::Device)))
+}
+
+async fn ensure_device(as_device: bool) -> Result<(), ApiError> {
+    if storage::device().is_none() && (as_device || !signed_in()) {
         let response = send(Request::get(&url("/v1/consents")), None).await?;
         keep_issued_device(&response);
     }
@@ -250,9 +336,14 @@ pub async fn consents() -> Result<ConsentState, ApiError> {
     read(response).await
 }
 
-/// `key` makes a repeat (after a lost answer) safe: the server stores the change once.
-pub async fn put_consents(update: &ConsentUpdate, key: &str) -> Result<ConsentUpdated, ApiError> {
-    write(Request::put, "/v1/consents", update, Some(key)).await
+/// `key` makes a repeat (after a lost answer) safe: the server stores the change once, when
+/// it is sent as the same `speaker`.
+pub async fn put_consents(
+    update: &ConsentUpdate,
+    key: &str,
+    speaker: &Speaker,
+) -> Result<ConsentUpdated, ApiError> {
+    write(Request::put, "/v1/consents", update, Some((key, speaker))).await
 }
 
 pub async fn post_events(batch: &EventBatch) -> Result<EventsAccepted, ApiError> {

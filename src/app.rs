@@ -196,6 +196,14 @@ async fn load(model: UseReducerHandle<Model>, config: WidgetConfig) {
             api::set_token(Some(token));
         }
     }
+    // Only now is it known who the widget speaks for: what the last page left is sent as the
+    // one who made it.
+    outbox::start_background_delivery();
+    load_state(model).await;
+}
+
+/// The state of the one the widget speaks for, from the server.
+pub async fn load_state(model: UseReducerHandle<Model>) {
     match api::consents().await {
         Ok(state) => {
             storage::set("edition", state.current_edition.as_str());

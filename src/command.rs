@@ -51,4 +51,6 @@ pub enum Command {
     Close,
     /// A click on the prerendered banner or settings button, made before the widget ran.
     Act(BannerAction),
+    /// The page signed another person in (or out): their state is not the one shown.
+    PersonChanged,
 }

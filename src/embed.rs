@@ -166,9 +166,13 @@ pub fn command(name: &str, arg: JsValue) -> Result<(), JsValue> {
                 .map_err(|e| JsValue::from_str(&e.to_string()))?,
         ),
         "setToken" => {
+            let before = crate::api::speaking_for();
             crate::api::set_token(text);
             crate::outbox::token_refreshed();
-            return Ok(());
+            if crate::api::speaking_for() == before {
+                return Ok(()); // the same person's token, refreshed
+            }
+            Command::PersonChanged
         }
         other => {
             return Err(JsValue::from_str(&format!(

@@ -61,7 +61,6 @@ pub fn start_in(root: web_sys::Element, config: config::WidgetConfig) {
         .unwrap_or_else(|_| root.clone());
     focus::follow_page_focus(host);
     api::configure(&config);
-    outbox::start_background_delivery();
     yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { config }).render();
 }
 

@@ -120,6 +120,9 @@ pub enum Action {
     Dropped(String),
     /// The notice numbered so goes (its timer ran out, or the user dismissed it).
     Dismiss(u32),
+    /// Another person is signed in: nothing of the one before stays on screen; their own
+    /// state loads, with what they chose here and is still on its way.
+    PersonChanged(Option<ConsentUpdate>),
 }
 
 impl Reducible for Model {
@@ -134,6 +137,18 @@ impl Reducible for Model {
                     next.state = Some(state);
                     next.refresh_draft();
                 }
+            }
+            Action::PersonChanged(pending) => {
+                next.state = None;
+                next.loaded = false;
+                next.pending = pending;
+                if !next.in_app {
+                    next.views.clear();
+                }
+                next.notice = None;
+                next.banner_forced = false;
+                next.touched.clear();
+                next.refresh_draft();
             }
             Action::SetLang(lang) => next.lang = lang,
             Action::ShowBanner => next.banner_forced = true,
@@ -375,6 +390,11 @@ impl Widget {
                 self.model.dispatch(Action::Queue(Some(action)))
             }
             Command::Act(action) => self.act(action),
+            Command::PersonChanged => {
+                self.model
+                    .dispatch(Action::PersonChanged(outbox::pending_update()));
+                wasm_bindgen_futures::spawn_local(crate::app::load_state(self.model.clone()));
+            }
         }
     }
 

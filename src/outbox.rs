@@ -1,7 +1,9 @@
 //! Events and choices never get lost: they wait in localStorage and are delivered in batches,
 //! again with backoff while the network or the server is down, and on the next page load.
 //! Each event has its UUID and each change of choices its idempotency key from the start, so
-//! what is resent after a lost answer is stored once by the server.
+//! what is resent after a lost answer is stored once by the server. The server keeps keys per
+//! subject, so choices are sent again only as the one who made them (the device, or the
+//! account whose token it was), whoever is signed in by then.
 //!
 //! Nothing leaves the outbox silently: a refusal keeps the item and says so; only an answer
 //! that the item can never be stored removes it, and the user and the page are told. Tabs of
@@ -18,6 +20,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use crate::api::{self, ApiError};
+pub use crate::api::{speaking_for, Speaker};
 use crate::model::WaitingOn;
 use crate::slot::Slot;
 use crate::storage;
@@ -26,11 +29,14 @@ const KEY: &str = "outbox";
 const MAX_BACKOFF_MS: u32 = 60_000;
 const LOCK_NAME: &str = "dosmart-consent-outbox";
 
-/// A change of choices on its way, with the key that makes sending it twice harmless.
+/// A change of choices on its way, with the key that makes sending it twice harmless when it
+/// is sent as the one who made it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PendingChoices {
     pub key: uuid::Uuid,
     pub update: ConsentUpdate,
+    #[serde(default)]
+    pub made_by: Speaker,
 }
 
 /// Stored in localStorage, where an older widget, a full disk or a person may have left
@@ -40,9 +46,10 @@ pub struct PendingChoices {
 pub struct Outbox {
     #[serde(default, deserialize_with = "readable_events")]
     pub events: Vec<UiEvent>,
-    /// The user's latest choices not yet stored by the server; a newer change replaces them.
+    /// The latest choices of each one who chose in this browser (the device, each account
+    /// signed in), not yet stored by the server: a newer change by the same one replaces theirs.
     #[serde(default, deserialize_with = "readable_choices")]
-    pub pending_choices: Option<PendingChoices>,
+    pub pending_choices: Vec<PendingChoices>,
 }
 
 /// A value read if it can be, `None` if not. Each value the browser's JSON gives is read on its
@@ -66,8 +73,34 @@ fn readable_events<'de, D: serde::Deserializer<'de>>(value: D) -> Result<Vec<UiE
 
 fn readable_choices<'de, D: serde::Deserializer<'de>>(
     value: D,
-) -> Result<Option<PendingChoices>, D::Error> {
-    Ok(Readable::<PendingChoices>::deserialize(value)?.0)
+) -> Result<Vec<PendingChoices>, D::Error> {
+    Ok(value.deserialize_any(KeptChoices).unwrap_or_default())
+}
+
+/// A list of pending choices, or the one object a widget from before kept (serde's untagged
+/// enums would cost the wasm their buffering machinery).
+struct KeptChoices;
+
+impl<'de> serde::de::Visitor<'de> for KeptChoices {
+    type Value = Vec<PendingChoices>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("pending choices")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut each: A) -> Result<Self::Value, A::Error> {
+        let mut kept = Vec::new();
+        while let Some(Readable(pending)) = each.next_element::<Readable<PendingChoices>>()? {
+            kept.extend(pending);
+        }
+        Ok(kept)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, one: A) -> Result<Self::Value, A::Error> {
+        let Readable(pending) =
+            Readable::deserialize(serde::de::value::MapAccessDeserializer::new(one))?;
+        Ok(pending.into_iter().collect())
+    }
 }
 
 impl Outbox {
@@ -84,7 +117,22 @@ impl Outbox {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.pending_choices.is_none()
+        self.events.is_empty() && self.pending_choices.is_empty()
+    }
+
+    /// What `speaker` chose last and the server has not stored yet.
+    pub fn choices_of(&self, speaker: &Speaker) -> Option<&PendingChoices> {
+        self.pending_choices
+            .iter()
+            .rev()
+            .find(|p| p.made_by.is(speaker))
+    }
+
+    /// Keeps `pending` as its speaker's latest choices, in place of any they made before.
+    pub fn replace_choices(&mut self, pending: PendingChoices) {
+        self.pending_choices
+            .retain(|p| p.made_by != pending.made_by);
+        self.pending_choices.push(pending);
     }
 
     pub fn next_batch(&self, limit: usize) -> Vec<UiEvent> {
@@ -97,9 +145,12 @@ impl Outbox {
     }
 }
 
-/// The choices the user made last and the server has not confirmed: they apply already.
+/// The choices the one the widget speaks for made last and the server has not confirmed:
+/// they apply already.
 pub fn pending_update() -> Option<ConsentUpdate> {
-    Outbox::load().pending_choices.map(|p| p.update)
+    Outbox::load()
+        .choices_of(&api::speaking_for())
+        .map(|p| p.update.clone())
 }
 
 /// 1 s, 2 s, 4 s … at most a minute between tries.
@@ -153,9 +204,10 @@ pub fn record_event(event: UiEvent) {
 /// `true` when the network is known to be down: the caller tells the user they wait.
 pub fn queue_choices(update: ConsentUpdate) -> bool {
     let mut outbox = Outbox::load();
-    outbox.pending_choices = Some(PendingChoices {
+    outbox.replace_choices(PendingChoices {
         key: storage::random_uuid(),
         update,
+        made_by: api::speaking_for(),
     });
     outbox.save();
     let failing = FAILURES.with(Cell::get) > 0;
@@ -187,6 +239,7 @@ thread_local! {
     static AGAIN: Cell<bool> = const { Cell::new(false) };
     static PLANNED: Cell<bool> = const { Cell::new(false) };
     static AWAITING_TOKEN: Cell<bool> = const { Cell::new(false) };
+    static STARTED: Cell<bool> = const { Cell::new(false) };
     static TIMER: RefCell<Option<Timeout>> = const { RefCell::new(None) };
     static ON_REPORT: Slot<Report> = const { Slot::new() };
 }
@@ -204,6 +257,9 @@ fn report(report: Report) {
 
 /// Delivers what the last page load left, and again whenever the browser comes back online.
 pub fn start_background_delivery() {
+    if STARTED.with(|s| s.replace(true)) {
+        return;
+    }
     let online = gloo_events::EventListener::new(&gloo_utils::window(), "online", |_| retry_now());
     online.forget();
     deliver_soon(0);
@@ -227,6 +283,9 @@ pub fn retry_now() {
 fn deliver_when_due() {
     if AWAITING_TOKEN.with(Cell::get) {
         return; // setToken / token_refresh starts delivery
+    }
+    if !STARTED.with(Cell::get) {
+        return; // who the widget speaks for is not known yet: the start delivers
     }
     let failing = FAILURES.with(Cell::get) > 0;
     if !(failing && PLANNED.with(Cell::get)) {
@@ -352,13 +411,29 @@ async fn deliver_all() -> Result<(), Stop> {
     }
 }
 
+/// Sends each one's pending choices as them. An account's wait while another account (or
+/// nobody) is signed in: they go when that account's token is back.
 async fn deliver_choices() -> Result<(), Stop> {
-    let Some(pending) = Outbox::load().pending_choices else {
-        return Ok(());
-    };
-    match api::put_consents(&pending.update, &pending.key.to_string()).await {
+    let now_for = api::speaking_for();
+    let sendable = Outbox::load()
+        .pending_choices
+        .into_iter()
+        .filter(|p| p.made_by == now_for || !matches!(p.made_by, Speaker::Account(_)));
+    for pending in sendable {
+        deliver_one(pending).await?;
+    }
+    Ok(())
+}
+
+async fn deliver_one(pending: PendingChoices) -> Result<(), Stop> {
+    match api::put_consents(&pending.update, &pending.key.to_string(), &pending.made_by).await {
         Ok(saved) => {
             clear_pending(&pending);
+            if !pending.made_by.is(&api::speaking_for()) {
+                // Stored for the device, or an account, that is not the one on screen now:
+                // their state is not the one shown.
+                return Ok(());
+            }
             report(Report::Delivered {
                 state: saved.state,
                 still_pending: pending_update(),
@@ -429,8 +504,6 @@ fn tell_page(what: &'static str, error: &ApiError) {
 
 fn clear_pending(delivered: &PendingChoices) {
     let mut outbox = Outbox::load();
-    if outbox.pending_choices.as_ref() == Some(delivered) {
-        outbox.pending_choices = None;
-    }
+    outbox.pending_choices.retain(|p| p != delivered);
     outbox.save();
 }

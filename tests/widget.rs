@@ -161,7 +161,8 @@ async fn an_offline_visitor_sees_the_banner_and_their_answer_waits() {
     })
     .await;
     let waiting = Outbox::load()
-        .pending_choices
+        .choices_of(&outbox::speaking_for())
+        .cloned()
         .expect("the answer waits for the network");
     assert!(
         !waiting.key.is_nil(),
@@ -225,7 +226,7 @@ fn a_damaged_outbox_is_read_as_far_as_it_can_be_and_never_breaks_the_widget() {
         outbox::event(EventKind::AcceptAll, detail()),
         outbox::event(EventKind::ChoicesOpened, detail()),
     ];
-    kept.pending_choices = Some(outbox::PendingChoices {
+    kept.pending_choices = vec![outbox::PendingChoices {
         key: storage::random_uuid(),
         update: consent_core::api::ConsentUpdate {
             policy_version: consent_core::EditionVersion::parse("2026-11").unwrap(),
@@ -234,10 +235,11 @@ fn a_damaged_outbox_is_read_as_far_as_it_can_be_and_never_breaks_the_widget() {
                 .into_iter()
                 .collect(),
         },
-    });
+        made_by: outbox::Speaker::Device,
+    }];
     kept.save();
     let whole = Outbox::load();
-    assert!(whole.pending_choices.is_some() && whole.events.len() == 3);
+    assert!(whole.pending_choices.len() == 1 && whole.events.len() == 3);
     let text = storage::get("outbox").unwrap();
 
     // One event edited into nonsense: the other two and the choices are still delivered.
@@ -251,6 +253,13 @@ fn a_damaged_outbox_is_read_as_far_as_it_can_be_and_never_breaks_the_widget() {
         "outbox",
         &text.replacen("\"events\":[", "\"events\":7,\"x\":[", 1),
     );
+    assert_eq!(Outbox::load().pending_choices, whole.pending_choices);
+    // As a widget from before kept it: one object, not a list. Still sent.
+    let as_list = "\"pending_choices\":[";
+    let list_at = text.find(as_list).expect("the choices are kept") + as_list.len() - 1;
+    let list_end = text.rfind(']').expect("the list ends");
+    let one = &text[list_at + 1..list_end];
+    storage::set("outbox", &format!("{{\"pending_choices\":{one}}}"));
     assert_eq!(Outbox::load().pending_choices, whole.pending_choices);
 
     // And 600 random damages: cut short, a byte changed, a piece repeated, a value swapped.

@@ -7,7 +7,7 @@ import { useBrowser, withServer, banner, openPage, outboxEmpty, consentsOf, ledg
 const shared = useBrowser();
 const runs = (page) => page.evaluate(() => window.__analyticsRuns || 0);
 const research = (state) => state.purposes.find((p) => p.purpose === 'research').granted;
-const choicesRecords = async (server) => (await ledgerOf(server)).filter((e) => e.kind === 'choices').length;
+const choicesRecords = async (server, user) => (await ledgerOf(server, user)).filter((e) => e.kind === 'choices').length;
 const isPut = (route) => route.request().method() === 'PUT';
 
 async function acceptAllOnline(page) {
@@ -162,14 +162,18 @@ test('a token that expired while choices waited: the page is asked for a fresh o
       token,
       refreshToken: async () => {
         window.__asked += 1;
-        return (await (await fetch('/demo/token?user=refreshed-user')).json()).token;
+        // The same account's token, issued a second later than the one that expired.
+        await new Promise((ok) => setTimeout(ok, 1100));
+        return (await (await fetch('/demo/token?user=first-user')).json()).token;
       },
     };
     window.addEventListener('dosmart:token-expired', () => { window.__expiredEvents = (window.__expiredEvents || 0) + 1; });
   }, await userToken(server, 'first-user'));
   // The token expires between loading the page and saving: the server answers 401 once.
   let expired = 0;
+  const sentWith = [];
   await context.route('**/v1/consents', (route) => {
+    if (isPut(route)) sentWith.push(route.request().headers().authorization);
     if (!isPut(route) || expired > 0) return route.continue();
     expired += 1;
     return route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: 'unauthorized', message: 'the token has expired' }) });
@@ -181,9 +185,12 @@ test('a token that expired while choices waited: the page is asked for a fresh o
   await page.waitForFunction(() => window.__asked >= 1); // the page was asked for a token
   await outboxEmpty(page, 20000);
   assert.ok(await page.evaluate(() => window.__expiredEvents) >= 1, 'dosmart:token-expired fired');
-  const state = await consentsOf(server, 'refreshed-user');
-  assert.equal(state.answered, true, 'delivered with the fresh token');
+  assert.equal(sentWith.length, 2, 'sent once more after the refusal');
+  assert.notEqual(sentWith[1], sentWith[0], 'with the fresh token');
+  const state = await consentsOf(server, 'first-user');
+  assert.equal(state.answered, true, 'delivered for the account that chose');
   assert.equal(research(state), true);
+  assert.equal(await choicesRecords(server, 'first-user'), 1);
   await context.close();
 }));
 
@@ -271,16 +278,55 @@ test('faults one after another (500s, a request hanging past the timeout, the se
   await tryNow();
   await reachedServer;
   fault = 'none';
+  // The page hands over the user's token late after the reload: the choices, made signed in,
+  // must wait for it, for sent as the device they would be stored a second time.
+  await context.route('**/demo/token', async (route) => {
+    await new Promise((ok) => setTimeout(ok, 1500));
+    await route.continue();
+  });
   await page.reload();
   await page.waitForFunction(() => window.DosmartConsent.getState() !== null);
   await outboxEmpty(page, 30000);
 
   const ledger = await ledgerOf(server);
   assert.equal(ledger.filter((e) => e.kind === 'choices').length, 1, 'one answer, one consent record');
+  assert.equal(ledger.filter((e) => e.kind === 'choices_carried_from_device').length, 0, 'nothing was stored as the device');
   const ids = eventsIn(ledger).map((e) => e.id);
   assert.ok(ids.length >= 2, `the banner's events arrived: ${ids.length}`);
   assert.equal(new Set(ids).size, ids.length, 'no event stored twice');
   assert.equal(research(await consentsOf(server)), true);
+  await context.close();
+}));
+
+test('choices made signed in wait for that account: another account signed in meanwhile neither gets them nor loses its own', () => withServer(async (server) => {
+  const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
+  await banner(page).waitFor();
+  await outboxEmpty(page);
+  await context.setOffline(true);
+  await banner(page).getByRole('button', { name: 'Accept all' }).click();
+  await page.getByRole('status').filter({ hasText: 'No connection' }).waitFor();
+
+  // Another person signs in on this browser before the network returns, and refuses.
+  const other = await userToken(server, 'other-user');
+  await page.evaluate((token) => window.DosmartConsent.setToken(token), other);
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.evaluate(() => window.DosmartConsent.openChoices());
+  await page.getByRole('button', { name: 'Save', exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.waitForFunction(() => (JSON.parse(localStorage.getItem('dosmart-consent:outbox') || '{}').pending_choices || []).length === 1);
+
+  const theirs = await consentsOf(server, 'other-user');
+  assert.equal(theirs.answered, true, "the other account's own answer was stored");
+  assert.equal(research(theirs), false, 'as they chose it, not as the first user did');
+  assert.equal((await consentsOf(server)).answered, false, "the first user's choices did not go as another account");
+
+  // The first user signs in again: their choices go, as them, once.
+  await page.evaluate((token) => window.DosmartConsent.setToken(token), await userToken(server, 'demo-user'));
+  await outboxEmpty(page);
+  assert.equal(research(await consentsOf(server)), true);
+  assert.equal(await choicesRecords(server), 1, 'one answer, one consent record');
+  assert.equal(research(await consentsOf(server, 'other-user')), false, 'the other account keeps its own answer');
   await context.close();
 }));
 

@@ -90,7 +90,7 @@ test('offline: the answer waits, then is delivered exactly once when the network
   await page.getByRole('button', { name: 'Принять все' }).click();
   await page.getByRole('status').filter({ hasText: 'Нет связи' }).waitFor();
   const waiting = await page.evaluate(() => JSON.parse(localStorage.getItem('dosmart-consent:outbox')));
-  assert.equal(waiting.pending_choices.update.choices.contests_publicity, true);
+  assert.equal(waiting.pending_choices[0].update.choices.contests_publicity, true);
   assert.equal((await consentsOf(server)).answered, false, 'nothing reached the server yet');
 
   await context.setOffline(false);
