@@ -202,8 +202,10 @@ async fn load(model: UseReducerHandle<Model>, config: WidgetConfig) {
     load_state(model).await;
 }
 
-/// The state of the one the widget speaks for, from the server.
+/// The state of the one the widget speaks for: from the server, under what they chose here
+/// and is still on its way (which applies at once, before the server answers).
 pub async fn load_state(model: UseReducerHandle<Model>) {
+    model.dispatch(Action::Pending(outbox::pending_update()));
     match api::consents().await {
         Ok(state) => {
             storage::set("edition", state.current_edition.as_str());

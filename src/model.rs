@@ -121,8 +121,11 @@ pub enum Action {
     /// The notice numbered so goes (its timer ran out, or the user dismissed it).
     Dismiss(u32),
     /// Another person is signed in: nothing of the one before stays on screen; their own
-    /// state loads, with what they chose here and is still on its way.
-    PersonChanged(Option<ConsentUpdate>),
+    /// state loads.
+    PersonChanged,
+    /// What the one the widget speaks for chose here and is still on its way: it applies
+    /// over the server's state. Known only once the token is.
+    Pending(Option<ConsentUpdate>),
 }
 
 impl Reducible for Model {
@@ -138,10 +141,14 @@ impl Reducible for Model {
                     next.refresh_draft();
                 }
             }
-            Action::PersonChanged(pending) => {
+            Action::Pending(pending) => {
+                next.pending = pending;
+                next.refresh_draft();
+            }
+            Action::PersonChanged => {
                 next.state = None;
                 next.loaded = false;
-                next.pending = pending;
+                next.pending = None;
                 if !next.in_app {
                     next.views.clear();
                 }
@@ -391,8 +398,7 @@ impl Widget {
             }
             Command::Act(action) => self.act(action),
             Command::PersonChanged => {
-                self.model
-                    .dispatch(Action::PersonChanged(outbox::pending_update()));
+                self.model.dispatch(Action::PersonChanged);
                 wasm_bindgen_futures::spawn_local(crate::app::load_state(self.model.clone()));
             }
         }

@@ -41,8 +41,14 @@ test('a refusal saved while the server is out of reach applies at once, and afte
   assert.equal(research(await consentsOf(server)), true, 'the server has not heard yet');
 
   // A reload while the refusal is still on its way: the server says yes, the user said no.
+  // The page hands over the token late: the refusal, made signed in, still applies meanwhile.
+  await context.route('**/demo/token', async (route) => {
+    await new Promise((ok) => setTimeout(ok, 1000));
+    await route.continue();
+  });
   await page.reload();
   await page.waitForFunction(() => window.DosmartConsent.getState() !== null);
+  await page.waitForTimeout(1500);
   assert.equal(await runs(page), 0, 'the research-gated script did not run again');
   assert.equal((await page.evaluate(() => window.DosmartConsent.getState())).purposes.research, false);
 
