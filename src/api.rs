@@ -48,9 +48,10 @@ pub fn speaking_for() -> Speaker {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(from = "String", into = "String")]
 pub enum Speaker {
-    /// Kept by a widget from before writes were marked: sent as whoever is signed in.
+    /// Whoever the widget speaks for when it is sent: reads, and writes kept by a widget
+    /// from before writes were marked.
     #[default]
-    Unrecorded,
+    Current,
     /// Nobody was signed in: sent without a token, as the device.
     Device,
     /// A signed-in account, told apart from others by a hash of the token's `sub` (neither
@@ -62,7 +63,7 @@ pub enum Speaker {
 impl From<Speaker> for String {
     fn from(speaker: Speaker) -> String {
         match speaker {
-            Speaker::Unrecorded => String::new(),
+            Speaker::Current => String::new(),
             Speaker::Device => "device".into(),
             Speaker::Account(tag) => format!("account:{tag}"),
         }
@@ -74,7 +75,7 @@ impl From<String> for Speaker {
         match kept.strip_prefix("account:") {
             Some(tag) => Speaker::Account(tag.to_owned()),
             None if kept == "device" => Speaker::Device,
-            None => Speaker::Unrecorded,
+            None => Speaker::Current,
         }
     }
 }
@@ -82,7 +83,13 @@ impl From<String> for Speaker {
 impl Speaker {
     /// Whether a write made by `self` speaks for `now`.
     pub fn is(&self, now: &Speaker) -> bool {
-        self == now || *self == Speaker::Unrecorded
+        self == now || *self == Speaker::Current
+    }
+
+    /// Whether a write made by `self` can be sent while the widget speaks for `now`: the
+    /// device's can always (without the token), an account's only with its own token.
+    pub fn may_send_while(&self, now: &Speaker) -> bool {
+        self == now || !matches!(self, Speaker::Account(_))
     }
 }
 
@@ -272,20 +279,20 @@ async fn send_identified(
     method: fn(&str) -> RequestBuilder,
     path: &str,
     body: Option<String>,
-    key: Option<(&str, &Speaker)>,
+    speaker: &Speaker,
+    key: Option<&str>,
 ) -> Result<Response, ApiError> {
     let build = || {
-        let speaker = key.map_or(&Speaker::Unrecorded, |(_, speaker)| speaker);
         let builder = with_identity(method(&url(path)), speaker);
         match key {
-            Some((key, _)) => builder.header(IDEMPOTENCY_HEADER, key),
+            Some(key) => builder.header(IDEMPOTENCY_HEADER, key),
             None => builder,
         }
     };
     match send(build(), body.clone()).await {
         Err(e) if e.is_unknown_device() => {
             storage::forget_device();
-            ensure_device(as_device(key)).await?;
+            ensure_device(speaker).await?;
             send(build(), body).await
         }
         other => other,
@@ -297,10 +304,11 @@ async fn write<T: serde::de::DeserializeOwned>(
     method: fn(&str) -> RequestBuilder,
     path: &str,
     value: &impl serde::Serialize,
-    key: Option<(&str, &Speaker)>,
+    speaker: &Speaker,
+    key: Option<&str>,
 ) -> Result<T, ApiError> {
-    ensure_device(as_device(key)).await?;
-    read(send_identified(method, path, body(value), key).await?).await
+    ensure_device(speaker).await?;
+    read(send_identified(method, path, body(value), speaker, key).await?).await
 }
 
 fn body<T: serde::Serialize>(value: &T) -> Option<String> {
@@ -317,12 +325,9 @@ fn keep_issued_device(response: &Response) {
     }
 }
 
-fn as_device(key: Option<(&str, &Speaker)>) -> bool {
-    matches!(key, Some((_, Speaker::Device)))
-}
-
-async fn ensure_device(as_device: bool) -> Result<(), ApiError> {
-    if storage::device().is_none() && (as_device || !signed_in()) {
+/// A write as the device needs one, whether or not someone is signed in now.
+async fn ensure_device(speaker: &Speaker) -> Result<(), ApiError> {
+    if storage::device().is_none() && (*speaker == Speaker::Device || !signed_in()) {
         let response = send(Request::get(&url("/v1/consents")), None).await?;
         keep_issued_device(&response);
     }
@@ -331,7 +336,8 @@ async fn ensure_device(as_device: bool) -> Result<(), ApiError> {
 
 /// The state of this user or device (a browser with no device yet gets one with it).
 pub async fn consents() -> Result<ConsentState, ApiError> {
-    let response = send_identified(Request::get, "/v1/consents", None, None).await?;
+    let response =
+        send_identified(Request::get, "/v1/consents", None, &Speaker::Current, None).await?;
     keep_issued_device(&response);
     read(response).await
 }
@@ -343,11 +349,15 @@ pub async fn put_consents(
     key: &str,
     speaker: &Speaker,
 ) -> Result<ConsentUpdated, ApiError> {
-    write(Request::put, "/v1/consents", update, Some((key, speaker))).await
+    write(Request::put, "/v1/consents", update, speaker, Some(key)).await
 }
 
-pub async fn post_events(batch: &EventBatch) -> Result<EventsAccepted, ApiError> {
-    write(Request::post, "/v1/events", batch, None).await
+/// Events are stored once by their ids when sent as the `speaker` who recorded them.
+pub async fn post_events(
+    batch: &EventBatch,
+    speaker: &Speaker,
+) -> Result<EventsAccepted, ApiError> {
+    write(Request::post, "/v1/events", batch, speaker, None).await
 }
 
 pub async fn policy(lang: Lang) -> Result<PolicyResponse, ApiError> {
@@ -356,7 +366,7 @@ pub async fn policy(lang: Lang) -> Result<PolicyResponse, ApiError> {
 
 pub async fn my_data(lang: Lang) -> Result<MyData, ApiError> {
     let path = format!("/v1/me/data?lang={lang}");
-    read(send_identified(Request::get, &path, None, None).await?).await
+    read(send_identified(Request::get, &path, None, &Speaker::Current, None).await?).await
 }
 
 /// What changed in edition `to` since `from`, in `lang`'s published language.
@@ -372,12 +382,12 @@ pub async fn changes(
 /// One of the user's signed receipts, with its text in `lang`.
 pub async fn receipt(id: &str, lang: Lang) -> Result<ReceiptDownload, ApiError> {
     let path = format!("/v1/me/receipts/{id}?lang={lang}");
-    read(send_identified(Request::get, &path, None, None).await?).await
+    read(send_identified(Request::get, &path, None, &Speaker::Current, None).await?).await
 }
 
 /// The full export, as the text of the JSON file.
 pub async fn export() -> Result<String, ApiError> {
-    send_identified(Request::get, "/v1/me/export", None, None)
+    send_identified(Request::get, "/v1/me/export", None, &Speaker::Current, None)
         .await?
         .text()
         .await

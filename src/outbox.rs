@@ -46,6 +46,10 @@ pub struct PendingChoices {
 pub struct Outbox {
     #[serde(default, deserialize_with = "readable_events")]
     pub events: Vec<UiEvent>,
+    /// Who recorded each event, by the event's id: it is sent as them, as choices are. An
+    /// event not named here was kept by a widget from before.
+    #[serde(default, deserialize_with = "readable_makers")]
+    pub event_makers: Vec<(uuid::Uuid, Speaker)>,
     /// The latest choices of each one who chose in this browser (the device, each account
     /// signed in), not yet stored by the server: a newer change by the same one replaces theirs.
     #[serde(default, deserialize_with = "readable_choices")]
@@ -69,6 +73,12 @@ fn readable_events<'de, D: serde::Deserializer<'de>>(value: D) -> Result<Vec<UiE
         .into_iter()
         .filter_map(|Readable(event)| event)
         .collect())
+}
+
+fn readable_makers<'de, D: serde::Deserializer<'de>>(
+    value: D,
+) -> Result<Vec<(uuid::Uuid, Speaker)>, D::Error> {
+    Ok(Readable::deserialize(value)?.0.unwrap_or_default())
 }
 
 fn readable_choices<'de, D: serde::Deserializer<'de>>(
@@ -135,13 +145,47 @@ impl Outbox {
         self.pending_choices.push(pending);
     }
 
-    pub fn next_batch(&self, limit: usize) -> Vec<UiEvent> {
-        self.events.iter().take(limit).cloned().collect()
+    /// Queues `event`, recorded by `maker`.
+    pub fn push_event(&mut self, event: UiEvent, maker: Speaker) {
+        self.event_makers.push((event.id, maker));
+        self.events.push(event);
+    }
+
+    fn maker_of(&self, event: &UiEvent) -> Speaker {
+        self.event_makers
+            .iter()
+            .find(|(id, _)| *id == event.id)
+            .map(|(_, maker)| maker.clone())
+            .unwrap_or_default()
+    }
+
+    /// The next events that can go while the widget speaks for `now`, at most `limit`, all
+    /// of one maker (one request speaks for one subject), with that maker.
+    pub fn next_batch(&self, limit: usize, now: &Speaker) -> (Speaker, Vec<UiEvent>) {
+        let mut sendable = self
+            .events
+            .iter()
+            .map(|event| (self.maker_of(event), event))
+            .filter(|(maker, _)| maker.may_send_while(now));
+        let Some((maker, first)) = sendable.next() else {
+            return (Speaker::Current, Vec::new());
+        };
+        let rest = sendable
+            .filter(|(other, _)| *other == maker)
+            .map(|(_, event)| event);
+        let batch = std::iter::once(first)
+            .chain(rest)
+            .take(limit)
+            .cloned()
+            .collect();
+        (maker, batch)
     }
 
     pub fn acknowledge(&mut self, delivered: &[UiEvent]) {
         self.events
             .retain(|e| !delivered.iter().any(|d| d.id == e.id));
+        self.event_makers
+            .retain(|(id, _)| !delivered.iter().any(|d| d.id == *id));
     }
 }
 
@@ -195,7 +239,7 @@ pub fn record(kind: EventKind, lang: Lang) {
 
 pub fn record_event(event: UiEvent) {
     let mut outbox = Outbox::load();
-    outbox.events.push(event);
+    outbox.push_event(event, api::speaking_for());
     outbox.save();
     deliver_when_due();
 }
@@ -378,15 +422,14 @@ async fn deliver_all() -> Result<(), Stop> {
     deliver_choices().await?;
     let mut limit = MAX_EVENTS_PER_BATCH;
     loop {
-        let batch = Outbox::load().next_batch(limit);
+        let (maker, batch) = Outbox::load().next_batch(limit, &api::speaking_for());
         if batch.is_empty() {
             return Ok(());
         }
-        match api::post_events(&EventBatch {
+        let events = EventBatch {
             events: batch.clone(),
-        })
-        .await
-        {
+        };
+        match api::post_events(&events, &maker).await {
             Ok(_) => {}
             Err(e) => match stop_for(&e) {
                 // Too large, or one bad event among good ones: smaller batches find it.
@@ -412,13 +455,13 @@ async fn deliver_all() -> Result<(), Stop> {
 }
 
 /// Sends each one's pending choices as them. An account's wait while another account (or
-/// nobody) is signed in: they go when that account's token is back.
+/// nobody) is signed in: they go when that account's token is back. Events likewise.
 async fn deliver_choices() -> Result<(), Stop> {
     let now_for = api::speaking_for();
     let sendable = Outbox::load()
         .pending_choices
         .into_iter()
-        .filter(|p| p.made_by == now_for || !matches!(p.made_by, Speaker::Account(_)));
+        .filter(|p| p.made_by.may_send_while(&now_for));
     for pending in sendable {
         deliver_one(pending).await?;
     }

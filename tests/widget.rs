@@ -7,7 +7,7 @@ use consent_core::Lang;
 use consent_widget::app::{App, AppProps};
 use consent_widget::config::WidgetConfig;
 use consent_widget::language::choose;
-use consent_widget::outbox::{self, backoff_ms, EventDetail, Outbox};
+use consent_widget::outbox::{self, backoff_ms, EventDetail, Outbox, Speaker};
 use consent_widget::storage;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -54,24 +54,60 @@ fn queued_events_survive_in_local_storage_until_acknowledged() {
     );
     assert_ne!(first.id, second.id, "every event has its own UUID");
     let mut queued = Outbox::load();
-    queued.events.extend([first.clone(), second.clone()]);
+    let device = Speaker::Device;
+    let (account, other) = (Speaker::Account("a".into()), Speaker::Account("b".into()));
+    queued.push_event(first.clone(), device.clone());
+    let by_account = outbox::event(
+        EventKind::ChoicesOpened,
+        EventDetail {
+            purpose: None,
+            lang: None,
+            edition: None,
+        },
+    );
+    queued.push_event(by_account.clone(), account.clone());
+    queued.push_event(second.clone(), device.clone());
     queued.save();
 
     // What a reloaded page sees.
     let reloaded = Outbox::load();
     assert_eq!(
-        reloaded.next_batch(100),
-        vec![first.clone(), second.clone()]
+        reloaded.next_batch(100, &device),
+        (device.clone(), vec![first.clone(), second.clone()]),
+        "the device's events, without the account's"
     );
     assert_eq!(
-        reloaded.next_batch(1),
-        vec![first.clone()],
+        reloaded.next_batch(1, &device),
+        (device.clone(), vec![first.clone()]),
         "smaller batches when asked"
     );
+    assert_eq!(
+        reloaded.next_batch(100, &other),
+        (device.clone(), vec![first.clone(), second.clone()]),
+        "another account signed in: the device's go as the device, the account's wait"
+    );
+    let mut after = reloaded.clone();
+    after.acknowledge(&[first.clone(), second.clone()]);
+    assert_eq!(
+        after.next_batch(100, &other).1,
+        Vec::<consent_core::api::UiEvent>::new()
+    );
+    assert_eq!(
+        after.next_batch(100, &account),
+        (account.clone(), vec![by_account.clone()]),
+        "its own account signed in again: they go, as it"
+    );
+    let mut reloaded = reloaded;
+    reloaded.acknowledge(&[by_account]);
     let mut after = reloaded;
     after.acknowledge(&[first]);
     after.save();
     assert_eq!(Outbox::load().events, vec![second.clone()]);
+    assert_eq!(
+        Outbox::load().event_makers.len(),
+        1,
+        "who made an event is kept as long as the event"
+    );
     let mut empty = Outbox::load();
     empty.acknowledge(&[second]);
     empty.save();

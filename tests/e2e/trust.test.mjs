@@ -333,6 +333,10 @@ test('choices made signed in wait for that account: another account signed in me
   assert.equal(research(await consentsOf(server)), true);
   assert.equal(await choicesRecords(server), 1, 'one answer, one consent record');
   assert.equal(research(await consentsOf(server, 'other-user')), false, 'the other account keeps its own answer');
+  const kinds = async (user) => eventsIn(await ledgerOf(server, user)).map((e) => e.kind);
+  assert.ok((await kinds('demo-user')).includes('accept_all'), "the first user's click is in their own record");
+  assert.ok(!(await kinds('other-user')).includes('accept_all'), "and not in the other account's");
+  assert.ok((await kinds('other-user')).includes('choices_saved'), 'which holds its own');
   await context.close();
 }));
 
