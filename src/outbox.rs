@@ -1,9 +1,9 @@
 //! Events and choices never get lost: they wait in localStorage and are delivered in batches,
 //! again with backoff while the network or the server is down, and on the next page load.
 //! Each event has its UUID and each change of choices its idempotency key from the start, so
-//! what is resent after a lost answer is stored once by the server. The server keeps keys per
-//! subject, so choices are sent again only as the one who made them (the device, or the
-//! account whose token it was), whoever is signed in by then.
+//! what is resent after a lost answer is stored once by the server. The server keeps keys and
+//! event ids per subject, so choices and events are sent only as the one who made them (the
+//! device, or the account whose token it was), whoever is signed in by then.
 //!
 //! Nothing leaves the outbox silently: a refusal keeps the item and says so; only an answer
 //! that the item can never be stored removes it, and the user and the page are told. Tabs of
