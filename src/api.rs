@@ -256,20 +256,34 @@ fn retry_after_ms(response: &Response) -> Option<u32> {
     Some(secs.clamp(1, 3_600) * 1_000)
 }
 
+// The waiting is done by futures that are not generic, and only the reading of the text is
+// generic: a generic future is compiled again, whole, for every type it answers with.
+
 /// Sends the request and reads the answer as `T`.
 async fn call<T: serde::de::DeserializeOwned>(
     request: RequestBuilder,
     body: Option<String>,
 ) -> Result<T, ApiError> {
-    read(send(request, body).await?).await
+    parsed(&call_text(request, body).await?)
+}
+
+async fn call_text(request: RequestBuilder, body: Option<String>) -> Result<String, ApiError> {
+    text_of(send(request, body).await?).await
 }
 
 async fn read<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    let text = response
+    parsed(&text_of(response).await?)
+}
+
+async fn text_of(response: Response) -> Result<String, ApiError> {
+    response
         .text()
         .await
-        .map_err(|e| ApiError::Unreadable(e.to_string()))?;
-    crate::json::from_text(&text).map_err(ApiError::Unreadable)
+        .map_err(|e| ApiError::Unreadable(e.to_string()))
+}
+
+fn parsed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    crate::json::from_text(text).map_err(ApiError::Unreadable)
 }
 
 /// A request about this user or device: it carries who is asking, and the idempotency key of
@@ -307,8 +321,18 @@ async fn write<T: serde::de::DeserializeOwned>(
     speaker: &Speaker,
     key: Option<&str>,
 ) -> Result<T, ApiError> {
+    parsed(&write_text(method, path, body(value), speaker, key).await?)
+}
+
+async fn write_text(
+    method: fn(&str) -> RequestBuilder,
+    path: &str,
+    body: Option<String>,
+    speaker: &Speaker,
+    key: Option<&str>,
+) -> Result<String, ApiError> {
     ensure_device(speaker).await?;
-    read(send_identified(method, path, body(value), speaker, key).await?).await
+    text_of(send_identified(method, path, body, speaker, key).await?).await
 }
 
 fn body<T: serde::Serialize>(value: &T) -> Option<String> {
