@@ -77,7 +77,7 @@ fn render(data: &MyData, lang: consent_core::Lang) -> Html {
             <ol class="dc-history">
                 { for history_lines(lang, &data.consent_history).into_iter().rev().take(50).map(|(e, line)| html! {
                     <li>
-                        <time datetime={e.at.to_string()}>{ e.at.to_string().replace('T', " ").trim_end_matches('Z').to_owned() }</time>
+                        <time datetime={e.at.to_string()}>{ e.at.kazakhstan_minute() }</time>
                         { format!(" · {line}") }
                         if let Some(ip) = &e.ip { { format!(" · {ip}") } }
                         if let Some(id) = receipt_of(&e.record) {

@@ -113,6 +113,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_time_is_shown_as_in_kazakhstan_to_the_minute() {
+        let late_evening_utc = Timestamp::parse("2026-11-29T23:10:28.139Z").unwrap();
+        assert_eq!(late_evening_utc.kazakhstan_minute(), "2026-11-30 04:10");
+        let before_epoch = Timestamp::parse("1969-12-31T18:59:59.999Z").unwrap();
+        assert_eq!(before_epoch.kazakhstan_minute(), "1969-12-31 23:59");
+    }
+
+    #[test]
     fn seven_calendar_days_cross_month_and_leap_day() {
         let d = CalendarDate::parse("2028-02-25").unwrap();
         assert_eq!(d.add_days(7).to_string(), "2028-03-03");
@@ -155,6 +163,14 @@ impl Timestamp {
     /// date the policy's days are counted in (1.6), and the one shown to users.
     pub fn kazakhstan_date(self) -> CalendarDate {
         Timestamp(self.0 + KAZAKHSTAN_UTC_OFFSET_MS).utc_date()
+    }
+
+    /// The date and minute in Kazakhstan, as a person reads a time: `2026-11-30 04:10`.
+    pub fn kazakhstan_minute(self) -> String {
+        let local = Timestamp(self.0 + KAZAKHSTAN_UTC_OFFSET_MS);
+        let minute_of_day = local.0.rem_euclid(86_400_000) / 60_000;
+        let (h, m) = (minute_of_day / 60, minute_of_day % 60);
+        format!("{} {h:02}:{m:02}", local.utc_date())
     }
 
     /// Parses an RFC 3339 date-time: `2026-11-25T14:00:00.123Z` as this type writes it, and

@@ -318,7 +318,12 @@ pub fn receipt_text(
         format!("{} {}", w.title, claims.jti),
         controller,
         format!("{}: {subject}", w.subject),
-        format!("{}: {issued}", w.issued),
+        // As the user reads a time (Kazakhstan, UTC+5), and the instant itself.
+        format!(
+            "{}: {} (UTC+5; {issued})",
+            w.issued,
+            issued.kazakhstan_minute()
+        ),
         format!("{}:\n{}", w.purposes, purposes.join("\n")),
         w.term
             .replace("{years}", &claims.term.years_after_agreement.to_string()),

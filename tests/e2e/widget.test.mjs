@@ -262,6 +262,10 @@ test('my data: the history says in the user\'s language what happened, and lists
   await history.first().waitFor();
   await history.last().scrollIntoViewIfNeeded();
   await screenshot(page, 'my-data-history-ru');
+  const time = history.first().locator('time');
+  const at = new Date(await time.getAttribute('datetime'));
+  const inAlmaty = new Date(at.getTime() + 5 * 3600e3).toISOString().slice(0, 16).replace('T', ' ');
+  assert.equal(await time.innerText(), inAlmaty, 'the time as in Kazakhstan (UTC+5), to the minute');
   const receiptButton = ' Скачать квитанцию';
   const lines = (await history.allInnerTexts()).map((line) => line.replace(/^[\d-]+ [\d:.]+ · /, '').replace(/ · 127\.0\.0\.1( Скачать квитанцию)?$/, '$1'));
   assert.equal(lines.length, 4, `one line per answer, none per UI event: ${lines.join(' | ')}`);

@@ -198,6 +198,17 @@ async fn a_consent_change_is_answered_with_a_receipt_anyone_can_check(app: TestA
     ] {
         assert!(text.contains(line), "{line} in:\n{text}");
     }
+    let issued = consent_core::Timestamp::parse(
+        updated["receipt"]["at"]
+            .as_str()
+            .expect("the receipt's time"),
+    )
+    .unwrap();
+    let issued_line = format!("Берілген күні: {} (UTC+5; ", issued.kazakhstan_minute());
+    assert!(
+        text.contains(&issued_line),
+        "the time as read in Kazakhstan, then the instant: {issued_line} in:\n{text}"
+    );
     assert!(text.trim_end().ends_with(&jws), "{text}");
     assert_eq!(
         verify_offline(text, &jwks).await.0,
