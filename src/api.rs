@@ -18,6 +18,8 @@ const TIMEOUT_MS: u32 = 8_000;
 thread_local! {
     static BASE: RefCell<String> = const { RefCell::new(String::new()) };
     static TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Who the token speaks for, worked out once when it is handed over.
+    static SPEAKER: RefCell<Speaker> = const { RefCell::new(Speaker::Device) };
 }
 
 pub fn configure(config: &WidgetConfig) {
@@ -27,6 +29,11 @@ pub fn configure(config: &WidgetConfig) {
 
 /// The site or app signed the user in or refreshed their token.
 pub fn set_token(token: Option<String>) {
+    let speaker = match token.as_deref() {
+        Some(token) => Speaker::Account(account_tag(token)),
+        None => Speaker::Device,
+    };
+    SPEAKER.with(|s| *s.borrow_mut() = speaker);
     TOKEN.with(|t| *t.borrow_mut() = token);
 }
 
@@ -36,10 +43,7 @@ pub fn signed_in() -> bool {
 
 /// Who the widget speaks for now: the account of the token it holds, or this device.
 pub fn speaking_for() -> Speaker {
-    TOKEN.with(|t| match t.borrow().as_deref() {
-        Some(token) => Speaker::Account(account_tag(token)),
-        None => Speaker::Device,
-    })
+    SPEAKER.with(|s| s.borrow().clone())
 }
 
 /// Who made a write that waits to be sent. The server keeps each subject's idempotency keys
@@ -358,10 +362,14 @@ async fn ensure_device(speaker: &Speaker) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A read about whoever the widget speaks for now.
+async fn get_identified(path: &str) -> Result<Response, ApiError> {
+    send_identified(Request::get, path, None, &Speaker::Current, None).await
+}
+
 /// The state of this user or device (a browser with no device yet gets one with it).
 pub async fn consents() -> Result<ConsentState, ApiError> {
-    let response =
-        send_identified(Request::get, "/v1/consents", None, &Speaker::Current, None).await?;
+    let response = get_identified("/v1/consents").await?;
     keep_issued_device(&response);
     read(response).await
 }
@@ -390,7 +398,7 @@ pub async fn policy(lang: Lang) -> Result<PolicyResponse, ApiError> {
 
 pub async fn my_data(lang: Lang) -> Result<MyData, ApiError> {
     let path = format!("/v1/me/data?lang={lang}");
-    read(send_identified(Request::get, &path, None, &Speaker::Current, None).await?).await
+    read(get_identified(&path).await?).await
 }
 
 /// What changed in edition `to` since `from`, in `lang`'s published language.
@@ -406,12 +414,12 @@ pub async fn changes(
 /// One of the user's signed receipts, with its text in `lang`.
 pub async fn receipt(id: &str, lang: Lang) -> Result<ReceiptDownload, ApiError> {
     let path = format!("/v1/me/receipts/{id}?lang={lang}");
-    read(send_identified(Request::get, &path, None, &Speaker::Current, None).await?).await
+    read(get_identified(&path).await?).await
 }
 
 /// The full export, as the text of the JSON file.
 pub async fn export() -> Result<String, ApiError> {
-    send_identified(Request::get, "/v1/me/export", None, &Speaker::Current, None)
+    get_identified("/v1/me/export")
         .await?
         .text()
         .await
