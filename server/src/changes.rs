@@ -10,22 +10,25 @@ use similar::{ChangeTag, TextDiff};
 
 /// The clauses of `new` that `old` did not have or had otherwise, then those `new` dropped.
 pub fn compare(old: &PolicyEdition, new: &PolicyEdition) -> Vec<ClauseChange> {
-    let find = |edition: &PolicyEdition, anchor: &str| {
-        edition.clauses().find(|c| c.anchor == anchor).cloned()
-    };
     let mut changes: Vec<ClauseChange> = new
         .clauses()
-        .flat_map(|clause| match find(old, &clause.anchor) {
+        .flat_map(|clause| match at_anchor(old, &clause.anchor) {
             None => vec![whole(clause, ClauseChangeKind::Added, WordChange::Added)],
-            Some(before) => changed(&before, clause),
+            Some(before) => changed(before, clause),
         })
         .collect();
     changes.extend(
         old.clauses()
-            .filter(|c| find(new, &c.anchor).is_none())
+            .filter(|c| at_anchor(new, &c.anchor).is_none())
             .map(|c| whole(c, ClauseChangeKind::Removed, WordChange::Removed)),
     );
     changes
+}
+
+/// The clause an edition has at `anchor`: clauses are matched by anchor, not number, since
+/// the policy publishes one number (3.4) twice.
+fn at_anchor<'e>(edition: &'e PolicyEdition, anchor: &str) -> Option<&'e Clause> {
+    edition.clauses().find(|c| c.anchor == anchor)
 }
 
 /// What changed in a clause both editions have. Where its paragraphs and items are the same
