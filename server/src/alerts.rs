@@ -11,13 +11,12 @@ use axum::middleware::Next;
 use axum::response::Response;
 use consent_core::Timestamp;
 use serde::Serialize;
-use sqlx::Row as _;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::store::{During, Store, StoreError};
+use crate::store::{sql, During, Store, StoreError};
 use crate::AppState;
 
 #[derive(Debug, Clone, Copy)]
@@ -97,7 +96,7 @@ async fn raise(
     detail: String,
 ) -> Result<(), StoreError> {
     let id = uuid::Uuid::new_v4().to_string();
-    sqlx::query(
+    sql::query(
         "INSERT INTO alerts (id, at, kind, staff, source, detail) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&id)
@@ -122,7 +121,7 @@ pub async fn after_staff_read(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let since = now.millis() - HOUR_MS;
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT
             (SELECT COUNT(DISTINCT subject) FROM audit_log WHERE staff = $1 AND at > $2) AS subjects,
             (SELECT COUNT(*) FROM alerts WHERE staff = $1 AND kind = $3 AND at > $2) AS raised",
@@ -204,7 +203,7 @@ pub async fn watch_refusals(State(app): State<AppState>, request: Request, next:
 
 /// The latest alerts, newest first.
 pub async fn latest(store: &Store, limit: i64) -> Result<Vec<Alert>, StoreError> {
-    sqlx::query(
+    sql::query(
         "SELECT id, at, kind, staff, source, detail FROM alerts ORDER BY at DESC, id LIMIT $1",
     )
     .bind(limit)
@@ -216,7 +215,7 @@ pub async fn latest(store: &Store, limit: i64) -> Result<Vec<Alert>, StoreError>
         Ok(Alert {
             id: row.try_get("id")?,
             at: Timestamp(row.try_get("at")?),
-            kind: AlertKind::parse(row.try_get("kind")?)?,
+            kind: AlertKind::parse(&row.try_get::<String>("kind")?)?,
             staff: row.try_get("staff")?,
             source: row.try_get("source")?,
             detail: row.try_get("detail")?,

@@ -128,7 +128,7 @@ impl Visit {
         records::touch(tx, key, now).await?;
         let mut recorded = Recorded {
             visit: self,
-            accepted: records::acceptance(&mut **tx, key).await?,
+            accepted: records::acceptance(&mut *tx, key).await?,
         };
         let deemed = self.editions.current_deemed_accepted
             && recorded
@@ -215,17 +215,16 @@ async fn carry_device_choices(
     now: Timestamp,
     origin: &Origin,
 ) -> Result<(), StoreError> {
-    let own = records::choices(&mut **tx, account).await?;
-    let carried: Vec<(PurposeId, bool)> =
-        records::choices(&mut **tx, &device.subject().to_string())
-            .await?
-            .into_iter()
-            .filter(|(purpose, on_device)| {
-                own.get(purpose)
-                    .is_none_or(|mine| mine.changed_at < on_device.changed_at)
-            })
-            .map(|(purpose, choice)| (purpose, choice.granted))
-            .collect();
+    let own = records::choices(&mut *tx, account).await?;
+    let carried: Vec<(PurposeId, bool)> = records::choices(&mut *tx, &device.subject().to_string())
+        .await?
+        .into_iter()
+        .filter(|(purpose, on_device)| {
+            own.get(purpose)
+                .is_none_or(|mine| mine.changed_at < on_device.changed_at)
+        })
+        .map(|(purpose, choice)| (purpose, choice.granted))
+        .collect();
     if carried.is_empty() {
         return Ok(());
     }
@@ -251,7 +250,7 @@ pub async fn save_choices(
 ) -> Result<ConsentUpdated, StoreError> {
     let (key, now) = (visit.key().to_owned(), visit.now());
     // Decided under the subject's lock, against the choices this write replaces.
-    let mut choices = records::choices(&mut **tx, &key).await?;
+    let mut choices = records::choices(&mut *tx, &key).await?;
     let withdrawn: Vec<PurposeId> = update
         .choices
         .iter()

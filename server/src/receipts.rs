@@ -16,9 +16,8 @@ use consent_core::{EditionVersion, Lang, Timestamp, UserId};
 use ed25519_dalek::{Signer as _, SigningKey, Verifier as _, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::Row as _;
 
-use crate::store::{records, During, Store, StoreError, WriteTx};
+use crate::store::{records, sql, During, Store, StoreError, WriteTx};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -169,7 +168,7 @@ pub async fn install(store: &Store, key: Option<ReceiptKey>) -> Result<ReceiptKe
     let (key, seed) = match key {
         Some(key) => (key, None),
         None => {
-            let kept: Option<String> = sqlx::query(
+            let kept: Option<String> = sql::query(
                 "SELECT seed FROM receipt_keys WHERE seed IS NOT NULL ORDER BY added_at DESC LIMIT 1",
             )
             .fetch_optional(store.pool())
@@ -189,14 +188,14 @@ pub async fn install(store: &Store, key: Option<ReceiptKey>) -> Result<ReceiptKe
     };
     let jwk = key.jwk();
     let mut tx = store.begin().await?;
-    sqlx::query(
+    sql::query(
         "INSERT INTO receipt_keys (kid, x, seed, added_at) VALUES ($1, $2, $3, $4) ON CONFLICT (kid) DO NOTHING",
     )
     .bind(&jwk.kid)
     .bind(&jwk.x)
     .bind(seed)
     .bind(crate::clock::now().millis())
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await
     .during("publish the receipt key")?;
     tx.commit().await?;
@@ -205,7 +204,7 @@ pub async fn install(store: &Store, key: Option<ReceiptKey>) -> Result<ReceiptKe
 
 /// Every key that has signed receipts, oldest first.
 pub async fn published_keys(store: &Store) -> Result<Jwks, StoreError> {
-    let keys = sqlx::query("SELECT x FROM receipt_keys ORDER BY added_at, kid")
+    let keys = sql::query("SELECT x FROM receipt_keys ORDER BY added_at, kid")
         .fetch_all(store.pool())
         .await
         .during("read the receipt keys")?
@@ -263,7 +262,7 @@ impl Signer {
             })?;
         let name = match d.user {
             Some(user) => {
-                records::held_value(&mut **tx, user.as_str(), crate::withdrawals::full_name())
+                records::held_value(&mut *tx, user.as_str(), crate::withdrawals::full_name())
                     .await?
             }
             None => None,
@@ -272,12 +271,12 @@ impl Signer {
         let notice = (notice.0, notice.1.as_str());
         let claims = claims(&self.controller, subject_id, name, &d, notice, record);
         let jws = self.key.sign(&claims);
-        sqlx::query("INSERT INTO receipts (receipt_id, subject, at, jws) VALUES ($1, $2, $3, $4)")
+        sql::query("INSERT INTO receipts (receipt_id, subject, at, jws) VALUES ($1, $2, $3, $4)")
             .bind(d.receipt_id)
             .bind(d.subject)
             .bind(d.at.millis())
             .bind(&jws)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await
             .during("keep a signed receipt")?;
         Ok(jws)
@@ -296,7 +295,7 @@ pub async fn kept(
     subject: &str,
     receipt_id: &str,
 ) -> Result<Option<String>, StoreError> {
-    sqlx::query("SELECT jws FROM receipts WHERE subject = $1 AND receipt_id = $2")
+    sql::query("SELECT jws FROM receipts WHERE subject = $1 AND receipt_id = $2")
         .bind(subject)
         .bind(receipt_id)
         .fetch_optional(store.pool())

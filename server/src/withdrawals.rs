@@ -38,7 +38,7 @@ impl WithdrawalWriter {
         lang: Lang,
     ) -> Result<Withdrawal, StoreError> {
         let name = match &self.user {
-            Some(user) => records::held_value(&mut **tx, user.as_str(), full_name()).await?,
+            Some(user) => records::held_value(&mut *tx, user.as_str(), full_name()).await?,
             None => None,
         };
         let withdrawal = self.draft(visit, name.as_deref(), purposes, lang);

@@ -56,7 +56,7 @@ pub async fn request(
     let mut recorded = WithdrawalRecorded {
         withdrawal,
         at: visit.now(),
-        state: visit.state(&records::choices(&mut *tx, visit.key()).await?),
+        state: visit.state(&records::choices(&mut tx, visit.key()).await?),
         signed_receipt: None,
     };
     let decision = Decision {

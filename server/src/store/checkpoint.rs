@@ -6,11 +6,10 @@
 //! chain to the latest checkpoint, so records cut off a chain's end or a chain deleted whole
 //! are found, and a checkpoint edited in the database fails its signature.
 
-use super::{During, Store, StoreError};
+use super::{sql, During, Store, StoreError};
 use consent_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::Row as _;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
@@ -104,27 +103,27 @@ pub async fn make(store: &Store) -> Result<Checkpoint, StoreError> {
     // processes too.
     let mut tx = store.begin().await?;
     tx.lock_subject("checkpoints").await?;
-    let mut heads: Vec<Head> = sqlx::query(
+    let mut heads: Vec<Head> = sql::query(
         "SELECT l.subject, l.seq, l.hash FROM ledger l
          JOIN (SELECT subject, MAX(seq) AS seq FROM ledger GROUP BY subject) h
            ON l.subject = h.subject AND l.seq = h.seq
          ORDER BY l.subject",
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut tx)
     .await
     .during("read every chain's head")?
     .iter()
     .map(|row| {
         Ok(Head {
-            subject: store.keys().subject_ref(row.try_get::<&str, _>("subject")?),
+            subject: store.keys().subject_ref(&row.try_get::<String>("subject")?),
             seq: row.try_get("seq")?,
             hash: row.try_get("hash")?,
         })
     })
     .collect::<Result<_, StoreError>>()?;
     heads.sort_by(|a, b| a.subject.cmp(&b.subject));
-    let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM checkpoints")
-        .fetch_one(&mut *tx)
+    let id: i64 = sql::query("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM checkpoints")
+        .fetch_one(&mut tx)
         .await
         .during("number the next checkpoint")?
         .try_get("id")?;
@@ -132,7 +131,7 @@ pub async fn make(store: &Store) -> Result<Checkpoint, StoreError> {
     let signature = store
         .keys()
         .sign(statement(id, at, heads.len(), &digest).as_bytes());
-    sqlx::query(
+    sql::query(
         "INSERT INTO checkpoints (id, at, heads, digest, signature) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id)
@@ -140,7 +139,7 @@ pub async fn make(store: &Store) -> Result<Checkpoint, StoreError> {
     .bind(serde_json::to_string(&heads).expect("heads serialise"))
     .bind(&digest)
     .bind(&signature)
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await
     .during("store a checkpoint")?;
     tx.commit().await?;
@@ -154,7 +153,7 @@ pub async fn make(store: &Store) -> Result<Checkpoint, StoreError> {
 }
 
 pub async fn latest(store: &Store) -> Result<Option<Checkpoint>, StoreError> {
-    let Some(row) = sqlx::query(
+    let Some(row) = sql::query(
         "SELECT id, at, heads, digest, signature FROM checkpoints ORDER BY id DESC LIMIT 1",
     )
     .fetch_optional(store.pool())

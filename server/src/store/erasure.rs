@@ -6,10 +6,9 @@
 //! The checkpoints name chains only by keyed hashes, so `verify` matches the erasure to the
 //! head a checkpoint saw, and nothing left names the user.
 
-use super::{During, Store, StoreError};
+use super::{sql, During, Store, StoreError};
 use consent_core::{SubjectKey, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
-use sqlx::Row as _;
 
 /// What an erasure keeps of the consent a chain ended on: no value, no name, no time of day
 /// beyond the chain's first and last record.
@@ -58,14 +57,14 @@ pub async fn agreement_ended(
     at: Timestamp,
 ) -> Result<(), StoreError> {
     let mut tx = store.begin().await?;
-    sqlx::query(
+    sql::query(
         "INSERT INTO agreements (user_id, ended_at, reported_at) VALUES ($1, $2, $3)
          ON CONFLICT (user_id) DO UPDATE SET ended_at = excluded.ended_at, reported_at = excluded.reported_at",
     )
     .bind(user.as_str())
     .bind(at.millis())
     .bind(crate::clock::now().millis())
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await
     .during("record the end of an agreement")?;
     tx.commit().await
@@ -79,7 +78,7 @@ pub async fn erase_expired(
 ) -> Result<u64, StoreError> {
     let cutoff = now.millis() - keep_days * super::retention::DAY_MS;
     let due: Vec<String> =
-        sqlx::query("SELECT user_id FROM agreements WHERE ended_at < $1 ORDER BY user_id")
+        sql::query("SELECT user_id FROM agreements WHERE ended_at < $1 ORDER BY user_id")
             .bind(cutoff)
             .fetch_all(store.pool())
             .await
@@ -98,9 +97,9 @@ pub async fn erase_expired(
 /// gone without its proof, nor a proof beside its chain.
 async fn erase(store: &Store, user_id: &str, now: Timestamp) -> Result<(), StoreError> {
     let mut tx = store.begin().await?;
-    let devices: Vec<String> = sqlx::query("SELECT device FROM device_links WHERE user_id = $1")
+    let devices: Vec<String> = sql::query("SELECT device FROM device_links WHERE user_id = $1")
         .bind(user_id)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut tx)
         .await
         .during("read the devices to erase")?
         .iter()
@@ -121,9 +120,9 @@ async fn erase(store: &Store, user_id: &str, now: Timestamp) -> Result<(), Store
         "DELETE FROM device_links WHERE user_id = $1",
         "DELETE FROM agreements WHERE user_id = $1",
     ] {
-        sqlx::query(statement)
+        sql::query(statement)
             .bind(user_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .during("erase a user's data")?;
     }
@@ -138,13 +137,13 @@ async fn erase_chain(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     tx.lock_subject(subject).await?;
-    let chain = sqlx::query(
+    let chain = sql::query(
         "SELECT COUNT(*) AS records, MIN(at) AS first_at, MAX(at) AS last_at,
             (SELECT hash FROM ledger WHERE subject = $1 ORDER BY seq DESC LIMIT 1) AS head
          FROM ledger WHERE subject = $1",
     )
     .bind(subject)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await
     .during("read the chain to erase")?;
     let mut erasure = Erasure {
@@ -153,14 +152,12 @@ async fn erase_chain(
         records: chain.try_get("records")?,
         first_at: chain.try_get("first_at")?,
         last_at: chain.try_get("last_at")?,
-        head_hash: chain
-            .try_get::<Option<String>, _>("head")?
-            .unwrap_or_default(),
+        head_hash: chain.try_get::<Option<String>>("head")?.unwrap_or_default(),
         summary: serde_json::to_string(&summary(tx, subject).await?).expect("serialises"),
         signature: String::new(),
     };
     erasure.signature = store.keys().sign(erasure.statement().as_bytes());
-    sqlx::query(
+    sql::query(
         "INSERT INTO erasures (anon, erased_at, records, first_at, last_at, head_hash, summary, signature)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (anon) DO NOTHING",
@@ -173,7 +170,7 @@ async fn erase_chain(
     .bind(&erasure.head_hash)
     .bind(&erasure.summary)
     .bind(&erasure.signature)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .during("store the proof of an erased chain")?;
     let by_subject = [
@@ -190,19 +187,19 @@ async fn erase_chain(
         "DELETE FROM receipts WHERE subject = $1",
     ];
     for statement in by_subject {
-        sqlx::query(statement)
+        sql::query(statement)
             .bind(subject)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await
             .during("erase a user's records")?;
     }
     // Staff looks stay accountable, without whose records they were or the words of the reason.
-    sqlx::query(
+    sql::query(
         "UPDATE audit_log SET subject = $1, reason = '(erased under 2.5)' WHERE subject = $2",
     )
     .bind(format!("erased:{}", erasure.anon))
     .bind(subject)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .during("anonymise the audit log of an erased user")?;
     Ok(())
@@ -215,32 +212,32 @@ async fn summary(tx: &mut super::WriteTx, subject: &str) -> Result<Summary, Stor
         accepted_edition: None,
         withdrawals: 0,
     };
-    let states = sqlx::query(
+    let states = sql::query(
         "SELECT purpose, granted FROM consent_state WHERE subject = $1 ORDER BY purpose",
     )
     .bind(subject)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await
     .during("read the state to erase")?;
     for row in &states {
         let purpose: String = row.try_get("purpose")?;
-        if row.try_get::<i64, _>("granted")? != 0 {
+        if row.try_get::<i64>("granted")? != 0 {
             summary.granted.push(purpose);
         } else {
             summary.refused.push(purpose);
         }
     }
-    summary.accepted_edition = sqlx::query("SELECT edition FROM acceptances WHERE subject = $1")
+    summary.accepted_edition = sql::query("SELECT edition FROM acceptances WHERE subject = $1")
         .bind(subject)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await
         .during("read the acceptance to erase")?
         .map(|row| row.try_get("edition"))
         .transpose()?;
     summary.withdrawals =
-        sqlx::query("SELECT COUNT(*) AS n FROM ledger WHERE subject = $1 AND kind = 'withdrawal'")
+        sql::query("SELECT COUNT(*) AS n FROM ledger WHERE subject = $1 AND kind = 'withdrawal'")
             .bind(subject)
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *tx)
             .await
             .during("count the withdrawals to erase")?
             .try_get("n")?;
@@ -249,7 +246,7 @@ async fn summary(tx: &mut super::WriteTx, subject: &str) -> Result<Summary, Stor
 
 /// The erasure of the chain a checkpoint names by `anon`, if there is one.
 pub async fn find(store: &Store, anon: &str) -> Result<Option<Erasure>, StoreError> {
-    let Some(row) = sqlx::query(
+    let Some(row) = sql::query(
         "SELECT anon, erased_at, records, first_at, last_at, head_hash, summary, signature FROM erasures WHERE anon = $1",
     )
     .bind(anon)

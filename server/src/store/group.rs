@@ -5,16 +5,26 @@
 //! alone and gets its 4xx. One commit then makes the whole group durable, and only then is any
 //! write in it answered.
 
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection};
-use std::sync::Arc;
-use tokio::sync::{oneshot, Mutex, Notify, OwnedMutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::{oneshot, Mutex as AsyncMutex, Notify, OwnedMutexGuard};
 
 use super::{During, StoreError};
 
+/// The one connection that writes. Statements that only touch pages run in place, in the
+/// write's own task (microseconds, no thread hop); the two that may wait, for SQLite's write
+/// lock (`BEGIN IMMEDIATE`) or for the disk (`COMMIT`), run on the blocking pool. The mutex
+/// only keeps the connection whole if a write is cut off while one of those runs: the
+/// writer's lock (below) already gives it to one write at a time.
+pub type Connection = Arc<Mutex<rusqlite::Connection>>;
+
+pub fn lock(conn: &Connection) -> MutexGuard<'_, rusqlite::Connection> {
+    // A statement that panicked left nothing half-done that SQLite would not undo itself.
+    conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// The connection that writes, and where its open transaction stands.
 pub struct Writer {
-    conn: PoolConnection<Any>,
+    conn: Connection,
     /// A transaction is open: the next write joins it.
     open: bool,
     /// A write was dropped unfinished (an error, a client gone): its savepoint is undone
@@ -25,7 +35,7 @@ pub struct Writer {
 }
 
 pub struct GroupCommit {
-    writer: Arc<Mutex<Writer>>,
+    writer: Arc<AsyncMutex<Writer>>,
     /// A commit is wanted: a write waits for it, or one was abandoned and its transaction must
     /// not stay open (it would hold SQLite's write lock).
     wanted: Arc<Notify>,
@@ -33,10 +43,10 @@ pub struct GroupCommit {
 
 impl GroupCommit {
     /// Takes `conn` as the writing connection and starts the task that commits.
-    pub fn start(conn: PoolConnection<Any>) -> Arc<GroupCommit> {
+    pub fn start(conn: rusqlite::Connection) -> Arc<GroupCommit> {
         let group = Arc::new(GroupCommit {
-            writer: Arc::new(Mutex::new(Writer {
-                conn,
+            writer: Arc::new(AsyncMutex::new(Writer {
+                conn: Arc::new(Mutex::new(conn)),
                 open: false,
                 abandoned: false,
                 waiting: Vec::new(),
@@ -52,14 +62,14 @@ impl GroupCommit {
     pub async fn join(&self) -> Result<Savepoint, StoreError> {
         let mut writer = self.writer.clone().lock_owned().await;
         // A failed undo has already begun anew: this write can go on.
-        let _ = writer.undo_abandoned().await;
+        let _ = writer.undo_abandoned();
         if !writer.open {
             // Marked open before the BEGIN is sent: a write whose client goes away while it
             // runs must not leave a transaction open that the writer does not know of (the
             // next BEGIN would fail, and every write after it).
             writer.open = true;
-            match sqlx::query("BEGIN IMMEDIATE").execute(writer.conn()).await {
-                Ok(_) => {}
+            match writer.run_blocking("BEGIN IMMEDIATE").await {
+                Ok(()) => {}
                 // One is open already (begun for a write cut off before it could say so): join it.
                 Err(e) if e.to_string().contains("within a transaction") => {}
                 Err(e) => {
@@ -68,7 +78,7 @@ impl GroupCommit {
                 }
             }
         }
-        if let Err(e) = sqlx::query("SAVEPOINT w").execute(writer.conn()).await {
+        if let Err(e) = writer.run("SAVEPOINT w") {
             // The transaction must not stay open for nobody: the committer ends it.
             self.wanted.notify_one();
             return Err(e).during("begin a write");
@@ -85,7 +95,7 @@ impl GroupCommit {
             .writer
             .take()
             .expect("a savepoint is committed once");
-        if let Err(e) = sqlx::query("RELEASE w").execute(writer.conn()).await {
+        if let Err(e) = writer.run("RELEASE w") {
             writer.abandoned = true;
             self.wanted.notify_one();
             return Err(e).during("end a write");
@@ -103,22 +113,35 @@ impl GroupCommit {
 }
 
 impl Writer {
-    fn conn(&mut self) -> &mut AnyConnection {
-        &mut self.conn
+    /// Runs a statement that never waits (no lock to take, no disk to flush) in place.
+    fn run(&self, statement: &str) -> rusqlite::Result<()> {
+        lock(&self.conn).prepare_cached(statement)?.raw_execute()?;
+        Ok(())
     }
 
-    async fn undo_abandoned(&mut self) -> Result<(), StoreError> {
+    /// Runs a statement that may wait, off the async workers.
+    async fn run_blocking(&self, statement: &'static str) -> rusqlite::Result<()> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            lock(&conn).prepare_cached(statement)?.raw_execute()?;
+            Ok(())
+        })
+        .await
+        .unwrap_or_else(|panicked| std::panic::resume_unwind(panicked.into_panic()))
+    }
+
+    fn undo_abandoned(&mut self) -> Result<(), StoreError> {
         if !self.abandoned {
             return Ok(());
         }
         self.abandoned = false;
         for statement in ["ROLLBACK TO w", "RELEASE w"] {
-            if let Err(e) = sqlx::query(statement).execute(self.conn()).await {
+            if let Err(e) = self.run(statement) {
                 // SQLite rolls a whole transaction back on some errors (a full disk, an I/O
                 // error): then there is no savepoint left to undo, and the writes that joined
                 // the transaction are gone with it. They are answered so, and a new one begins.
                 let message = e.to_string();
-                let _ = sqlx::query("ROLLBACK").execute(self.conn()).await;
+                let _ = self.run("ROLLBACK");
                 self.open = false;
                 for waiting in self.waiting.drain(..) {
                     let _ = waiting.send(Err(message.clone()));
@@ -134,10 +157,10 @@ impl Writer {
         if !self.open {
             return;
         }
-        let outcome = match self.undo_abandoned().await {
+        let outcome = match self.undo_abandoned() {
             Err(e) => Err(e.to_string()),
-            Ok(()) => match sqlx::query("COMMIT").execute(self.conn()).await {
-                Ok(_) => Ok(()),
+            Ok(()) => match self.run_blocking("COMMIT").await {
+                Ok(()) => Ok(()),
                 // The BEGIN of a write cut off before it was sent never ran: each savepoint
                 // then was a transaction of its own, and releasing it committed it.
                 Err(e) if e.to_string().contains("no transaction is active") => Ok(()),
@@ -146,7 +169,7 @@ impl Writer {
         };
         if outcome.is_err() {
             // Nothing of the group stays; each of its writes is answered with the error.
-            let _ = sqlx::query("ROLLBACK").execute(self.conn()).await;
+            let _ = self.run("ROLLBACK");
             tracing::error!("a group of writes failed to commit");
         }
         self.open = false;
@@ -174,11 +197,8 @@ pub struct Savepoint {
 }
 
 impl Savepoint {
-    pub fn conn(&mut self) -> &mut AnyConnection {
-        self.writer.as_mut().expect("an open savepoint").conn()
-    }
-
-    pub fn conn_ref(&self) -> &AnyConnection {
+    /// The writing connection, for one statement of this write.
+    pub fn conn(&self) -> &Connection {
         &self.writer.as_ref().expect("an open savepoint").conn
     }
 }

@@ -2,9 +2,8 @@
 //! with the same `Idempotency-Key`. The first answer is kept with the write, in the same
 //! transaction, so a repeat is answered from it and stores nothing.
 
-use super::{During, StoreError, WriteTx};
+use super::{sql, During, StoreError, WriteTx};
 use sha2::{Digest, Sha256};
-use sqlx::Row as _;
 
 /// A client's key: 1 to 100 visible ASCII characters (a UUID, typically).
 pub fn valid_key(key: &str) -> bool {
@@ -35,17 +34,17 @@ pub async fn earlier(
     key: &str,
     request_hash: &str,
 ) -> Result<Earlier, StoreError> {
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT request_hash, response FROM idempotency WHERE subject = $1 AND idempotency_key = $2",
     )
     .bind(subject)
     .bind(key)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await
         .during("look up an idempotency key")?;
     Ok(match row {
         None => Earlier::None,
-        Some(row) if row.try_get::<String, _>("request_hash")? == request_hash => {
+        Some(row) if row.try_get::<String>("request_hash")? == request_hash => {
             Earlier::Same(row.try_get("response")?)
         }
         Some(_) => Earlier::Different,
@@ -60,13 +59,13 @@ pub async fn remember(
     response: &str,
     at: consent_core::Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO idempotency (subject, idempotency_key, request_hash, response, at) VALUES ($1, $2, $3, $4, $5)")
+    sql::query("INSERT INTO idempotency (subject, idempotency_key, request_hash, response, at) VALUES ($1, $2, $3, $4, $5)")
         .bind(subject)
         .bind(key)
         .bind(request_hash)
         .bind(response)
         .bind(at.millis())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .during("remember an idempotent answer")?;
     Ok(())

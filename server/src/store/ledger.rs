@@ -10,10 +10,10 @@
 //! breaking any chain.
 
 use super::checkpoint::Head;
+use super::sql;
 use super::{placeholders, During, Row, Store, StoreError, WriteTx, ROWS_PER_STATEMENT};
 use consent_core::api::{ChainReport, LedgerEntry};
 use consent_core::{catalog, LedgerRecord, PurposeId, Timestamp};
-use sqlx::Row as _;
 use std::collections::BTreeMap;
 
 /// The hash the first record of a subject chains to.
@@ -55,7 +55,7 @@ impl Stored {
             hash: row.try_get("hash")?,
             ip: row.try_get("ip")?,
             user_agent: row.try_get("user_agent")?,
-            origin_kept: row.try_get::<Option<String>, _>("kept_ref")?.is_some(),
+            origin_kept: row.try_get::<Option<String>>("kept_ref")?.is_some(),
         })
     }
 
@@ -232,7 +232,7 @@ pub async fn write_pending(tx: &mut WriteTx) -> Result<(), StoreError> {
             "INSERT INTO origins (ref, subject, ip, user_agent, at) VALUES {}",
             placeholders(1, rows.len(), 5)
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = sql::query(&sql);
         for row in rows {
             let (reference, origin) = row.origin.as_ref().expect("filtered");
             query = query
@@ -243,7 +243,7 @@ pub async fn write_pending(tx: &mut WriteTx) -> Result<(), StoreError> {
                 .bind(row.at);
         }
         query
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await
             .during("keep requests' origins")?;
     }
@@ -252,7 +252,7 @@ pub async fn write_pending(tx: &mut WriteTx) -> Result<(), StoreError> {
             "INSERT INTO ledger (subject, seq, kind, at, body, origin_ref, prev_hash, hash) VALUES {}",
             placeholders(1, rows.len(), 8)
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = sql::query(&sql);
         for row in rows {
             query = query
                 .bind(row.subject.as_str())
@@ -265,7 +265,7 @@ pub async fn write_pending(tx: &mut WriteTx) -> Result<(), StoreError> {
                 .bind(row.hash.as_str());
         }
         query
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await
             .during("append ledger records")?;
     }
@@ -292,9 +292,9 @@ pub struct ChainHead {
 
 async fn read_head(tx: &mut WriteTx, subject: &str) -> Result<ChainHead, StoreError> {
     let row =
-        sqlx::query("SELECT seq, hash FROM ledger WHERE subject = $1 ORDER BY seq DESC LIMIT 1")
+        sql::query("SELECT seq, hash FROM ledger WHERE subject = $1 ORDER BY seq DESC LIMIT 1")
             .bind(subject)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await
             .during("read the chain's head")?;
     Ok(match row {
@@ -326,7 +326,7 @@ fn parse_stored(kind: &str, body: &str) -> Result<LedgerRecord, StoreError> {
 }
 
 async fn chain(conn: &mut sqlx::AnyConnection, subject: &str) -> Result<Vec<Stored>, StoreError> {
-    sqlx::query(SELECT_CHAIN)
+    sql::query(SELECT_CHAIN)
         .bind(subject)
         .fetch_all(conn)
         .await
@@ -442,7 +442,7 @@ fn replay(records: &[Stored]) -> Result<BTreeMap<PurposeId, bool>, StoreError> {
 /// Every subject with a ledger or a current state (a state with no ledger behind it is itself
 /// a finding).
 pub async fn subjects(store: &Store) -> Result<Vec<String>, StoreError> {
-    sqlx::query(
+    sql::query(
         "SELECT subject FROM ledger UNION SELECT subject FROM consent_state UNION SELECT subject FROM activity ORDER BY subject",
     )
     .fetch_all(store.pool())

@@ -1,5 +1,6 @@
 //! Storage: embedded SQLite by default, PostgreSQL when the URL names one. One set of portable
-//! SQL serves both through sqlx's `Any` driver; where the dialects differ, [`schema`] says so.
+//! SQL serves both ([`sql`]): through sqlx's `Any` driver, except SQLite's writes, which run on
+//! one rusqlite connection ([`group`]); where the dialects differ, [`schema`] says so.
 
 pub mod checkpoint;
 pub mod erasure;
@@ -9,14 +10,15 @@ pub mod ledger;
 pub mod records;
 pub mod retention;
 mod schema;
+pub mod sql;
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::sync::Arc;
 
 use crate::seal::ServerKeys;
 
-pub type Row = AnyRow;
+pub use sql::Row;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -25,7 +27,7 @@ pub enum StoreError {
     Database {
         operation: &'static str,
         #[source]
-        source: sqlx::Error,
+        source: sql::DbError,
     },
     #[error("stored data is not as written: {0}")]
     Corrupt(String),
@@ -41,24 +43,28 @@ impl StoreError {
     /// connections, every connection busy past the wait): the request may be sent again, and
     /// nothing of it was stored. Anything else is a fault of ours.
     pub fn is_unavailable(&self) -> bool {
-        let StoreError::Database { source, .. } = self else {
-            return false;
-        };
-        match source {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::WorkerCrashed => true,
-            sqlx::Error::Database(e) => e.code().is_some_and(|code| {
-                // 08: connection exception; 57P01-57P03: shut down by an administrator,
-                // crashing, cannot connect now; 55000 is what a database refusing connections
-                // (`ALLOW_CONNECTIONS false`) answers; 53300: too many connections.
-                code.starts_with("08")
-                    || matches!(&*code, "57P01" | "57P02" | "57P03" | "55000" | "53300")
-            }),
+        match self {
+            StoreError::Database { source, .. } => source.is_unavailable(),
             _ => false,
         }
+    }
+}
+
+fn sqlx_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+            // 08: connection exception; 57P01-57P03: shut down by an administrator,
+            // crashing, cannot connect now; 55000 is what a database refusing connections
+            // (`ALLOW_CONNECTIONS false`) answers; 53300: too many connections.
+            code.starts_with("08")
+                || matches!(&*code, "57P01" | "57P02" | "57P03" | "55000" | "53300")
+        }),
+        _ => false,
     }
 }
 
@@ -68,7 +74,7 @@ impl From<sqlx::Error> for StoreError {
     fn from(source: sqlx::Error) -> StoreError {
         StoreError::Database {
             operation: "read a stored row",
-            source,
+            source: source.into(),
         }
     }
 }
@@ -97,9 +103,12 @@ pub trait During<T> {
     fn during(self, operation: &'static str) -> Result<T, StoreError>;
 }
 
-impl<T> During<T> for Result<T, sqlx::Error> {
+impl<T, E: Into<sql::DbError>> During<T> for Result<T, E> {
     fn during(self, operation: &'static str) -> Result<T, StoreError> {
-        self.map_err(|source| StoreError::Database { operation, source })
+        self.map_err(|source| StoreError::Database {
+            operation,
+            source: source.into(),
+        })
     }
 }
 
@@ -151,10 +160,18 @@ impl DatabaseUrl {
 
     fn pool_size(&self) -> u32 {
         self.pool_size.unwrap_or(match self.backend {
-            // One of them writes for the whole process.
+            // Readers only: the writing connection is apart ([`group`]).
             Backend::Sqlite => 5,
             Backend::Postgres => 16,
         })
+    }
+
+    /// The SQLite file the URL names.
+    fn sqlite_file(&self) -> Result<std::path::PathBuf, StoreError> {
+        use std::str::FromStr;
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&self.to_connect())
+            .during("read the SQLite URL")?;
+        Ok(options.get_filename().to_owned())
     }
 
     /// What the driver opens: a SQLite file is created when missing.
@@ -168,6 +185,32 @@ impl DatabaseUrl {
             _ => url.clone(),
         }
     }
+}
+
+/// The connection that does every SQLite write ([`group`]), set up as the readers are. The
+/// readers open the file first, so it exists and is migrated by now.
+fn open_sqlite_writer(url: &DatabaseUrl) -> Result<rusqlite::Connection, StoreError> {
+    if url.url.contains(":memory:") {
+        return Err(StoreError::Migration(
+            "an in-memory SQLite database is one per connection, so the writer would not share it with the readers: name a file".into(),
+        ));
+    }
+    let open = || -> rusqlite::Result<rusqlite::Connection> {
+        let conn = rusqlite::Connection::open(
+            url.sqlite_file()
+                .map_err(|e| rusqlite::Error::InvalidPath(e.to_string().into()))?,
+        )?;
+        // The same settings as the readers': WAL, and a commit durable before any 2xx.
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+        )?;
+        // A write runs about a dozen distinct statements, and the multi-row ones differ by
+        // their number of rows: room for all of them, so none is prepared twice.
+        conn.set_prepared_statement_cache_capacity(256);
+        Ok(conn)
+    };
+    open().during("open the writing connection")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,11 +271,7 @@ impl Store {
         };
         schema::migrate(&store).await?;
         if backend == Backend::Sqlite {
-            let writer = store
-                .pool
-                .acquire()
-                .await
-                .during("open the writing connection")?;
+            let writer = open_sqlite_writer(url)?;
             store.group = Some(group::GroupCommit::start(writer));
         }
         Ok(store)
@@ -298,9 +337,9 @@ impl WriteTx {
             return Ok(());
         }
         if self.store.backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))::text")
+            sql::query("SELECT pg_advisory_xact_lock(hashtext($1))::text")
                 .bind(subject)
-                .fetch_one(&mut **self)
+                .fetch_one(&mut *self)
                 .await
                 .during("lock the subject's chain")?;
         }
@@ -336,22 +375,12 @@ impl WriteTx {
     }
 }
 
-impl std::ops::Deref for WriteTx {
-    type Target = sqlx::AnyConnection;
-
-    fn deref(&self) -> &sqlx::AnyConnection {
-        match &self.work {
-            Work::Transaction(tx) => tx,
-            Work::Savepoint(savepoint) => savepoint.conn_ref(),
-        }
-    }
-}
-
-impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+impl WriteTx {
+    /// Where this write's next statement runs.
+    fn place(&mut self) -> sql::Place<'_> {
         match &mut self.work {
-            Work::Transaction(tx) => tx,
-            Work::Savepoint(savepoint) => savepoint.conn(),
+            Work::Transaction(tx) => sql::Place::Sqlx(tx),
+            Work::Savepoint(savepoint) => sql::Place::Sqlite(savepoint.conn()),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The current-state tables beside the ledger: kept in the same transaction as the ledger
 //! record that explains each change.
 
+use super::sql::{self, On};
 use super::{placeholders, During, Store, StoreError, WriteTx, ROWS_PER_STATEMENT};
 use consent_core::api::{Acceptance, AcceptanceMethod, DataSource, StaffLook, StoredWithdrawal};
 use consent_core::ledger::{StaffAction, StaffRole};
@@ -8,8 +9,6 @@ use consent_core::{
     DataCategoryId, EditionVersion, Lang, LedgerRecord, PolicyEdition, PurposeId, SubjectKey,
     Timestamp,
 };
-use sqlx::Row as _;
-use sqlx::{Any, Executor};
 use std::collections::BTreeMap;
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -44,7 +43,7 @@ pub async fn publish_edition(
     };
     for edition in languages {
         let document = serde_json::to_string(edition).expect("an edition serialises");
-        sqlx::query(
+        sql::query(
             "INSERT INTO editions (version, language, published, document, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(edition.version.as_str())
@@ -52,7 +51,7 @@ pub async fn publish_edition(
         .bind(edition.published.to_string())
         .bind(document)
         .bind(at.millis())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .during("store an edition")?;
     }
@@ -73,14 +72,14 @@ pub async fn keep_sources(
     sources: &[(Lang, &str)],
 ) -> Result<(), StoreError> {
     for (lang, source) in sources {
-        sqlx::query(
+        sql::query(
             "INSERT INTO edition_sources (version, language, source) VALUES ($1, $2, $3)
              ON CONFLICT (version, language) DO NOTHING",
         )
         .bind(version)
         .bind(lang.code())
         .bind(*source)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .during("keep an edition's source")?;
     }
@@ -93,7 +92,7 @@ pub async fn edition_source(
     version: &str,
     lang: Lang,
 ) -> Result<Option<String>, StoreError> {
-    sqlx::query("SELECT source FROM edition_sources WHERE version = $1 AND language = $2")
+    sql::query("SELECT source FROM edition_sources WHERE version = $1 AND language = $2")
         .bind(version)
         .bind(lang.code())
         .fetch_optional(store.pool())
@@ -106,7 +105,7 @@ pub async fn edition_source(
 
 /// The SHA-256 of every kept source, by edition and language.
 pub async fn source_hashes(store: &Store) -> Result<Vec<(String, String, String)>, StoreError> {
-    sqlx::query("SELECT version, language, source FROM edition_sources")
+    sql::query("SELECT version, language, source FROM edition_sources")
         .fetch_all(store.pool())
         .await
         .during("read the editions' sources")?
@@ -120,7 +119,7 @@ pub async fn source_hashes(store: &Store) -> Result<Vec<(String, String, String)
 }
 
 pub async fn all_editions(store: &Store) -> Result<Vec<PolicyEdition>, StoreError> {
-    sqlx::query("SELECT document FROM editions ORDER BY created_at, version, language")
+    sql::query("SELECT document FROM editions ORDER BY created_at, version, language")
         .fetch_all(store.pool())
         .await
         .during("read the editions")?
@@ -142,12 +141,12 @@ pub struct Choice {
 
 /// The subject's current choices; `db` is the pool, or a transaction that must see its own
 /// writes.
-pub async fn choices<'e>(
-    db: impl Executor<'e, Database = Any>,
+pub async fn choices<'a>(
+    db: impl Into<On<'a>>,
     subject: &str,
 ) -> Result<BTreeMap<PurposeId, Choice>, StoreError> {
     let rows =
-        sqlx::query("SELECT purpose, granted, changed_at FROM consent_state WHERE subject = $1")
+        sql::query("SELECT purpose, granted, changed_at FROM consent_state WHERE subject = $1")
             .bind(subject)
             .fetch_all(db)
             .await
@@ -162,7 +161,7 @@ pub async fn choices<'e>(
         out.insert(
             id,
             Choice {
-                granted: row.try_get::<i64, _>("granted")? == 1,
+                granted: row.try_get::<i64>("granted")? == 1,
                 changed_at: Timestamp(row.try_get("changed_at")?),
             },
         );
@@ -185,7 +184,7 @@ pub async fn set_choices(
          ON CONFLICT (subject, purpose) DO UPDATE SET granted = excluded.granted, changed_at = excluded.changed_at",
         placeholders(1, choices.len(), 4)
     );
-    let mut query = sqlx::query(&sql);
+    let mut query = sql::query(&sql);
     for (purpose, granted) in choices {
         query = query
             .bind(subject)
@@ -193,17 +192,17 @@ pub async fn set_choices(
             .bind(i64::from(*granted))
             .bind(at.millis());
     }
-    query.execute(&mut **tx).await.during("store choices")?;
+    query.execute(&mut *tx).await.during("store choices")?;
     Ok(())
 }
 
 // ---- acceptance of editions and activity (1.6) ----
 
-pub async fn acceptance<'e>(
-    db: impl Executor<'e, Database = Any>,
+pub async fn acceptance<'a>(
+    db: impl Into<On<'a>>,
     subject: &str,
 ) -> Result<Option<Acceptance>, StoreError> {
-    let Some(row) = sqlx::query("SELECT edition, method, at FROM acceptances WHERE subject = $1")
+    let Some(row) = sql::query("SELECT edition, method, at FROM acceptances WHERE subject = $1")
         .bind(subject)
         .fetch_optional(db)
         .await
@@ -227,7 +226,7 @@ pub async fn set_acceptance(
     method: AcceptanceMethod,
     at: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO acceptances (subject, edition, method, at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (subject) DO UPDATE SET edition = excluded.edition, method = excluded.method, at = excluded.at",
     )
@@ -235,7 +234,7 @@ pub async fn set_acceptance(
     .bind(edition.as_str())
     .bind(spelled(method))
     .bind(at.millis())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
         .during("store an acceptance")?;
     Ok(())
@@ -243,24 +242,24 @@ pub async fn set_acceptance(
 
 pub async fn last_seen(store: &Store, subject: &str) -> Result<Option<Timestamp>, StoreError> {
     Ok(
-        sqlx::query("SELECT last_seen FROM activity WHERE subject = $1")
+        sql::query("SELECT last_seen FROM activity WHERE subject = $1")
             .bind(subject)
             .fetch_optional(store.pool())
             .await
             .during("read the subject's last visit")?
-            .map(|row| row.try_get::<i64, _>("last_seen").map(Timestamp))
+            .map(|row| row.try_get::<i64>("last_seen").map(Timestamp))
             .transpose()?,
     )
 }
 
 pub async fn touch(tx: &mut WriteTx, subject: &str, at: Timestamp) -> Result<(), StoreError> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO activity (subject, last_seen) VALUES ($1, $2)
          ON CONFLICT (subject) DO UPDATE SET last_seen = excluded.last_seen",
     )
     .bind(subject)
     .bind(at.millis())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .during("store a visit")?;
     Ok(())
@@ -282,12 +281,12 @@ pub async fn stored_events(
         "SELECT event_id FROM events WHERE subject = $1 AND event_id IN ({})",
         placeholders(2, ids.len(), 1)
     );
-    let mut query = sqlx::query(&sql).bind(subject);
+    let mut query = sql::query(&sql).bind(subject);
     for id in ids {
         query = query.bind(id.hyphenated().to_string());
     }
     let rows = query
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *tx)
         .await
         .during("look up event ids")?;
     rows.iter()
@@ -309,14 +308,14 @@ pub async fn claim_events(
             "INSERT INTO events (subject, event_id, seq) VALUES {}",
             placeholders(1, rows.len(), 3)
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = sql::query(&sql);
         for (id, seq) in rows {
             query = query
                 .bind(subject)
                 .bind(id.hyphenated().to_string())
                 .bind(*seq);
         }
-        query.execute(&mut **tx).await.during("claim event ids")?;
+        query.execute(&mut *tx).await.during("claim event ids")?;
     }
     Ok(())
 }
@@ -331,21 +330,21 @@ pub async fn link_device(
     user_id: &str,
     at: Timestamp,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query("INSERT INTO device_links (device, user_id, linked_at) VALUES ($1, $2, $3) ON CONFLICT (device) DO NOTHING")
+    let done = sql::query("INSERT INTO device_links (device, user_id, linked_at) VALUES ($1, $2, $3) ON CONFLICT (device) DO NOTHING")
         .bind(device)
         .bind(user_id)
         .bind(at.millis())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .during("link a device to a user")?;
-    Ok(done.rows_affected() == 1)
+    Ok(done == 1)
 }
 
 pub async fn linked_devices(
     conn: &mut sqlx::AnyConnection,
     user_id: &str,
 ) -> Result<Vec<String>, StoreError> {
-    sqlx::query("SELECT device FROM device_links WHERE user_id = $1 ORDER BY linked_at")
+    sql::query("SELECT device FROM device_links WHERE user_id = $1 ORDER BY linked_at")
         .bind(user_id)
         .fetch_all(conn)
         .await
@@ -370,7 +369,7 @@ pub async fn upsert_held(
     held: &HeldValue,
     at: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO subject_data (user_id, category, value, source, since, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (user_id, category) DO UPDATE SET value = excluded.value, source = excluded.source, updated_at = excluded.updated_at",
     )
@@ -380,19 +379,19 @@ pub async fn upsert_held(
     .bind(spelled(held.source))
     .bind(held.since.millis())
     .bind(at.millis())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
         .during("store a held value")?;
     Ok(())
 }
 
 /// One held value of a user, read in the caller's transaction.
-pub async fn held_value<'e>(
-    db: impl Executor<'e, Database = Any>,
+pub async fn held_value<'a>(
+    db: impl Into<On<'a>>,
     user_id: &str,
     category: DataCategoryId,
 ) -> Result<Option<String>, StoreError> {
-    let row = sqlx::query("SELECT value FROM subject_data WHERE user_id = $1 AND category = $2")
+    let row = sql::query("SELECT value FROM subject_data WHERE user_id = $1 AND category = $2")
         .bind(user_id)
         .bind(category.as_str())
         .fetch_optional(db)
@@ -406,7 +405,7 @@ pub async fn held(
     user_id: &str,
 ) -> Result<BTreeMap<DataCategoryId, HeldValue>, StoreError> {
     let rows =
-        sqlx::query("SELECT category, value, source, since FROM subject_data WHERE user_id = $1")
+        sql::query("SELECT category, value, source, since FROM subject_data WHERE user_id = $1")
             .bind(user_id)
             .fetch_all(&mut *conn)
             .await
@@ -440,14 +439,14 @@ pub async fn insert_withdrawal(
     purposes: &[PurposeId],
     application: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO withdrawals (id, subject, at, language, purposes, application) VALUES ($1, $2, $3, $4, $5, $6)")
+    sql::query("INSERT INTO withdrawals (id, subject, at, language, purposes, application) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(subject)
         .bind(at.millis())
         .bind(lang.code())
         .bind(serde_json::to_string(purposes).expect("ids serialise"))
         .bind(application)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .during("store a withdrawal")?;
     Ok(())
@@ -458,7 +457,7 @@ pub async fn withdrawals_of(
     store: &Store,
     subject: &str,
 ) -> Result<Vec<StoredWithdrawal>, StoreError> {
-    sqlx::query("SELECT id, at, language, purposes, application FROM withdrawals WHERE subject = $1 ORDER BY at")
+    sql::query("SELECT id, at, language, purposes, application FROM withdrawals WHERE subject = $1 ORDER BY at")
         .bind(subject)
         .fetch_all(store.pool())
         .await
@@ -489,7 +488,7 @@ pub struct AuditEntry<'a> {
 }
 
 pub async fn insert_audit(tx: &mut WriteTx, entry: &AuditEntry<'_>) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO audit_log (id, staff, role, subject, action, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    sql::query("INSERT INTO audit_log (id, staff, role, subject, action, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(uuid::Uuid::new_v4().to_string())
         .bind(entry.staff)
         .bind(spelled(entry.role))
@@ -497,14 +496,14 @@ pub async fn insert_audit(tx: &mut WriteTx, entry: &AuditEntry<'_>) -> Result<()
         .bind(spelled(entry.action))
         .bind(entry.reason)
         .bind(entry.at.millis())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .during("write the audit log")?;
     Ok(())
 }
 
 pub async fn audit_of(store: &Store, subject: &str) -> Result<Vec<StaffLook>, StoreError> {
-    sqlx::query(
+    sql::query(
         "SELECT staff, role, action, reason, at FROM audit_log WHERE subject = $1 ORDER BY at",
     )
     .bind(subject)

@@ -1,7 +1,7 @@
 //! How long where-from evidence (IP address, user agent) is kept (2.5). The chained records stay;
 //! only the `origins` rows go, so every chain still verifies after a purge.
 
-use super::{During, Store, StoreError};
+use super::{sql, During, Store, StoreError};
 use consent_core::SubjectKey;
 use consent_core::Timestamp;
 
@@ -44,7 +44,7 @@ pub async fn purge(
         let store = store.clone();
         let cutoff = now.millis() - days * DAY_MS;
         async move {
-            let done = sqlx::query(
+            let done = sql::query(
                 "DELETE FROM origins WHERE subject LIKE $1 AND at < $2
                  AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.subject = origins.subject AND a.last_seen >= $3)",
             )
@@ -54,7 +54,7 @@ pub async fn purge(
             .execute(store.pool())
             .await
             .during("purge origins past retention")?;
-            Ok::<_, StoreError>(done.rows_affected())
+            Ok::<_, StoreError>(done)
         }
     };
     Ok(Purged {

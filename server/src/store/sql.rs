@@ -1,0 +1,374 @@
+//! One way to run a statement wherever it runs: on the pool or a connection (sqlx, both
+//! backends), or in a write. On PostgreSQL a write is a sqlx transaction. On SQLite it is a
+//! savepoint on the one writing connection ([`super::group`]), which is a rusqlite connection
+//! run in place: each of a write's statements then costs microseconds of SQLite's own work,
+//! where sqlx handed every statement to its worker thread and back (a profile put those
+//! hand-offs above the database and the receipt's signature together; BENCHMARKS.md).
+//!
+//! Statements are written once, in the portable SQL with `$1`-style parameters that both
+//! databases and both drivers read.
+
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Any, AnyConnection, AnyPool};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::{StoreError, WriteTx};
+
+/// A value bound to a statement's parameter.
+#[derive(Debug, Clone)]
+pub enum Arg<'q> {
+    Int(i64),
+    Text(Cow<'q, str>),
+    /// A NULL, typed so that PostgreSQL takes it for the column it fills.
+    NullText,
+    NullInt,
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(value: i64) -> Self {
+        Arg::Int(value)
+    }
+}
+
+impl<'q> From<&'q str> for Arg<'q> {
+    fn from(value: &'q str) -> Self {
+        Arg::Text(Cow::Borrowed(value))
+    }
+}
+
+impl<'q> From<&'q String> for Arg<'q> {
+    fn from(value: &'q String) -> Self {
+        Arg::Text(Cow::Borrowed(value))
+    }
+}
+
+impl From<String> for Arg<'_> {
+    fn from(value: String) -> Self {
+        Arg::Text(Cow::Owned(value))
+    }
+}
+
+impl From<Option<i64>> for Arg<'_> {
+    fn from(value: Option<i64>) -> Self {
+        value.map_or(Arg::NullInt, Arg::Int)
+    }
+}
+
+impl<'q> From<Option<&'q str>> for Arg<'q> {
+    fn from(value: Option<&'q str>) -> Self {
+        value.map_or(Arg::NullText, Into::into)
+    }
+}
+
+impl From<Option<String>> for Arg<'_> {
+    fn from(value: Option<String>) -> Self {
+        value.map_or(Arg::NullText, Into::into)
+    }
+}
+
+impl rusqlite::ToSql for Arg<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Arg::Int(value) => ToSqlOutput::Borrowed(ValueRef::Integer(*value)),
+            Arg::Text(value) => ToSqlOutput::Borrowed(ValueRef::Text(value.as_bytes())),
+            Arg::NullText | Arg::NullInt => ToSqlOutput::Borrowed(ValueRef::Null),
+        })
+    }
+}
+
+/// A statement and its parameters' values, to run with [`Query::execute`] and the fetches.
+#[must_use = "a query does nothing until it is run"]
+pub struct Query<'q> {
+    sql: Cow<'q, str>,
+    args: Vec<Arg<'q>>,
+}
+
+pub fn query<'q>(sql: impl Into<Cow<'q, str>>) -> Query<'q> {
+    Query {
+        sql: sql.into(),
+        args: Vec::new(),
+    }
+}
+
+/// Where a statement runs.
+pub enum On<'a> {
+    Pool(&'a AnyPool),
+    Conn(&'a mut AnyConnection),
+    Write(&'a mut WriteTx),
+}
+
+impl<'a> From<&'a AnyPool> for On<'a> {
+    fn from(pool: &'a AnyPool) -> Self {
+        On::Pool(pool)
+    }
+}
+
+impl<'a> From<&'a mut AnyConnection> for On<'a> {
+    fn from(conn: &'a mut AnyConnection) -> Self {
+        On::Conn(conn)
+    }
+}
+
+impl<'a> From<&'a mut WriteTx> for On<'a> {
+    fn from(tx: &'a mut WriteTx) -> Self {
+        On::Write(tx)
+    }
+}
+
+/// Either driver's error.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("no row where one was expected")]
+    NoRow,
+}
+
+impl DbError {
+    /// The database could not be used just now (on SQLite: locked by another process past the
+    /// busy timeout); nothing of the statement was stored.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Sqlx(e) => super::sqlx_unavailable(e),
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            _ => false,
+        }
+    }
+}
+
+impl<'q> Query<'q> {
+    pub fn bind(mut self, value: impl Into<Arg<'q>>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+
+    /// Runs a statement that returns no rows; answers how many rows it changed.
+    pub async fn execute<'a>(self, on: impl Into<On<'a>>) -> Result<u64, DbError> {
+        Ok(match on.into() {
+            On::Pool(pool) => self.sqlx().execute(pool).await?.rows_affected(),
+            On::Conn(conn) => self.sqlx().execute(conn).await?.rows_affected(),
+            On::Write(tx) => match tx.place() {
+                Place::Sqlx(conn) => self.sqlx().execute(conn).await?.rows_affected(),
+                Place::Sqlite(conn) => self.execute_sqlite(conn)?,
+            },
+        })
+    }
+
+    pub async fn fetch_all<'a>(self, on: impl Into<On<'a>>) -> Result<Vec<Row>, DbError> {
+        let rows: Vec<AnyRow> = match on.into() {
+            On::Pool(pool) => self.sqlx().fetch_all(pool).await?,
+            On::Conn(conn) => self.sqlx().fetch_all(conn).await?,
+            On::Write(tx) => match tx.place() {
+                Place::Sqlx(conn) => self.sqlx().fetch_all(conn).await?,
+                Place::Sqlite(conn) => return Ok(self.fetch_sqlite(conn, usize::MAX)?),
+            },
+        };
+        Ok(rows.into_iter().map(Row::Sqlx).collect())
+    }
+
+    pub async fn fetch_optional<'a>(self, on: impl Into<On<'a>>) -> Result<Option<Row>, DbError> {
+        let row: Option<AnyRow> = match on.into() {
+            On::Pool(pool) => self.sqlx().fetch_optional(pool).await?,
+            On::Conn(conn) => self.sqlx().fetch_optional(conn).await?,
+            On::Write(tx) => match tx.place() {
+                Place::Sqlx(conn) => self.sqlx().fetch_optional(conn).await?,
+                Place::Sqlite(conn) => return Ok(self.fetch_sqlite(conn, 1)?.pop()),
+            },
+        };
+        Ok(row.map(Row::Sqlx))
+    }
+
+    pub async fn fetch_one<'a>(self, on: impl Into<On<'a>>) -> Result<Row, DbError> {
+        self.fetch_optional(on).await?.ok_or(DbError::NoRow)
+    }
+
+    fn sqlx(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
+        let mut query = sqlx::query(&self.sql);
+        for arg in &self.args {
+            query = match arg {
+                Arg::Int(value) => query.bind(*value),
+                Arg::Text(value) => query.bind(value.as_ref()),
+                Arg::NullText => query.bind(None::<String>),
+                Arg::NullInt => query.bind(None::<i64>),
+            };
+        }
+        query
+    }
+
+    /// Prepares (from the connection's cache) and binds. SQLite numbers `$n` parameters in the
+    /// order they first appear, which need not be `n`: each is bound by its name.
+    fn prepare_sqlite<'c>(
+        &self,
+        conn: &'c rusqlite::Connection,
+    ) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
+        let mut statement = conn.prepare_cached(&self.sql)?;
+        for index in 1..=statement.parameter_count() {
+            let name = statement.parameter_name(index).unwrap_or_default();
+            let arg = name
+                .strip_prefix('$')
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| self.args.get(n.checked_sub(1)?))
+                .ok_or_else(|| rusqlite::Error::InvalidParameterName(name.to_owned()))?;
+            statement.raw_bind_parameter(index, arg)?;
+        }
+        Ok(statement)
+    }
+
+    fn execute_sqlite(&self, conn: &super::group::Connection) -> rusqlite::Result<u64> {
+        Ok(self
+            .prepare_sqlite(&super::group::lock(conn))?
+            .raw_execute()? as u64)
+    }
+
+    fn fetch_sqlite(
+        &self,
+        conn: &super::group::Connection,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<Row>> {
+        let conn = super::group::lock(conn);
+        let mut statement = self.prepare_sqlite(&conn)?;
+        let names: Arc<[String]> = statement
+            .column_names()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let mut rows = statement.raw_query();
+        let mut out = Vec::new();
+        while out.len() < limit {
+            let Some(row) = rows.next()? else { break };
+            let values = (0..names.len())
+                .map(|i| row.get::<_, rusqlite::types::Value>(i))
+                .collect::<rusqlite::Result<_>>()?;
+            out.push(Row::Sqlite(SqliteRow {
+                names: names.clone(),
+                values,
+            }));
+        }
+        Ok(out)
+    }
+}
+
+/// Where a write's statements run.
+pub(super) enum Place<'a> {
+    Sqlx(&'a mut AnyConnection),
+    Sqlite(&'a super::group::Connection),
+}
+
+/// A row from either driver, read by column name.
+pub enum Row {
+    Sqlx(AnyRow),
+    Sqlite(SqliteRow),
+}
+
+pub struct SqliteRow {
+    names: Arc<[String]>,
+    values: Vec<rusqlite::types::Value>,
+}
+
+/// A column's type, as both drivers read it.
+pub trait Column:
+    for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any> + rusqlite::types::FromSql
+{
+}
+
+impl<T> Column for T where
+    T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any> + rusqlite::types::FromSql
+{
+}
+
+impl Row {
+    pub fn try_get<T: Column>(&self, column: &str) -> Result<T, StoreError> {
+        match self {
+            Row::Sqlx(row) => Ok(sqlx::Row::try_get(row, column)?),
+            Row::Sqlite(row) => {
+                let unreadable =
+                    |problem: String| StoreError::Corrupt(format!("column `{column}`: {problem}"));
+                let index = row
+                    .names
+                    .iter()
+                    .position(|name| name == column)
+                    .ok_or_else(|| unreadable("not in the row".into()))?;
+                let value = rusqlite::types::ValueRef::from(&row.values[index]);
+                T::column_result(value).map_err(|e| unreadable(e.to_string()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seal::ServerKeys;
+    use crate::store::{DatabaseUrl, Store};
+
+    async fn sqlite_store(name: &str) -> (Store, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("consent-sql-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let url: DatabaseUrl = format!("sqlite://{}", dir.join("t.db").display())
+            .parse()
+            .unwrap();
+        let keys = Arc::new(ServerKeys::from_secret(
+            b"a test secret of enough length here",
+        ));
+        (Store::connect(&url, keys).await.unwrap(), dir)
+    }
+
+    /// A value bound to the wrong parameter would store one field in another's column.
+    #[tokio::test]
+    async fn a_parameter_takes_its_numbered_value_wherever_it_first_appears() {
+        let (store, dir) = sqlite_store("order").await;
+        let mut tx = store.begin().await.unwrap();
+        query("INSERT INTO activity (last_seen, subject) VALUES ($2, $1)")
+            .bind("devices/a")
+            .bind(41_i64)
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        let row =
+            query("SELECT $2 AS second, $1 AS first, last_seen FROM activity WHERE subject = $1")
+                .bind("devices/a")
+                .bind(7_i64)
+                .fetch_one(&mut tx)
+                .await
+                .unwrap();
+        assert_eq!(row.try_get::<String>("first").unwrap(), "devices/a");
+        assert_eq!(row.try_get::<i64>("second").unwrap(), 7);
+        assert_eq!(row.try_get::<i64>("last_seen").unwrap(), 41);
+        tx.commit().await.unwrap();
+        // The readers (sqlx) see the committed row, read the same way.
+        let row = query("SELECT last_seen FROM activity WHERE subject = $1")
+            .bind("devices/a")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(row.try_get::<i64>("last_seen").unwrap(), 41);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// The writing connection is the one whose commits are answered 2xx: it must wait for the
+    /// disk, as the readers' settings say.
+    #[tokio::test]
+    async fn the_writing_connection_commits_to_disk_before_answering() {
+        let (store, dir) = sqlite_store("durable").await;
+        let mut tx = store.begin().await.unwrap();
+        let read = |sql: &'static str| query(sql);
+        let synchronous = read("PRAGMA synchronous").fetch_one(&mut tx).await.unwrap();
+        let journal = read("PRAGMA journal_mode")
+            .fetch_one(&mut tx)
+            .await
+            .unwrap();
+        // 2 is FULL.
+        assert_eq!(synchronous.try_get::<i64>("synchronous").unwrap(), 2);
+        assert_eq!(journal.try_get::<String>("journal_mode").unwrap(), "wal");
+        drop(tx);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
