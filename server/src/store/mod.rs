@@ -187,19 +187,17 @@ impl DatabaseUrl {
     }
 }
 
-/// The connection that does every SQLite write ([`group`]), set up as the readers are. The
-/// readers open the file first, so it exists and is migrated by now.
-fn open_sqlite_writer(url: &DatabaseUrl) -> Result<rusqlite::Connection, StoreError> {
+/// A connection of SQLite's writer ([`group`]), set up as the readers are. The readers open
+/// the file first, so it exists and is migrated by now.
+fn open_sqlite(url: &DatabaseUrl) -> Result<rusqlite::Connection, StoreError> {
     if url.url.contains(":memory:") {
         return Err(StoreError::Migration(
             "an in-memory SQLite database is one per connection, so the writer would not share it with the readers: name a file".into(),
         ));
     }
+    let file = url.sqlite_file()?;
     let open = || -> rusqlite::Result<rusqlite::Connection> {
-        let conn = rusqlite::Connection::open(
-            url.sqlite_file()
-                .map_err(|e| rusqlite::Error::InvalidPath(e.to_string().into()))?,
-        )?;
+        let conn = rusqlite::Connection::open(&file)?;
         // The same settings as the readers': WAL, and a commit durable before any 2xx.
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
         conn.execute_batch(
@@ -210,7 +208,7 @@ fn open_sqlite_writer(url: &DatabaseUrl) -> Result<rusqlite::Connection, StoreEr
         conn.set_prepared_statement_cache_capacity(256);
         Ok(conn)
     };
-    open().during("open the writing connection")
+    open().during("open a SQLite connection")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,8 +269,13 @@ impl Store {
         };
         schema::migrate(&store).await?;
         if backend == Backend::Sqlite {
-            let writer = open_sqlite_writer(url)?;
-            store.group = Some(group::GroupCommit::start(writer));
+            let writer = open_sqlite(url)?;
+            // Checkpoints are the copier's (group::copy_back), not the writer's commits'.
+            writer
+                .query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(()))
+                .during("stop the writer's own checkpoints")?;
+            let copier = open_sqlite(url)?;
+            store.group = Some(group::GroupCommit::start(writer, copier));
         }
         Ok(store)
     }
