@@ -313,7 +313,6 @@ pub async fn kept(
         .during("read a signed receipt")?
         .map(|row| row.try_get("jws"))
         .transpose()
-        .map_err(StoreError::from)
 }
 
 /// The receipt's JWS in a downloaded file: the one word made of three base64url parts.

@@ -128,61 +128,6 @@ pub fn application_language(lang: Lang) -> Lang {
     lang.legal_fallbacks()[0]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn application(lang: Lang, address: Option<&str>, agreement_at_stake: bool) -> String {
-        let purposes = [ListedPurpose {
-            title: "Опросы".into(),
-            clauses: vec!["2.2.6".into()],
-        }];
-        written_application(
-            lang,
-            &ApplicationFields {
-                name: None,
-                subject: "user:u-1",
-                edition: "2026-11",
-                date: CalendarDate::parse("2026-11-26").unwrap(),
-                reference: "ref-1",
-                purposes: &purposes,
-                address,
-                agreement_at_stake,
-            },
-        )
-    }
-
-    #[test]
-    fn the_consequence_of_2_6_is_acknowledged_only_where_the_agreement_is_at_stake() {
-        for lang in [Lang::Kk, Lang::Ru] {
-            let tied = application(lang, None, true);
-            let untied = application(lang, None, false);
-            assert!(
-                tied.contains("2.6") && tied.len() > untied.len() + 80,
-                "{tied}"
-            );
-            assert!(
-                !untied.contains("тоқтатуға") && !untied.contains("прекращение"),
-                "{untied}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_configured_address_is_where_the_application_goes() {
-        let text = application(Lang::Ru, Some("050000, Алматы, ул. Абая, 1"), false);
-        assert!(
-            text.starts_with("ТОО «AITU - Sauda»\n050000, Алматы, ул. Абая, 1\n"),
-            "{text}"
-        );
-        let text = application(Lang::Kk, None, false);
-        assert!(
-            text.contains("(Пайдаланушы келісімінде көрсетілген мекенжай)"),
-            "{text}"
-        );
-    }
-}
-
 /// Words of a receipt's readable text, per language.
 struct ReceiptWords {
     title: &'static str,
@@ -346,4 +291,59 @@ pub fn receipt_text(
     ]
     .join("\n")
         + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn application(lang: Lang, address: Option<&str>, agreement_at_stake: bool) -> String {
+        let purposes = [ListedPurpose {
+            title: "Опросы".into(),
+            clauses: vec!["2.2.6".into()],
+        }];
+        written_application(
+            lang,
+            &ApplicationFields {
+                name: None,
+                subject: "user:u-1",
+                edition: "2026-11",
+                date: CalendarDate::parse("2026-11-26").unwrap(),
+                reference: "ref-1",
+                purposes: &purposes,
+                address,
+                agreement_at_stake,
+            },
+        )
+    }
+
+    #[test]
+    fn the_consequence_of_2_6_is_acknowledged_only_where_the_agreement_is_at_stake() {
+        for lang in [Lang::Kk, Lang::Ru] {
+            let tied = application(lang, None, true);
+            let untied = application(lang, None, false);
+            assert!(
+                tied.contains("2.6") && tied.len() > untied.len() + 80,
+                "{tied}"
+            );
+            assert!(
+                !untied.contains("тоқтатуға") && !untied.contains("прекращение"),
+                "{untied}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_configured_address_is_where_the_application_goes() {
+        let text = application(Lang::Ru, Some("050000, Алматы, ул. Абая, 1"), false);
+        assert!(
+            text.starts_with("ТОО «AITU - Sauda»\n050000, Алматы, ул. Абая, 1\n"),
+            "{text}"
+        );
+        let text = application(Lang::Kk, None, false);
+        assert!(
+            text.contains("(Пайдаланушы келісімінде көрсетілген мекенжай)"),
+            "{text}"
+        );
+    }
 }

@@ -37,6 +37,8 @@ pub struct Writer {
     committed: mpsc::SyncSender<()>,
     /// The WAL's length in pages, as the copier last found it.
     wal_pages: Arc<AtomicI64>,
+    /// The length past which the WAL starts over ([`Writer::restart_wal`]).
+    wal_pages_to_restart: i64,
 }
 
 pub struct GroupCommit {
@@ -49,7 +51,11 @@ pub struct GroupCommit {
 impl GroupCommit {
     /// Takes `conn` as the writing connection and starts the task that commits, and `copier`
     /// as the connection that copies committed pages into the database file.
-    pub fn start(conn: rusqlite::Connection, copier: rusqlite::Connection) -> Arc<GroupCommit> {
+    pub fn start(
+        conn: rusqlite::Connection,
+        copier: rusqlite::Connection,
+        wal_pages_to_restart: i64,
+    ) -> Arc<GroupCommit> {
         let (committed, commits) = mpsc::sync_channel(1);
         let wal_pages = Arc::new(AtomicI64::new(0));
         let found = wal_pages.clone();
@@ -65,6 +71,7 @@ impl GroupCommit {
                 waiting: Vec::new(),
                 committed,
                 wal_pages,
+                wal_pages_to_restart,
             })),
             wanted: Arc::new(Notify::new()),
         });
@@ -193,7 +200,7 @@ impl Writer {
         }
         // Full: the copier has a round to do already, which will take these pages too.
         let _ = self.committed.try_send(());
-        if self.wal_pages.load(Ordering::Relaxed) > WAL_PAGES_TO_RESTART {
+        if self.wal_pages.load(Ordering::Relaxed) > self.wal_pages_to_restart {
             self.restart_wal().await;
         }
     }
@@ -221,7 +228,7 @@ impl Writer {
 }
 
 /// WAL pages (32 MB) past which the writer has the WAL start over ([`Writer::restart_wal`]).
-const WAL_PAGES_TO_RESTART: i64 = 8_192;
+pub const WAL_PAGES_TO_RESTART: i64 = 8_192;
 
 /// Copies committed pages from the WAL into the database file, on its own connection and
 /// thread, and says how long the WAL is. The writer's connection does no checkpoints of its

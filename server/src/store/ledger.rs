@@ -449,6 +449,6 @@ pub async fn subjects(store: &Store) -> Result<Vec<String>, StoreError> {
     .await
     .during("list the ledger's subjects")?
     .iter()
-    .map(|row| Ok(row.try_get("subject")?))
+    .map(|row| row.try_get("subject"))
     .collect()
 }

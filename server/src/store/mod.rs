@@ -120,6 +120,8 @@ pub struct DatabaseUrl {
     backend: Backend,
     /// How many connections the pool holds; each backend's default when `None`.
     pool_size: Option<u32>,
+    /// SQLite: the WAL's length, in pages, past which it starts over.
+    wal_pages_to_restart: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +145,7 @@ impl std::str::FromStr for DatabaseUrl {
             url: url.to_owned(),
             backend,
             pool_size: None,
+            wal_pages_to_restart: group::WAL_PAGES_TO_RESTART,
         })
     }
 }
@@ -153,6 +156,12 @@ impl DatabaseUrl {
     }
 
     /// Bounds how many connections, and so on PostgreSQL how many writes, run at once.
+    /// Bounds SQLite's WAL to about `pages` × 4 KB (when a reader does not hold it longer).
+    pub fn with_wal_pages_to_restart(mut self, pages: i64) -> DatabaseUrl {
+        self.wal_pages_to_restart = pages;
+        self
+    }
+
     pub fn with_pool_size(mut self, size: Option<u32>) -> DatabaseUrl {
         self.pool_size = size.filter(|n| *n > 0);
         self
@@ -275,7 +284,11 @@ impl Store {
                 .query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(()))
                 .during("stop the writer's own checkpoints")?;
             let copier = open_sqlite(url)?;
-            store.group = Some(group::GroupCommit::start(writer, copier));
+            store.group = Some(group::GroupCommit::start(
+                writer,
+                copier,
+                url.wal_pages_to_restart,
+            ));
         }
         Ok(store)
     }

@@ -100,7 +100,6 @@ pub async fn edition_source(
         .during("read an edition's source")?
         .map(|row| row.try_get("source"))
         .transpose()
-        .map_err(StoreError::from)
 }
 
 /// The SHA-256 of every kept source, by edition and language.
@@ -241,15 +240,13 @@ pub async fn set_acceptance(
 }
 
 pub async fn last_seen(store: &Store, subject: &str) -> Result<Option<Timestamp>, StoreError> {
-    Ok(
-        sql::query("SELECT last_seen FROM activity WHERE subject = $1")
-            .bind(subject)
-            .fetch_optional(store.pool())
-            .await
-            .during("read the subject's last visit")?
-            .map(|row| row.try_get::<i64>("last_seen").map(Timestamp))
-            .transpose()?,
-    )
+    sql::query("SELECT last_seen FROM activity WHERE subject = $1")
+        .bind(subject)
+        .fetch_optional(store.pool())
+        .await
+        .during("read the subject's last visit")?
+        .map(|row| row.try_get::<i64>("last_seen").map(Timestamp))
+        .transpose()
 }
 
 pub async fn touch(tx: &mut WriteTx, subject: &str, at: Timestamp) -> Result<(), StoreError> {
@@ -350,7 +347,7 @@ pub async fn linked_devices(
         .await
         .during("read a user's devices")?
         .iter()
-        .map(|row| Ok(row.try_get("device")?))
+        .map(|row| row.try_get("device"))
         .collect()
 }
 
@@ -397,7 +394,7 @@ pub async fn held_value<'a>(
         .fetch_optional(db)
         .await
         .during("read a held value")?;
-    Ok(row.map(|r| r.try_get("value")).transpose()?)
+    row.map(|r| r.try_get("value")).transpose()
 }
 
 pub async fn held(
