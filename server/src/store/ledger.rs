@@ -129,10 +129,14 @@ fn origin_ref(
     ])
 }
 
+/// Origins are matched on the subject too: each is written with its record's subject, and
+/// the condition lets the database read both sides by subject, where matching on `ref` alone
+/// let PostgreSQL plan a hash join over the whole `origins` table once it was large. An origin
+/// whose subject was changed reads as purged, as a deleted one does.
 const SELECT_CHAIN: &str =
     "SELECT l.subject, l.seq, l.kind, l.at, l.body, l.origin_ref, l.prev_hash, l.hash,
         o.ref AS kept_ref, o.ip, o.user_agent
-    FROM ledger l LEFT JOIN origins o ON o.ref = l.origin_ref
+    FROM ledger l LEFT JOIN origins o ON o.ref = l.origin_ref AND o.subject = $1
     WHERE l.subject = $1 ORDER BY l.seq";
 
 /// Appends `record` to the subject's chain, with where the request came from (`None` for what

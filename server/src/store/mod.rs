@@ -266,6 +266,18 @@ impl Store {
                     .during("open the SQLite database")?
             }
             Backend::Postgres => options
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // Every query here reads one subject's rows by index, and is done
+                        // in well under a millisecond: starting workers costs more than it
+                        // saves. Once the tables were large, PostgreSQL planned the ledger's
+                        // read as a parallel hash join, and with 256 requests at once on 2
+                        // cores the "my data" report fell to 1,250 req/s (BENCHMARKS.md).
+                        conn.execute("SET max_parallel_workers_per_gather = 0")
+                            .await?;
+                        Ok(())
+                    })
+                })
                 .connect(&url.to_connect())
                 .await
                 .during("connect to PostgreSQL")?,
