@@ -79,7 +79,7 @@ impl ReceiptKey {
 /// A part of the JWS: canonical JSON (RFC 8785), base64url. serde_json's own value has its
 /// members sorted by name and writes strings as RFC 8785 does; the receipt's parts hold no
 /// floating-point number, where the two would differ. A third faster than serde_jcs, and this
-/// runs inside every consent write (a test checks the two agree on a real receipt).
+/// runs inside every consent write (a test checks that the two agree).
 fn canonical_part(value: &impl Serialize) -> String {
     let value = serde_json::to_value(value).expect("receipt parts serialise");
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&value).expect("a JSON value serialises"))

@@ -162,31 +162,37 @@ impl<'q> Query<'q> {
     }
 
     pub async fn fetch_all<'a>(self, on: impl Into<On<'a>>) -> Result<Vec<Row>, DbError> {
-        let rows: Vec<AnyRow> = match on.into() {
-            On::Pool(pool) => self.sqlx().fetch_all(pool).await?,
-            On::Conn(conn) => self.sqlx().fetch_all(conn).await?,
-            On::Write(tx) => match tx.place() {
-                Place::Sqlx(conn) => self.sqlx().fetch_all(conn).await?,
-                Place::Sqlite(conn) => return Ok(self.fetch_sqlite(conn, usize::MAX)?),
-            },
-        };
-        Ok(rows.into_iter().map(Row::Sqlx).collect())
+        self.fetch(on, usize::MAX).await
     }
 
     pub async fn fetch_optional<'a>(self, on: impl Into<On<'a>>) -> Result<Option<Row>, DbError> {
-        let row: Option<AnyRow> = match on.into() {
-            On::Pool(pool) => self.sqlx().fetch_optional(pool).await?,
-            On::Conn(conn) => self.sqlx().fetch_optional(conn).await?,
-            On::Write(tx) => match tx.place() {
-                Place::Sqlx(conn) => self.sqlx().fetch_optional(conn).await?,
-                Place::Sqlite(conn) => return Ok(self.fetch_sqlite(conn, 1)?.pop()),
-            },
-        };
-        Ok(row.map(Row::Sqlx))
+        Ok(self.fetch(on, 1).await?.pop())
     }
 
     pub async fn fetch_one<'a>(self, on: impl Into<On<'a>>) -> Result<Row, DbError> {
         self.fetch_optional(on).await?.ok_or(DbError::NoRow)
+    }
+
+    /// The first `limit` rows.
+    async fn fetch<'a>(self, on: impl Into<On<'a>>, limit: usize) -> Result<Vec<Row>, DbError> {
+        match on.into() {
+            On::Pool(pool) => self.fetch_sqlx(pool, limit).await,
+            On::Conn(conn) => self.fetch_sqlx(conn, limit).await,
+            On::Write(tx) => match tx.place() {
+                Place::Sqlx(conn) => self.fetch_sqlx(conn, limit).await,
+                Place::Sqlite(conn) => Ok(self.fetch_sqlite(conn, limit)?),
+            },
+        }
+    }
+
+    async fn fetch_sqlx<'c>(
+        &self,
+        db: impl sqlx::Executor<'c, Database = Any>,
+        limit: usize,
+    ) -> Result<Vec<Row>, DbError> {
+        use futures_util::{StreamExt, TryStreamExt};
+        let rows = self.sqlx().fetch(db).take(limit).map_ok(Row::Sqlx);
+        Ok(rows.try_collect().await?)
     }
 
     fn sqlx(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
