@@ -33,6 +33,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("cannot bring the schema up to date: {0}")]
     Migration(String),
+    /// A database this server cannot keep its data in.
+    #[error("{0}")]
+    Unsupported(&'static str),
     /// The commit of a group of writes failed: none of them is stored.
     #[error("cannot commit: {0}")]
     Commit(String),
@@ -169,7 +172,7 @@ impl DatabaseUrl {
 
     fn pool_size(&self) -> u32 {
         self.pool_size.unwrap_or(match self.backend {
-            // Readers only: the writing connection is apart ([`group`]).
+            // Readers only: the writer has a connection of its own ([`group`]).
             Backend::Sqlite => 5,
             Backend::Postgres => 16,
         })
@@ -200,8 +203,8 @@ impl DatabaseUrl {
 /// the file first, so it exists and is migrated by now.
 fn open_sqlite(url: &DatabaseUrl) -> Result<rusqlite::Connection, StoreError> {
     if url.url.contains(":memory:") {
-        return Err(StoreError::Migration(
-            "an in-memory SQLite database is one per connection, so the writer would not share it with the readers: name a file".into(),
+        return Err(StoreError::Unsupported(
+            "an in-memory SQLite database is one per connection, so the writer would not share it with the readers: name a file",
         ));
     }
     let file = url.sqlite_file()?;
