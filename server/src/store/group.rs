@@ -137,19 +137,23 @@ impl GroupCommit {
 impl Writer {
     /// Runs a statement that never waits (no lock to take, no disk to flush) in place.
     fn run(&self, statement: &str) -> rusqlite::Result<()> {
-        lock(&self.conn).prepare_cached(statement)?.raw_execute()?;
-        Ok(())
+        execute(&lock(&self.conn), statement)
     }
 
     /// Runs a statement that may wait, off the async workers.
     async fn run_blocking(&self, statement: &'static str) -> rusqlite::Result<()> {
+        self.off_the_workers(move |conn| execute(conn, statement))
+            .await
+    }
+
+    async fn off_the_workers<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> rusqlite::Result<T> {
         let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            lock(&conn).prepare_cached(statement)?.raw_execute()?;
-            Ok(())
-        })
-        .await
-        .unwrap_or_else(|panicked| std::panic::resume_unwind(panicked.into_panic()))
+        tokio::task::spawn_blocking(move || work(&lock(&conn)))
+            .await
+            .unwrap_or_else(|panicked| std::panic::resume_unwind(panicked.into_panic()))
     }
 
     fn undo_abandoned(&mut self) -> Result<(), StoreError> {
@@ -210,21 +214,25 @@ impl Writer {
     /// open, and so never the WAL all copied, which is when it may start over; it grew without
     /// bound (800 MB in an 8-second benchmark).
     async fn restart_wal(&self) {
-        let conn = self.conn.clone();
-        let restarted = tokio::task::spawn_blocking(move || {
-            lock(&conn).query_row("PRAGMA wal_checkpoint(RESTART)", [], |row| {
-                row.get::<_, i64>(0)
+        let restarted = self
+            .off_the_workers(|conn| {
+                conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |row| {
+                    row.get::<_, i64>(0)
+                })
             })
-        })
-        .await;
+            .await;
         match restarted {
-            Ok(Ok(0)) => self.wal_pages.store(0, Ordering::Relaxed),
+            Ok(0) => self.wal_pages.store(0, Ordering::Relaxed),
             // Busy: a reader still reads the older pages; the next group tries again.
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!("starting the WAL over: {e}"),
-            Err(panicked) => std::panic::resume_unwind(panicked.into_panic()),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("starting the WAL over: {e}"),
         }
     }
+}
+
+fn execute(conn: &rusqlite::Connection, statement: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(statement)?.raw_execute()?;
+    Ok(())
 }
 
 /// WAL pages (32 MB) past which the writer has the WAL start over ([`Writer::restart_wal`]).
