@@ -240,22 +240,26 @@ impl<'q> Query<'q> {
     ) -> rusqlite::Result<Vec<Row>> {
         let conn = super::group::lock(conn);
         let mut statement = self.prepare_sqlite(&conn)?;
-        let names: Arc<[String]> = statement
-            .column_names()
-            .into_iter()
-            .map(String::from)
-            .collect();
         let mut rows = statement.raw_query();
         let mut out = Vec::new();
+        // Named from the first row: most of a write's reads find none.
+        let mut names: Option<Arc<[String]>> = None;
         while out.len() < limit {
             let Some(row) = rows.next()? else { break };
+            let names = names
+                .get_or_insert_with(|| {
+                    let statement: &rusqlite::Statement = row.as_ref();
+                    statement
+                        .column_names()
+                        .into_iter()
+                        .map(String::from)
+                        .collect()
+                })
+                .clone();
             let values = (0..names.len())
                 .map(|i| row.get::<_, rusqlite::types::Value>(i))
                 .collect::<rusqlite::Result<_>>()?;
-            out.push(Row::Sqlite(SqliteRow {
-                names: names.clone(),
-                values,
-            }));
+            out.push(Row::Sqlite(SqliteRow { names, values }));
         }
         Ok(out)
     }
