@@ -392,6 +392,16 @@ pub async fn post_events(
     write(Request::post, "/v1/events", batch, speaker, None).await
 }
 
+/// Both catalogs, as JSON text for `consent_core::catalog::install`.
+pub async fn catalog() -> Result<String, ApiError> {
+    call_text(Request::get(&url("/v1/catalog")), None).await
+}
+
+/// The widget's words in `lang`, as JSON text for `i18n::install_text`.
+pub async fn texts(lang: Lang) -> Result<String, ApiError> {
+    call_text(Request::get(&url(&format!("/v1/texts?lang={lang}"))), None).await
+}
+
 pub async fn policy(lang: Lang) -> Result<PolicyResponse, ApiError> {
     call(Request::get(&url(&format!("/v1/policy?lang={lang}"))), None).await
 }

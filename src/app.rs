@@ -32,11 +32,7 @@ pub struct AppProps {
 pub fn App(props: &AppProps) -> Html {
     let config = props.config.clone();
     let model = use_reducer(|| Model {
-        lang: language::choose(
-            config.explicit_lang,
-            storage::get("lang").as_deref(),
-            &language::browser_languages(),
-        ),
+        lang: language::initial(config.explicit_lang),
         state: None,
         loaded: false,
         draft: BTreeMap::new(),

@@ -125,9 +125,18 @@ pub fn notify(kind: &str, payload: &impl Serialize) {
 }
 
 /// Called by `consent.js`: renders the widget in `element` (inside its shadow root).
-/// `config` has `api`, `lang`, `token`, `inApp`; `on_event(kind, payload)` hears the changes.
+/// `config` has `api`, `lang`, `token`, `inApp`; `on_event(kind, payload)` hears the changes;
+/// `catalog` and `texts` are what the loader fetched beside the wasm (`GET /v1/catalog`, and
+/// `GET /v1/texts` for `lang`). One it cannot read is the error, and nothing is mounted.
 #[wasm_bindgen(js_name = mountConsentWidget)]
-pub fn mount(element: Element, config: JsValue, on_event: js_sys::Function) {
+pub fn mount(
+    element: Element,
+    config: JsValue,
+    on_event: js_sys::Function,
+    catalog: String,
+    lang: &str,
+    texts: String,
+) -> Result<(), JsValue> {
     HOST.with(|h| *h.borrow_mut() = Some(on_event));
     set_root(element.clone());
     let get = |key: &str| js_sys::Reflect::get(&config, &JsValue::from_str(key)).ok();
@@ -143,7 +152,13 @@ pub fn mount(element: Element, config: JsValue, on_event: js_sys::Function) {
         token_url: text("tokenUrl"),
         in_app: get("inApp").and_then(|v| v.as_bool()).unwrap_or(false),
     };
-    crate::start_in(element, config);
+    let lang = Lang::parse(lang).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let served = crate::Served {
+        catalog,
+        lang,
+        texts,
+    };
+    crate::start_in(element, config, &served).map_err(|e| JsValue::from_str(&e))
 }
 
 /// `DosmartConsent.<name>(arg)`, forwarded by `consent.js`.

@@ -83,6 +83,14 @@ fn content(widget: &Widget, t: &'static Texts, notice: &Notice) -> Html {
             let retry = action(t.retry, Callback::from(move |_| widget.retry()));
             (format!("{}: {message}", t.error_prefix), Some(retry))
         }
+        Notice::LanguageUnavailable(lang) => {
+            let (widget, lang) = (widget.clone(), *lang);
+            let retry = action(t.retry, Callback::from(move |_| widget.set_lang(lang)));
+            (
+                format!("{}: {}", t.error_prefix, t.load_failed),
+                Some(retry),
+            )
+        }
         Notice::Dropped(message) => {
             let choose = (widget.model.view() != Some(&View::Choices)).then(|| {
                 let widget = widget.clone();

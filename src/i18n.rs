@@ -1,339 +1,90 @@
-//! The widget's own words in kk, ru and en. Legal text is not here: it comes from the server,
-//! word for word as published.
+//! The widget's words (`consent_core::words`). The wasm carries none of them: it reads the
+//! language it speaks from the server (`GET /v1/texts`), which the loader fetches beside the
+//! wasm, and another only when the user switches to it. Natively (the prerender step) they are
+//! the shipped ones.
 
+use consent_core::api::DataSource;
 use consent_core::Lang;
 
-pub struct Texts {
-    pub banner_title: &'static str,
-    pub banner_body: &'static str,
-    pub read_policy: &'static str,
-    pub accept_all: &'static str,
-    pub refuse_optional: &'static str,
-    pub choose: &'static str,
-    pub choices_title: &'static str,
-    pub choices_intro: &'static str,
-    /// The collapsed group of necessary purposes; `{n}` is how many.
-    pub always_on: &'static str,
-    pub necessary_reason: &'static str,
-    /// A clause's number in its language's word order: `{n}`.
-    pub clause: &'static str,
-    pub save: &'static str,
-    pub refuse_all: &'static str,
-    pub close: &'static str,
-    pub back: &'static str,
-    pub saved: &'static str,
-    pub saved_offline: &'static str,
-    pub saved_server_busy: &'static str,
-    pub policy_title: &'static str,
-    pub contents: &'static str,
-    pub loading: &'static str,
-    pub load_failed: &'static str,
-    pub retry: &'static str,
-    pub published_in_other_language: &'static str,
-    /// `{edition}` and its publication `{date}`.
-    pub edition_line: &'static str,
-    pub update_title: &'static str,
-    pub update_body: &'static str,
-    pub accept: &'static str,
-    pub read_new_text: &'static str,
-    /// Said at once when saved switches withdraw consent (2.6); `{purposes}` names them.
-    pub withdrawn_now: &'static str,
-    pub application_button: &'static str,
-    pub send_to: &'static str,
-    pub application_title: &'static str,
-    pub application_intro: &'static str,
-    pub copy: &'static str,
-    pub copied: &'static str,
-    pub download: &'static str,
-    pub print: &'static str,
-    pub my_data: &'static str,
-    pub my_data_title: &'static str,
-    pub sign_in_to_see: &'static str,
-    pub held: &'static str,
-    pub not_held: &'static str,
-    pub source: &'static str,
-    pub used_for: &'static str,
-    pub recipients: &'static str,
-    pub stored_where: &'static str,
-    pub kept_how_long: &'static str,
-    pub history: &'static str,
-    /// One line per kind of ledger record in the history: answered, carried from a device,
-    /// edition accepted, withdrawn, data updated by the company, records looked at by staff.
-    pub history_kinds: HistoryKinds,
-    pub download_export: &'static str,
-    pub download_receipt: &'static str,
-    pub what_changed: &'static str,
-    /// The title of "what changed" since edition `{from}`.
-    pub changes_title: &'static str,
-    pub clause_added: &'static str,
-    pub clause_removed: &'static str,
-    pub clause_changed: &'static str,
-    pub language: &'static str,
-    pub settings: &'static str,
-    pub gpc_honoured: &'static str,
-    pub error_prefix: &'static str,
-    /// After the server refused saved choices for good.
-    pub choose_again: &'static str,
-}
+pub use consent_core::words::Texts;
 
-pub struct HistoryKinds {
-    /// Before the purposes turned on, then those turned off, in one line.
-    pub turned_on: &'static str,
-    pub turned_off: &'static str,
-    pub carried: &'static str,
-    /// `{edition}` accepted with the button, or by continuing to use the service (1.6).
-    pub accepted_button: &'static str,
-    pub accepted_deemed: &'static str,
-    pub withdrawn: &'static str,
-    pub data_updated: &'static str,
-    pub staff_access: &'static str,
-}
+pub use served::{fetch, install, install_text, is_loaded};
 
+/// The words of `lang`. The widget renders a language only once its words are read; until a
+/// switch has fetched them, the language read before stands in.
 pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::Kk => &KK,
-        Lang::Ru => &RU,
-        Lang::En => &EN,
+    #[cfg(not(target_arch = "wasm32"))]
+    return consent_core::words::shipped(lang);
+    #[cfg(target_arch = "wasm32")]
+    served::texts(lang)
+}
+
+mod served {
+    use super::*;
+    use consent_core::words::MissingWord;
+    use std::cell::RefCell;
+    use wasm_bindgen::JsValue;
+
+    thread_local! {
+        static LOADED: RefCell<Vec<(Lang, &'static Texts)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub fn texts(lang: Lang) -> &'static Texts {
+        LOADED.with(|loaded| {
+            let loaded = loaded.borrow();
+            loaded
+                .iter()
+                .find(|(l, _)| *l == lang)
+                .or(loaded.first())
+                .map(|(_, t)| *t)
+                .expect("the widget reads its words before it renders")
+        })
+    }
+
+    pub fn is_loaded(lang: Lang) -> bool {
+        LOADED.with(|loaded| loaded.borrow().iter().any(|(l, _)| *l == lang))
+    }
+
+    pub fn install(lang: Lang, texts: &'static Texts) {
+        if !is_loaded(lang) {
+            LOADED.with(|loaded| loaded.borrow_mut().push((lang, texts)));
+        }
+    }
+
+    /// Reads the words served as JSON text. They live as long as the page: a language is read
+    /// at most once.
+    pub fn install_text(lang: Lang, served: &str) -> Result<(), String> {
+        let words = js_sys::JSON::parse(served).map_err(|_| "the widget's texts are not JSON")?;
+        let word = |key: &'static str| -> Option<&'static str> {
+            let value = js_sys::Reflect::get(&words, &JsValue::from_str(key)).ok()?;
+            Some(Box::leak(value.as_string()?.into_boxed_str()))
+        };
+        let texts = Texts::read(word).map_err(|e: MissingWord| e.to_string())?;
+        install(lang, Box::leak(Box::new(texts)));
+        Ok(())
+    }
+
+    /// Fetches the words of a language the user switched to, and keeps them for the loader to
+    /// use offline.
+    pub async fn fetch(lang: Lang) -> Result<(), String> {
+        if is_loaded(lang) {
+            return Ok(());
+        }
+        let served = crate::api::texts(lang).await.map_err(|e| e.message())?;
+        install_text(lang, &served)?;
+        crate::storage::set(&format!("texts:{lang}"), &served);
+        Ok(())
     }
 }
 
-static KK: Texts = Texts {
-    banner_title: "Біз сіздің деректеріңізді қалай пайдаланамыз",
-    banner_body: "dosmart.kz Сервисті ұсыну үшін IP мекенжайын, cookies файлдарын, байланыс деректерін және тапсырыстар туралы мәліметтерді өңдейді. Жарнама, конкурстар, сауалнамалар мен зерттеулер үшін деректер тек сіздің келісіміңізбен өңделеді.",
-    read_policy: "Құпиялылық саясаты",
-    accept_all: "Барлығын қабылдау",
-    refuse_optional: "Міндетті емес мақсаттардан бас тарту",
-    choose: "Таңдау",
-    choices_title: "Келісім баптаулары",
-    choices_intro: "Әр мақсатты бөлек қосыңыз немесе өшіріңіз. Міндетті емес мақсаттар сіз қоспайынша өшірулі тұрады.",
-    always_on: "Әрқашан қосулы ({n})",
-    necessary_reason: "Сервис үшін қажет: бұл заңнамаға қайшы келсе немесе сіздің Компания алдында орындалмаған міндеттемеңіз болса, келісімді кері қайтарып алу мүмкін емес (2.7-тармақ).",
-    clause: "{n}-тармақ",
-    save: "Сақтау",
-    refuse_all: "Барлығынан бас тарту",
-    close: "Жабу",
-    back: "Артқа",
-    saved: "Таңдауыңыз сақталды.",
-    saved_offline: "Байланыс жоқ: таңдауыңыз осы құрылғыда сақталды және желі қалпына келгенде жіберіледі.",
-    saved_server_busy: "Сервер қазір таңдауыңызды қабылдай алмайды: ол осы құрылғыда сақталды және сәлден соң жіберіледі.",
-    policy_title: "Құпиялылық саясаты",
-    contents: "Мазмұны",
-    loading: "Жүктелуде…",
-    load_failed: "Мәтінді жүктеу мүмкін болмады.",
-    retry: "Қайталау",
-    published_in_other_language: "",
-    edition_line: "{edition} редакциясы · жарияланған күні: {date}",
-    update_title: "Құпиялылық саясатының жаңа редакциясы",
-    update_body: "Саясат өзгерді. Қабылдау батырмасын басыңыз; әйтпесе {date} күнінен бастап Сервисті пайдалануды жалғастыру жаңа редакцияны қабылдау болып есептеледі (1.6-тармақ).",
-    accept: "Қабылдау",
-    read_new_text: "Жаңа мәтінді оқу",
-    withdrawn_now: "«{purposes}» үшін келісім кері қайтарылды. Бұл қазірден бастап қолданылады: бұл мақсатта деректеріңіз енді өңделмейді (2.6-тармақ).",
-    application_button: "Жазбаша өтініш (дәлел)",
-    send_to: "Жіберу мекенжайы",
-    application_title: "Жазбаша өтініш",
-    application_intro: "Келісім кері қайтарылды және қазірден бастап қолданылады. Бұл өтініш соның дәлелі: оған қол қойып, оны Компанияның мекенжайына жіберіңіз (2.6-тармақ).",
-    copy: "Көшіру",
-    copied: "Көшірілді",
-    download: "Жүктеп алу (.txt)",
-    print: "Басып шығару",
-    my_data: "Менің деректерім",
-    my_data_title: "Сіз туралы сақталған деректер",
-    sign_in_to_see: "Біз сіз туралы қандай деректерді, не үшін және қанша уақыт сақтайтынымызды көру үшін жүйеге кіріңіз.",
-    held: "Сақталған",
-    not_held: "Сақталмаған",
-    source: "Дереккөзі",
-    used_for: "Мақсаттары",
-    recipients: "Алушылар",
-    stored_where: "Қайда сақталады",
-    kept_how_long: "Қанша уақыт",
-    history: "Келісімдер тарихы",
-    history_kinds: HistoryKinds {
-        turned_on: "Қостыңыз",
-        turned_off: "Өшірдіңіз",
-        carried: "Құрылғыдағы таңдауыңыз аккаунтқа көшірілді",
-        accepted_button: "Саясаттың {edition} редакциясын батырмамен қабылдадыңыз",
-        accepted_deemed: "Саясаттың {edition} редакциясы Сервисті пайдалануды жалғастыру арқылы қабылданды (1.6-тармақ)",
-        withdrawn: "Келісімді кері қайтардыңыз",
-        data_updated: "Компания деректерді жаңартты",
-        staff_access: "Қызметкер жазбаларыңызды қарады",
-    },
-    download_export: "Барлығын JSON түрінде жүктеп алу",
-    download_receipt: "Түбіртекті жүктеп алу",
-    what_changed: "Не өзгерді",
-    changes_title: "{from} редакциясынан бері не өзгерді",
-    clause_added: "жаңа тармақ",
-    clause_removed: "алынып тасталды",
-    clause_changed: "өзгертілді",
-    language: "Тіл",
-    settings: "Құпиялылық баптаулары",
-    gpc_honoured: "Браузеріңіз Global Privacy Control сигналын жібереді: жарнама мен таргеттеу өшірілді.",
-    error_prefix: "Қате",
-    choose_again: "Таңдауыңыз сақталмады, қайта таңдаңыз",
-};
-
-static RU: Texts = Texts {
-    banner_title: "Как мы используем ваши данные",
-    banner_body: "Для работы сервиса dosmart.kz обрабатывает IP-адрес, cookies, контактные данные и сведения о заказах. Для рекламы, конкурсов, опросов и исследований — только с вашего согласия.",
-    read_policy: "Политика конфиденциальности",
-    accept_all: "Принять все",
-    refuse_optional: "Отказаться от необязательных",
-    choose: "Выбрать",
-    choices_title: "Настройки согласия",
-    choices_intro: "Включайте и выключайте каждую цель отдельно. Необязательные цели выключены, пока вы их не включите.",
-    always_on: "Всегда включены ({n})",
-    necessary_reason: "Нужно для работы сервиса: согласие нельзя отозвать, если это противоречит закону или есть неисполненное обязательство перед Компанией (п. 2.7).",
-    clause: "Пункт {n}",
-    save: "Сохранить",
-    refuse_all: "Отказаться от всех",
-    close: "Закрыть",
-    back: "Назад",
-    saved: "Ваш выбор сохранён.",
-    saved_offline: "Нет связи: выбор сохранён на этом устройстве и будет отправлен, когда сеть вернётся.",
-    saved_server_busy: "Сервер сейчас не может принять ваш выбор: он сохранён на этом устройстве и будет отправлен чуть позже.",
-    policy_title: "Политика конфиденциальности",
-    contents: "Содержание",
-    loading: "Загрузка…",
-    load_failed: "Не удалось загрузить текст.",
-    retry: "Повторить",
-    published_in_other_language: "",
-    edition_line: "Редакция {edition} · опубликована {date}",
-    update_title: "Новая редакция Политики конфиденциальности",
-    update_body: "Политика изменилась. Нажмите «Принять»; иначе продолжение пользования сервисом с {date} будет означать принятие новой редакции (п. 1.6).",
-    accept: "Принять",
-    read_new_text: "Читать новый текст",
-    withdrawn_now: "Согласие отозвано: «{purposes}». Это действует уже сейчас: для этой цели ваши данные больше не обрабатываются (п. 2.6).",
-    application_button: "Письменное заявление (подтверждение)",
-    send_to: "Куда направить",
-    application_title: "Письменное заявление",
-    application_intro: "Отзыв согласия уже действует. Это заявление — его подтверждение: подпишите его и направьте по адресу Компании (п. 2.6).",
-    copy: "Копировать",
-    copied: "Скопировано",
-    download: "Скачать (.txt)",
-    print: "Печать",
-    my_data: "Мои данные",
-    my_data_title: "Какие данные о вас хранятся",
-    sign_in_to_see: "Войдите, чтобы увидеть, какие данные о вас хранятся, для чего и как долго.",
-    held: "Хранится",
-    not_held: "Не хранится",
-    source: "Источник",
-    used_for: "Цели",
-    recipients: "Получатели",
-    stored_where: "Где хранятся",
-    kept_how_long: "Как долго",
-    history: "История согласий",
-    history_kinds: HistoryKinds {
-        turned_on: "Вы включили",
-        turned_off: "Вы выключили",
-        carried: "Выбор на устройстве перенесён в аккаунт",
-        accepted_button: "Вы приняли редакцию политики {edition} кнопкой",
-        accepted_deemed: "Редакция политики {edition} принята продолжением пользования сервисом (п. 1.6)",
-        withdrawn: "Вы отозвали согласие",
-        data_updated: "Компания обновила данные",
-        staff_access: "Сотрудник просмотрел ваши записи",
-    },
-    download_export: "Скачать всё в JSON",
-    download_receipt: "Скачать квитанцию",
-    what_changed: "Что изменилось",
-    changes_title: "Что изменилось с редакции {from}",
-    clause_added: "новый пункт",
-    clause_removed: "исключён",
-    clause_changed: "изменён",
-    language: "Язык",
-    settings: "Настройки конфиденциальности",
-    gpc_honoured: "Ваш браузер передаёт сигнал Global Privacy Control: реклама и таргетинг отключены.",
-    error_prefix: "Ошибка",
-    choose_again: "Выбор не сохранён, выберите ещё раз",
-};
-
-static EN: Texts = Texts {
-    banner_title: "How we use your data",
-    banner_body: "To run the service, dosmart.kz processes your IP address, cookies, contact details and orders. For advertising, contests, surveys and research, only with your consent.",
-    read_policy: "Privacy policy",
-    accept_all: "Accept all",
-    refuse_optional: "Refuse optional",
-    choose: "Choose",
-    choices_title: "Consent settings",
-    choices_intro: "Turn each purpose on or off separately. Optional purposes stay off until you turn them on.",
-    always_on: "Always on ({n})",
-    necessary_reason: "Needed for the service: consent cannot be withdrawn where that is against the law or while an obligation to the Company is open (clause 2.7).",
-    clause: "Clause {n}",
-    save: "Save",
-    refuse_all: "Refuse all",
-    close: "Close",
-    back: "Back",
-    saved: "Your choices are saved.",
-    saved_offline: "No connection: your choices are kept on this device and will be sent when the network is back.",
-    saved_server_busy: "The server cannot take your choices just now: they are kept on this device and will be sent shortly.",
-    policy_title: "Privacy policy",
-    contents: "Contents",
-    loading: "Loading…",
-    load_failed: "The text could not be loaded.",
-    retry: "Try again",
-    published_in_other_language: "The policy is published in Kazakh and Russian only; the Russian text is shown.",
-    edition_line: "Edition {edition} · published {date}",
-    update_title: "A new edition of the privacy policy",
-    update_body: "The policy has changed. Press Accept; otherwise, using the service from {date} on counts as accepting the new edition (clause 1.6).",
-    accept: "Accept",
-    read_new_text: "Read the new text",
-    withdrawn_now: "Consent withdrawn: “{purposes}”. This applies from now on: your data is no longer processed for it (clause 2.6).",
-    application_button: "Written application (proof)",
-    send_to: "Send to",
-    application_title: "Written application",
-    application_intro: "The withdrawal already applies. This application is your proof of it: sign it and send it to the Company's address (clause 2.6).",
-    copy: "Copy",
-    copied: "Copied",
-    download: "Download (.txt)",
-    print: "Print",
-    my_data: "My data",
-    my_data_title: "What we hold about you",
-    sign_in_to_see: "Sign in to see what data we hold about you, what for and for how long.",
-    held: "Held",
-    not_held: "Not held",
-    source: "Source",
-    used_for: "Purposes",
-    recipients: "Recipients",
-    stored_where: "Where it is kept",
-    kept_how_long: "How long",
-    history: "Consent history",
-    history_kinds: HistoryKinds {
-        turned_on: "You turned on",
-        turned_off: "You turned off",
-        carried: "Choices made on a device carried to your account",
-        accepted_button: "You accepted edition {edition} of the policy with the button",
-        accepted_deemed: "Edition {edition} of the policy accepted by continuing to use the service (clause 1.6)",
-        withdrawn: "You withdrew consent",
-        data_updated: "The company updated your data",
-        staff_access: "Staff looked at your records",
-    },
-    download_export: "Download everything as JSON",
-    download_receipt: "Download receipt",
-    what_changed: "What changed",
-    changes_title: "What changed since edition {from}",
-    clause_added: "new clause",
-    clause_removed: "removed",
-    clause_changed: "changed",
-    language: "Language",
-    settings: "Privacy settings",
-    gpc_honoured: "Your browser sends the Global Privacy Control signal: advertising and targeting are off.",
-    error_prefix: "Error",
-    choose_again: "Your choice was not saved; please choose again",
-};
-
 /// Source of data, in words.
-pub fn source_name(lang: Lang, source: consent_core::api::DataSource) -> &'static str {
-    use consent_core::api::DataSource::*;
-    match (lang, source) {
-        (Lang::Kk, User) => "Өзіңіз",
-        (Lang::Kk, Company) => "Компания",
-        (Lang::Kk, ThirdParty) => "Үшінші тұлғалар",
-        (Lang::Kk, OpenSource) => "Ашық дереккөздер",
-        (Lang::Ru, User) => "Вы сами",
-        (Lang::Ru, Company) => "Компания",
-        (Lang::Ru, ThirdParty) => "Третьи лица",
-        (Lang::Ru, OpenSource) => "Открытые источники",
-        (Lang::En, User) => "You",
-        (Lang::En, Company) => "The company",
-        (Lang::En, ThirdParty) => "Third parties",
-        (Lang::En, OpenSource) => "Open sources",
+pub fn source_name(lang: Lang, source: DataSource) -> &'static str {
+    let t = texts(lang);
+    match source {
+        DataSource::User => t.source_user,
+        DataSource::Company => t.source_company,
+        DataSource::ThirdParty => t.source_third_party,
+        DataSource::OpenSource => t.source_open_source,
     }
 }

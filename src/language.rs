@@ -16,6 +16,15 @@ pub fn choose(explicit: Option<Lang>, saved: Option<&str>, browser: &[String]) -
         .unwrap_or(Lang::Kk)
 }
 
+/// The language the widget starts in, for this page and this browser.
+pub fn initial(explicit: Option<Lang>) -> Lang {
+    choose(
+        explicit,
+        crate::storage::get("lang").as_deref(),
+        &browser_languages(),
+    )
+}
+
 /// `navigator.languages`, most preferred first.
 pub fn browser_languages() -> Vec<String> {
     gloo_utils::window()

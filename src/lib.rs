@@ -28,30 +28,65 @@ mod update_notice;
 mod withdrawal;
 
 /// Mounts the widget in the page's container (`#dosmart-consent`, made if missing), unless
-/// `consent.js` loaded it to mount in a shadow root of its own.
+/// `consent.js` loaded it to mount in a shadow root of its own. Only a page that includes the
+/// wasm itself (trunk's development page) comes here: it reads the catalog and its words from
+/// the server first, as the loader does beside the wasm.
 pub fn start() {
     let embedded = js_sys::Reflect::get(&gloo_utils::window(), &"__dosmartConsentEmbed".into())
         .map(|v| v.is_truthy())
         .unwrap_or(false);
-    if !embedded {
-        start_in(config::mount_point(), config::WidgetConfig::from_page());
+    if embedded {
+        return;
     }
-}
-
-/// Reads the shipped catalogs with the browser's JSON parser: before anything uses them.
-pub fn prepare() {
-    struct BrowserJson;
-    impl consent_core::catalog::JsonParser for BrowserJson {
-        fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, String> {
-            json::from_text(text)
+    let config = config::WidgetConfig::from_page();
+    api::configure(&config);
+    wasm_bindgen_futures::spawn_local(async move {
+        let lang = language::initial(config.explicit_lang);
+        let served = match (api::catalog().await, api::texts(lang).await) {
+            (Ok(catalog), Ok(texts)) => Served {
+                catalog,
+                lang,
+                texts,
+            },
+            (Err(e), _) | (_, Err(e)) => return report_not_started(&e.message()),
+        };
+        if let Err(e) = start_in(config::mount_point(), config, &served) {
+            report_not_started(&e);
         }
-    }
-    consent_core::catalog::install_shipped(&BrowserJson);
+    });
 }
 
-pub fn start_in(root: web_sys::Element, config: config::WidgetConfig) {
+fn report_not_started(why: &str) {
+    web_sys::console::error_1(&format!("dosmart consent could not start: {why}").into());
+}
+
+/// What the widget reads from the server before it can say anything: both catalogs
+/// (`GET /v1/catalog`) and its words in the language it speaks (`GET /v1/texts`), as JSON text.
+pub struct Served {
+    pub catalog: String,
+    pub lang: consent_core::Lang,
+    pub texts: String,
+}
+
+/// Reads JSON with the browser's own parser, so that serde_json is not in the wasm.
+pub struct BrowserJson;
+
+impl consent_core::catalog::JsonParser for BrowserJson {
+    fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, String> {
+        json::from_text(text)
+    }
+}
+
+/// Renders the widget in `root` once what the server served is read; a catalog or words that
+/// cannot be read are the error, and nothing is rendered.
+pub fn start_in(
+    root: web_sys::Element,
+    config: config::WidgetConfig,
+    served: &Served,
+) -> Result<(), String> {
     use wasm_bindgen::JsCast;
-    prepare();
+    consent_core::catalog::install(&BrowserJson, &served.catalog)?;
+    i18n::install_text(served.lang, &served.texts)?;
     embed::set_root(root.clone());
     // Embedded, the widget is the shadow root's host as the page sees it.
     let host = root
@@ -61,7 +96,13 @@ pub fn start_in(root: web_sys::Element, config: config::WidgetConfig) {
         .unwrap_or_else(|_| root.clone());
     focus::follow_page_focus(host);
     api::configure(&config);
+    // It starts in the language whose words it read (the loader chose it by the same rule).
+    let config = config::WidgetConfig {
+        explicit_lang: Some(served.lang),
+        ..config
+    };
     yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { config }).render();
+    Ok(())
 }
 
 /// Points the API client at a server, as [`start`] does from the page's configuration.

@@ -57,11 +57,17 @@ pub enum Notice {
     Failed(String),
     /// The server can never store the choices: the user is asked to choose again.
     Dropped(String),
+    /// The words of the language the user switched to could not be fetched (offline): the
+    /// widget stays in the one it speaks, and says so.
+    LanguageUnavailable(Lang),
 }
 
 impl Notice {
     pub fn is_error(&self) -> bool {
-        matches!(self, Notice::Failed(_) | Notice::Dropped(_))
+        matches!(
+            self,
+            Notice::Failed(_) | Notice::Dropped(_) | Notice::LanguageUnavailable(_)
+        )
     }
 
     /// Only plain success goes by itself; what the user may act on stays until dismissed.
@@ -118,6 +124,7 @@ pub enum Action {
     Waiting(WaitingOn),
     Failed(String),
     Dropped(String),
+    LanguageUnavailable(Lang),
     /// The notice numbered so goes (its timer ran out, or the user dismissed it).
     Dismiss(u32),
     /// Another person is signed in: nothing of the one before stays on screen; their own
@@ -157,7 +164,12 @@ impl Reducible for Model {
                 next.touched.clear();
                 next.refresh_draft();
             }
-            Action::SetLang(lang) => next.lang = lang,
+            Action::SetLang(lang) => {
+                next.lang = lang;
+                if matches!(next.notice, Some(Notice::LanguageUnavailable(_))) {
+                    next.notice = None;
+                }
+            }
             Action::ShowBanner => next.banner_forced = true,
             Action::Open(view) => {
                 if view == View::Choices && !next.views.contains(&View::Choices) {
@@ -220,6 +232,9 @@ impl Reducible for Model {
                 _ => next.set_notice(Some(Notice::Waiting(on))),
             },
             Action::Failed(message) => next.set_notice(Some(Notice::Failed(message))),
+            Action::LanguageUnavailable(lang) => {
+                next.set_notice(Some(Notice::LanguageUnavailable(lang)))
+            }
             Action::Dropped(message) => {
                 next.pending = None;
                 next.refresh_draft();
@@ -405,6 +420,18 @@ impl Widget {
     }
 
     pub fn set_lang(&self, lang: Lang) {
+        #[cfg(target_arch = "wasm32")]
+        if !crate::i18n::is_loaded(lang) {
+            // Its words first, then the switch in one step; offline, the user is told why not.
+            let widget = self.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match crate::i18n::fetch(lang).await {
+                    Ok(()) => widget.set_lang(lang),
+                    Err(_) => widget.model.dispatch(Action::LanguageUnavailable(lang)),
+                }
+            });
+            return;
+        }
         storage::set("lang", lang.code());
         outbox::record(EventKind::LanguageChanged, lang);
         self.model.dispatch(Action::SetLang(lang));

@@ -144,7 +144,7 @@ fn history_line(
     record: &LedgerRecord,
     changed: &[(consent_core::PurposeId, bool)],
 ) -> Option<String> {
-    let said = &texts(lang).history_kinds;
+    let said = texts(lang);
     Some(match record {
         LedgerRecord::Choices { .. } => {
             let titled = |granted: bool| -> Vec<consent_core::PurposeId> {
@@ -157,12 +157,16 @@ fn history_line(
             let (on, off) = (titled(true), titled(false));
             let mut parts = Vec::new();
             if !on.is_empty() {
-                parts.push(format!("{}: {}", said.turned_on, purpose_titles(lang, &on)));
+                parts.push(format!(
+                    "{}: {}",
+                    said.history_turned_on,
+                    purpose_titles(lang, &on)
+                ));
             }
             if !off.is_empty() {
                 parts.push(format!(
                     "{}: {}",
-                    said.turned_off,
+                    said.history_turned_off,
                     purpose_titles(lang, &off)
                 ));
             }
@@ -173,19 +177,25 @@ fn history_line(
                 parts.join("; ")
             }
         }
-        LedgerRecord::ChoicesCarriedFromDevice { .. } => said.carried.to_owned(),
+        LedgerRecord::ChoicesCarriedFromDevice { .. } => said.history_carried.to_owned(),
         LedgerRecord::EditionAccepted { edition, method } => {
             let template = match method {
-                AcceptanceMethod::Button => said.accepted_button,
-                AcceptanceMethod::DeemedByContinuedUse => said.accepted_deemed,
+                AcceptanceMethod::Button => said.history_accepted_button,
+                AcceptanceMethod::DeemedByContinuedUse => said.history_accepted_deemed,
             };
             template.replace("{edition}", edition.as_str())
         }
         LedgerRecord::Withdrawal { purposes, .. } => {
-            format!("{}: {}", said.withdrawn, purpose_titles(lang, purposes))
+            format!(
+                "{}: {}",
+                said.history_withdrawn,
+                purpose_titles(lang, purposes)
+            )
         }
-        LedgerRecord::DataUpdated { .. } => said.data_updated.to_owned(),
-        LedgerRecord::StaffAccess { reason, .. } => format!("{}: {reason}", said.staff_access),
+        LedgerRecord::DataUpdated { .. } => said.history_data_updated.to_owned(),
+        LedgerRecord::StaffAccess { reason, .. } => {
+            format!("{}: {reason}", said.history_staff_access)
+        }
         LedgerRecord::Event(_) | LedgerRecord::EditionPublished { .. } => return None,
     })
 }

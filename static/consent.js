@@ -44,7 +44,7 @@
   var BUILD_TEXT = /*@dosmart-build@*/null;
   var built = null;
   function build() { return built || (built = JSON.parse(BUILD_TEXT)); }
-  var KEYS = { state: 'dosmart-consent:state', lang: 'dosmart-consent:lang', outbox: 'dosmart-consent:outbox' };
+  var KEYS = { state: 'dosmart-consent:state', lang: 'dosmart-consent:lang', outbox: 'dosmart-consent:outbox', served: 'dosmart-consent:' };
   /** A kept answer older than this is checked by the widget against the server. */
   var FRESH_MS = 24 * 3600 * 1000;
 
@@ -330,7 +330,7 @@
 
   /** A new edition is noticed without the wasm: one small, cacheable request. */
   function checkEdition(known) {
-    fetch(String(config.api).replace(/\/$/, '') + '/v1/policy/current')
+    fetch(apiUrl('/v1/policy/current'))
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (edition) { if (edition && edition.version !== known) loadWidget(); })
       .catch(function () { /* offline: the kept answer stands */ });
@@ -338,7 +338,7 @@
 
   /** Signed in with no answer kept here: has the user answered on another device? */
   function answeredElsewhere() {
-    return fetch(String(config.api).replace(/\/$/, '') + '/v1/consents', { headers: { Authorization: 'Bearer ' + token } })
+    return fetch(apiUrl('/v1/consents'), { headers: { Authorization: 'Bearer ' + token } })
       .then(function (r) { return r.ok ? r.json() : { answered: false }; })
       .then(function (state) { return state.answered === true; })
       .catch(function () { return false; });
@@ -350,10 +350,18 @@
     attachHost();
     var glue = base + (BUILD_TEXT ? build().glue : 'consent-widget.js');
     var wasm = base + (BUILD_TEXT ? build().wasm : 'consent-widget_bg.wasm');
-    loading = import(glue)
-      .then(function (module) {
+    // Beside the wasm, not after it: the catalog and the widget's words in the one language it
+    // will speak, which the wasm does not carry. Asked again if the user switched meanwhile.
+    var asked = language();
+    loading = Promise.all([import(glue), served(asked)])
+      .then(function (got) {
+        var module = got[0];
+        var lang;
         return module.default({ module_or_path: wasm }).then(function () {
-          module.mountConsentWidget(root, config, onEvent);
+          lang = language();
+          return lang === asked ? got[1] : served(lang);
+        }).then(function (read) {
+          module.mountConsentWidget(root, config, onEvent, read[0], lang, read[1]);
           widget = module;
           waiting.splice(0).forEach(function (c) { command(c[0], c[1]); });
           toNative('ready', { version: api.version });
@@ -368,6 +376,20 @@
       });
     return loading;
   }
+
+  function served(lang) {
+    return Promise.all([fromApi('/v1/catalog', 'catalog'), fromApi('/v1/texts?lang=' + lang, 'texts:' + lang)]);
+  }
+
+  /** What the widget reads from the API before it starts; the last copy stands in offline. */
+  function fromApi(path, key) {
+    return fetch(apiUrl(path))
+      .then(function (r) { if (!r.ok) throw new Error(path + ': ' + r.status); return r.text(); })
+      .then(function (text) { keep(KEYS.served + key, text); return text; },
+        function (e) { var kept = stored(KEYS.served + key); if (kept) return kept; throw e; });
+  }
+
+  function apiUrl(path) { return String(config.api).replace(/\/$/, '') + path; }
 
   /** The shadow root the widget lives in, made once. */
   function attachHost() {

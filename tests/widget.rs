@@ -139,11 +139,38 @@ fn button(root: &web_sys::Element, text: &str) -> web_sys::HtmlElement {
         .unwrap_or_else(|| panic!("a button `{text}`"))
 }
 
+/// What the server serves (`/v1/catalog`, `/v1/texts`), from the build's own copies.
+fn install_shipped() {
+    consent_core::catalog::install_shipped(&consent_widget::BrowserJson);
+    for lang in Lang::ALL {
+        consent_widget::i18n::install(lang, consent_core::words::shipped(lang));
+    }
+}
+
+/// The words as `GET /v1/texts` serves them, less the keys `without`.
+fn served_words(lang: Lang, without: &str) -> String {
+    let words = js_sys::Object::new();
+    for (key, word) in consent_core::words::shipped(lang).entries() {
+        if key != without {
+            js_sys::Reflect::set(&words, &key.into(), &word.into()).unwrap();
+        }
+    }
+    js_sys::JSON::stringify(&words).unwrap().into()
+}
+
+#[wasm_bindgen_test]
+fn served_words_are_read_and_a_missing_one_is_named() {
+    let err = consent_widget::i18n::install_text(Lang::En, &served_words(Lang::En, "save"));
+    assert_eq!(err.unwrap_err(), "the widget's texts have no `save`");
+    consent_widget::i18n::install_text(Lang::En, &served_words(Lang::En, "")).unwrap();
+    assert_eq!(consent_widget::i18n::texts(Lang::En).save, "Save");
+}
+
 /// Arriving with no network: the banner still asks, in the chosen language, and an answer waits
 /// in the outbox with the edition last seen.
 #[wasm_bindgen_test]
 async fn an_offline_visitor_sees_the_banner_and_their_answer_waits() {
-    consent_widget::prepare();
+    install_shipped();
     storage::remove("outbox");
     storage::remove("lang");
     storage::set("edition", "2026-11");

@@ -10,7 +10,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
+// Not in the widget's wasm: it reads the catalog the server serves (`GET /v1/catalog`).
+#[cfg(any(not(target_arch = "wasm32"), feature = "shipped"))]
 const PURPOSES_JSON: &str = include_str!("../../policy/purposes.json");
+#[cfg(any(not(target_arch = "wasm32"), feature = "shipped"))]
 const CATEGORIES_JSON: &str = include_str!("../../policy/data_categories.json");
 
 macro_rules! catalog_id {
@@ -262,7 +265,8 @@ impl JsonParser for SerdeJson {
 
 static CATALOG: OnceLock<Catalog> = OnceLock::new();
 
-/// The catalog shipped with this build.
+/// The catalog: natively the one shipped with this build; in the widget, the one the server
+/// served, installed before anything uses it.
 pub fn catalog() -> &'static Catalog {
     CATALOG.get_or_init(shipped)
 }
@@ -274,14 +278,50 @@ fn shipped() -> Catalog {
 
 #[cfg(target_arch = "wasm32")]
 fn shipped() -> Catalog {
-    panic!("the widget installs the catalog (catalog::install_shipped) before using it")
+    panic!("the widget installs the catalog (catalog::install) before using it")
 }
 
-/// Reads the shipped catalogs with `parser` and makes them the catalog (the first call does).
+/// Reads the shipped catalogs with `parser` and makes them the catalog (the first call does):
+/// for the widget's own tests, which run without a server.
+#[cfg(feature = "shipped")]
 pub fn install_shipped(parser: &impl JsonParser) {
     CATALOG.get_or_init(|| {
         load_with(parser, PURPOSES_JSON, CATEGORIES_JSON).expect("shipped catalogs are valid")
     });
+}
+
+/// What `GET /v1/catalog` serves: both catalogs, checked, in one JSON object
+/// `{"purposes": […], "categories": […]}`, as [`install`] reads it.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn served_json() -> String {
+    let entries = |text: &str, key: &str| -> serde_json::Value {
+        let mut file: serde_json::Value =
+            serde_json::from_str(text).expect("shipped catalogs are JSON");
+        file[key].take()
+    };
+    let served = serde_json::json!({
+        "purposes": entries(PURPOSES_JSON, "purposes"),
+        "categories": entries(CATEGORIES_JSON, "categories"),
+    });
+    serde_json::to_string(&served).expect("a JSON value serialises")
+}
+
+/// Reads the catalog the server served ([`served_json`]) with `parser` and makes it the
+/// catalog. The first one installed stays: a page never sees its ids change under it.
+pub fn install(parser: &impl JsonParser, served: &str) -> Result<(), String> {
+    if CATALOG.get().is_some() {
+        return Ok(());
+    }
+    let raw: RawCatalog = parser.parse(served).map_err(|e| format!("catalog: {e}"))?;
+    let catalog = checked(raw.purposes, raw.categories)?;
+    let _ = CATALOG.set(catalog);
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct RawCatalog {
+    purposes: Vec<RawPurpose>,
+    categories: Vec<RawCategory>,
 }
 
 #[derive(Deserialize)]
@@ -333,18 +373,29 @@ pub fn load(purposes_json: &str, categories_json: &str) -> Result<Catalog, Strin
     load_with(&SerdeJson, purposes_json, categories_json)
 }
 
-/// Loads and checks the catalogs: every purpose has a legal basis that matches its default
-/// (necessary ones on, consent ones off), ids are unique, and sensitive data is masked.
+/// Loads the catalogs' two files and checks them ([`checked`]).
 pub fn load_with(
     parser: &impl JsonParser,
     purposes_json: &str,
     categories_json: &str,
 ) -> Result<Catalog, String> {
-    let raw: RawPurposes = parser
+    let purposes: RawPurposes = parser
         .parse(purposes_json)
         .map_err(|e| format!("purposes: {e}"))?;
+    let categories: RawCategories = parser
+        .parse(categories_json)
+        .map_err(|e| format!("data categories: {e}"))?;
+    checked(purposes.purposes, categories.categories)
+}
+
+/// Checks the catalogs: every purpose has a legal basis that matches its default (necessary
+/// ones on, consent ones off), ids are unique, and sensitive data is masked.
+fn checked(
+    raw_purposes: Vec<RawPurpose>,
+    raw_categories: Vec<RawCategory>,
+) -> Result<Catalog, String> {
     let mut purposes = Vec::new();
-    for p in raw.purposes {
+    for p in raw_purposes {
         let basis = match (p.basis.as_str(), p.ground) {
             ("necessary", Some(ground)) => LegalBasis::Necessary(ground),
             ("consent", None) => LegalBasis::Consent,
@@ -386,11 +437,8 @@ pub fn load_with(
             recipients: p.recipients,
         });
     }
-    let raw: RawCategories = parser
-        .parse(categories_json)
-        .map_err(|e| format!("data categories: {e}"))?;
     let mut categories = Vec::new();
-    for c in raw.categories {
+    for c in raw_categories {
         if c.sensitivity == Sensitivity::Sensitive && c.masking != Masking::OnFileSince {
             return Err(format!(
                 "data category `{}`: sensitive data must be masked",
@@ -446,6 +494,14 @@ fn unique_id<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_served_catalog_reads_as_the_shipped_one() {
+        let raw: RawCatalog = SerdeJson.parse(&served_json()).unwrap();
+        let served = checked(raw.purposes, raw.categories).unwrap();
+        assert_eq!(served.purposes, catalog().purposes);
+        assert_eq!(served.categories, catalog().categories);
+    }
 
     #[test]
     fn unknown_ids_are_refused_with_their_name() {

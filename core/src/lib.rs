@@ -13,6 +13,7 @@ pub mod policy;
 pub mod receipt;
 pub mod signals;
 pub mod subject;
+pub mod words;
 
 pub use catalog::{
     catalog, Catalog, DataCategory, DataCategoryId, LegalBasis, Masking, Purpose, PurposeId,

@@ -78,6 +78,22 @@ fn hashed_widget(dist: &Path) -> std::io::Result<(String, String)> {
     Ok(names)
 }
 
+/// What the API serves the widget beside the wasm (`/v1/catalog`, `/v1/texts`), written beside
+/// `dist/` for `scripts/size.sh` to count with the widget: the server serves the same text.
+fn write_served(dist: &Path) -> std::io::Result<()> {
+    let served = dist.with_file_name("target").join("served");
+    std::fs::create_dir_all(&served)?;
+    std::fs::write(
+        served.join("catalog.json"),
+        consent_core::catalog::served_json(),
+    )?;
+    for lang in Lang::ALL {
+        let words = consent_core::words::served_json(lang);
+        std::fs::write(served.join(format!("texts.{}.json", lang.code())), words)?;
+    }
+    Ok(())
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -105,6 +121,7 @@ async fn main() -> std::io::Result<()> {
             .insert(lang.code(), banner(lang, true).await);
         build.settings.insert(lang.code(), settings(lang).await);
     }
+    write_served(&dist)?;
     let loader_path = dist.join("consent.js");
     let loader = std::fs::read_to_string(&loader_path)?;
     for slot in [SLOT, DEFAULT_SLOT] {

@@ -2,7 +2,7 @@
 // is not lost, a returning visitor loads no wasm, and the server serves the widget as a CDN would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, withServer, banner, outboxEmpty, consentsOf, ledgerOf, eventsIn, publishEdition, publishFixture, phone, screenshot, axe } from './helpers.mjs';
+import { useBrowser, withServer, widgetShown, banner, outboxEmpty, consentsOf, ledgerOf, eventsIn, publishEdition, publishFixture, phone, screenshot, axe } from './helpers.mjs';
 
 const shared = useBrowser();
 
@@ -46,6 +46,43 @@ test('the banner is painted before the wasm arrives, and a click made then is re
   assert.equal(kinds.filter((k) => k === 'accept_all').length, 1, `recorded once: ${kinds}`);
   assert.equal(kinds.filter((k) => k === 'banner_shown').length, 1, `the banner the loader showed is recorded: ${kinds}`);
   assert.equal(await page.locator('.dc-root').last().getAttribute('lang'), 'kk', 'the language chosen on the prerendered banner');
+  await context.close();
+}));
+
+test('the wasm carries no words and no catalog: the widget fetches the language it speaks, another only on a switch', () => withServer(async (server) => {
+  const context = await shared.browser.newContext({ locale: 'ru-RU' });
+  const page = await context.newPage();
+  const words = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname === '/v1/texts') words.push(url.searchParams.get('lang'));
+  });
+  await page.goto(server.base + '/');
+  await widgetShown(page);
+  await banner(page).getByRole('button', { name: 'Выбрать' }).click();
+  const russian = page.getByRole('dialog', { name: 'Настройки согласия' });
+  await russian.getByText('Участие в акциях, конкурсах', { exact: false }).waitFor();
+  assert.deepEqual(words, ['ru'], 'only the language the visitor reads');
+
+  const source = await (await fetch(server.base + '/consent.js')).text();
+  const wasm = Buffer.from(await (await fetch(server.base + '/' + source.match(/consent-widget-[0-9a-f]{16}_bg\.wasm/)[0])).arrayBuffer());
+  for (const word of ['Принять все', 'Барлығын қабылдау', 'Consent settings', 'Участие в акциях, конкурсах']) {
+    assert.equal(wasm.includes(Buffer.from(word)), false, `the wasm has no "${word}"`);
+  }
+
+  // Offline, a language not yet read cannot be shown: the widget says so and stays in Russian.
+  await context.setOffline(true);
+  await russian.getByRole('button', { name: 'Қазақша' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Не удалось загрузить текст' }).waitFor();
+  assert.equal(await russian.isVisible(), true);
+  await screenshot(page, 'language-unavailable-desktop-ru');
+  await context.setOffline(false);
+  await page.getByRole('alert').getByRole('button', { name: 'Повторить' }).click();
+  const kazakh = page.getByRole('dialog', { name: 'Келісім баптаулары' });
+  await kazakh.getByText('Акцияларға, конкурстарға', { exact: false }).waitFor();
+  assert.equal(await page.getByRole('alert').filter({ hasText: 'Қате' }).count(), 0, 'the failure is gone with the switch');
+  assert.deepEqual(words.filter((l) => l === 'kk').length, 2, 'Kazakh asked twice: offline, then on retry');
+  assert.deepEqual(words.filter((l) => l === 'ru').length, 1);
   await context.close();
 }));
 

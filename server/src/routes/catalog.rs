@@ -1,8 +1,12 @@
 use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::WithRejection;
 use consent_core::api::{ClauseLink, DataCategoryView, PurposeView};
-use consent_core::{catalog, LegalBasis};
+use consent_core::catalog::{self, catalog};
+use consent_core::LegalBasis;
+use std::sync::OnceLock;
 
 use super::openapi::QueryRefused;
 use super::LangQuery;
@@ -69,4 +73,45 @@ pub async fn data_categories(
             })
             .collect(),
     ))
+}
+
+/// What the widget reads before it can say anything: both catalogs whole, every language's titles
+/// and summaries and what [`purposes`] leaves out (recipients, Consent Mode types, the Global
+/// Privacy Control refusals, warnings). The widget's wasm carries no catalog of its own, so it
+/// and the server can never disagree on one.
+#[utoipa::path(get, path = "/v1/catalog",
+    responses((status = 200, description = "The purposes of 2.2 and 4.2 and the data categories of 2.3, as the widget reads them: `{\"purposes\": […], \"categories\": […]}`", body = Object)))]
+pub async fn whole() -> Response {
+    static SERVED: OnceLock<String> = OnceLock::new();
+    let body = SERVED.get_or_init(catalog::served_json).as_str();
+    shared_for_a_while(body.to_owned())
+}
+
+/// The widget's own words in one language: a visitor fetches the language they read, not all
+/// three.
+#[utoipa::path(get, path = "/v1/texts", params(LangQuery),
+    responses((status = 200, description = "Every word of the widget in the language asked for, by key", body = std::collections::BTreeMap<String, String>), QueryRefused))]
+pub async fn texts(WithRejection(Query(q), _): QueryOf<LangQuery>) -> ApiResult<Response> {
+    Ok(shared_for_a_while(consent_core::words::served_json(
+        q.lang()?,
+    )))
+}
+
+/// Cacheable by anyone for five minutes: a deploy that changes them reaches every visitor
+/// within that time, as a new edition does.
+fn shared_for_a_while(body: String) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }

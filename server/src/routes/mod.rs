@@ -36,6 +36,8 @@ pub fn api() -> Router<AppState> {
         .route("/v1/receipts/jwks.json", get(receipts::jwks))
         .route("/v1/purposes", get(catalog::purposes))
         .route("/v1/data-categories", get(catalog::data_categories))
+        .route("/v1/catalog", get(catalog::whole))
+        .route("/v1/texts", get(catalog::texts))
         .route(
             "/v1/consents",
             get(consents::read)

@@ -18,7 +18,7 @@ use crate::AppState;
         super::healthz,
         super::policy::current, super::policy::in_force, super::policy::by_version, super::policy::source, super::policy::changes, super::policy::publish,
         super::receipts::jwks,
-        super::catalog::purposes, super::catalog::data_categories,
+        super::catalog::purposes, super::catalog::data_categories, super::catalog::whole, super::catalog::texts,
         super::consents::read, super::consents::update,
         super::events::record, super::withdrawals::request,
         super::my_data::report, super::my_data::export, super::my_data::receipt,

@@ -65,6 +65,45 @@ async fn catalogs_list_purposes_with_clause_anchors_and_categories(app: TestApp)
     assert_eq!(face["name"], "Изображение лица");
 }
 
+async fn the_widget_reads_the_whole_catalog_and_the_words_of_one_language(app: TestApp) {
+    let response = app.public("/v1/catalog").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+    let catalog: Value = response.json().await.unwrap();
+    let contests = catalog["purposes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "contests_publicity")
+        .unwrap();
+    assert_eq!(contests["basis"], "consent");
+    assert_eq!(contests["clauses"]["kk"], json!(["2.2.5"]));
+    for lang in ["kk", "ru", "en"] {
+        assert!(
+            contests["title"][lang].is_string(),
+            "every language's title: {lang}"
+        );
+    }
+    assert!(
+        contests["warning"]["ru"].is_string(),
+        "what /v1/purposes leaves out"
+    );
+    assert_eq!(catalog["categories"].as_array().unwrap().len(), 14);
+
+    let ru: Value = app.public_json("/v1/texts?lang=ru").await;
+    assert_eq!(ru["accept_all"], "Принять все");
+    let kk: Value = app.public_json("/v1/texts?lang=kk").await;
+    assert_eq!(kk["accept_all"], "Барлығын қабылдау");
+    assert_eq!(
+        kk.as_object().unwrap().len(),
+        ru.as_object().unwrap().len(),
+        "every language has every word"
+    );
+    assert!(ru.get("banner_title").is_some() && kk.get("en").is_none());
+    let bad = error_of(app.public("/v1/texts?lang=de").await, 422).await;
+    assert_eq!(bad["error"], "unknown_language");
+}
+
 fn edition_source(lang: &str, version: &str, published: &str) -> String {
     let title = if lang == "kk" {
         "Құпиялылық саясаты"
@@ -252,6 +291,8 @@ async fn openapi_lists_every_endpoint(app: TestApp) {
         "/v1/policy/{version}",
         "/v1/purposes",
         "/v1/data-categories",
+        "/v1/catalog",
+        "/v1/texts",
         "/v1/consents",
         "/v1/events",
         "/v1/withdrawals",
@@ -420,6 +461,7 @@ both_databases!(
     each_published_edition_is_a_record_in_the_company_chain,
     policy_is_served_in_each_language_with_its_dates,
     catalogs_list_purposes_with_clause_anchors_and_categories,
+    the_widget_reads_the_whole_catalog_and_the_words_of_one_language,
     a_new_edition_makes_acceptance_out_of_date_until_accepted_by_button,
     continued_use_from_the_seventh_day_counts_as_acceptance_once,
     an_older_edition_accepted_late_does_not_replace_a_newer_one,
