@@ -34,13 +34,18 @@ macro_rules! words {
                 [$((stringify!($field), self.$field)),*].into_iter()
             }
 
-            /// Reads every word by its key, as [`Texts::entries`] named them.
+            /// Reads every word by its key, as [`Texts::entries`] named them: in one loop over
+            /// the keys, so that the widget's code does not grow by a call per word.
             pub fn read(
                 mut word: impl FnMut(&'static str) -> Option<&'static str>,
             ) -> Result<Texts, MissingWord> {
-                Ok(Texts {
-                    $($field: word(stringify!($field)).ok_or(MissingWord(stringify!($field)))?,)*
-                })
+                const KEYS: &[&str] = &[$(stringify!($field)),*];
+                let mut words = [""; KEYS.len()];
+                for (slot, key) in words.iter_mut().zip(KEYS) {
+                    *slot = word(key).ok_or(MissingWord(key))?;
+                }
+                let [$($field),*] = words;
+                Ok(Texts { $($field),* })
             }
         }
     };
