@@ -98,11 +98,12 @@ impl HostState {
         HostState {
             answered,
             edition,
-            purposes: catalog()
-                .purposes
-                .iter()
-                .map(|p| (p.id.as_str(), granted(p.id)))
-                .collect(),
+            purposes: consent_core::map_by_insertion(
+                catalog()
+                    .purposes
+                    .iter()
+                    .map(|p| (p.id.as_str(), granted(p.id))),
+            ),
             consent_mode: consent_mode(&granted),
             gpc,
             lang,

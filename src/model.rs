@@ -279,10 +279,7 @@ impl Model {
 
     /// The switches a user starts from: what they chose last, else every consent purpose off.
     fn draft_from_latest(&self) -> BTreeMap<PurposeId, bool> {
-        catalog()
-            .consent_purposes()
-            .map(|p| (p.id, self.granted(p.id) && !(self.gpc && p.gpc_refuses)))
-            .collect()
+        consent_choices(self.gpc, &|p| self.granted(p))
     }
 
     /// The switches follow what is now known, except those the user moved and has not saved.
@@ -351,6 +348,16 @@ impl Model {
 }
 
 /// What every part of the widget reads and acts through.
+/// Every consent purpose as `granted` says, except that one the browser's Global Privacy
+/// Control refuses is never on.
+fn consent_choices(gpc: bool, granted: &dyn Fn(PurposeId) -> bool) -> BTreeMap<PurposeId, bool> {
+    consent_core::map_by_insertion(
+        catalog()
+            .consent_purposes()
+            .map(|p| (p.id, granted(p.id) && !(gpc && p.gpc_refuses))),
+    )
+}
+
 #[derive(Clone, PartialEq)]
 pub struct Widget {
     pub model: UseReducerHandle<Model>,
@@ -442,19 +449,12 @@ impl Widget {
     }
 
     pub fn accept_all(&self) {
-        let gpc = self.model.gpc;
-        let choices = catalog()
-            .consent_purposes()
-            .map(|p| (p.id, !(gpc && p.gpc_refuses)))
-            .collect();
+        let choices = consent_choices(self.model.gpc, &|_| true);
         self.save(EventKind::AcceptAll, choices);
     }
 
     pub fn refuse_optional(&self) {
-        let choices = catalog()
-            .consent_purposes()
-            .map(|p| (p.id, false))
-            .collect();
+        let choices = consent_choices(self.model.gpc, &|_| false);
         self.save(EventKind::RefuseOptional, choices);
     }
 

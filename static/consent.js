@@ -350,14 +350,13 @@
     attachHost();
     var glue = base + (BUILD_TEXT ? build().glue : 'consent-widget.js');
     var wasm = base + (BUILD_TEXT ? build().wasm : 'consent-widget_bg.wasm');
-    // Beside the wasm, not after it: the catalog and the widget's words in the one language it
-    // will speak, which the wasm does not carry. Asked again if the user switched meanwhile.
-    var asked = language();
-    loading = Promise.all([import(glue), served(asked)])
-      .then(function (got) {
-        var module = got[0];
-        var lang;
-        return module.default({ module_or_path: wasm }).then(function () {
+    var lang;
+    loading = import(glue)
+      .then(function (module) {
+        // Beside the wasm, not after it: the catalog and the widget's words in the one language
+        // it will speak, which the wasm does not carry. Asked again if the user switched meanwhile.
+        var asked = language();
+        return Promise.all([module.default({ module_or_path: wasm }), served(asked)]).then(function (got) {
           lang = language();
           return lang === asked ? got[1] : served(lang);
         }).then(function (read) {

@@ -57,18 +57,15 @@ pub fn consent_mode_in(
     catalog: &Catalog,
     granted: impl Fn(PurposeId) -> bool,
 ) -> BTreeMap<&'static str, &'static str> {
-    ConsentModeType::ALL
-        .into_iter()
-        .map(|kind| {
-            let mut naming = catalog
-                .purposes
-                .iter()
-                .filter(|p| p.consent_mode.contains(&kind))
-                .peekable();
-            let on = naming.peek().is_some() && naming.all(|p| granted(p.id));
-            (kind.name(), if on { "granted" } else { "denied" })
-        })
-        .collect()
+    crate::map_by_insertion(ConsentModeType::ALL.into_iter().map(|kind| {
+        let mut naming = catalog
+            .purposes
+            .iter()
+            .filter(|p| p.consent_mode.contains(&kind))
+            .peekable();
+        let on = naming.peek().is_some() && naming.all(|p| granted(p.id));
+        (kind.name(), if on { "granted" } else { "denied" })
+    }))
 }
 
 /// What the page's tags get before the user has said anything: only what necessary purposes
