@@ -571,6 +571,13 @@ pub fn detail_of(entry: &Value) -> &Value {
     &entry["record"][kind_of(entry)]
 }
 
+/// The entry of a JSON list whose `id` is `id`; a test fails here when it is missing.
+pub fn by_id<'a>(list: &'a Value, id: &str) -> &'a Value {
+    list.as_array()
+        .and_then(|entries| entries.iter().find(|e| e["id"] == id))
+        .unwrap_or_else(|| panic!("no `{id}` in {list}"))
+}
+
 pub fn granted(state: &Value, purpose: &str) -> bool {
     state["purposes"]
         .as_array()

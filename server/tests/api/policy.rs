@@ -32,12 +32,7 @@ async fn policy_is_served_in_each_language_with_its_dates(app: TestApp) {
 
 async fn catalogs_list_purposes_with_clause_anchors_and_categories(app: TestApp) {
     let purposes: Value = app.public_json("/v1/purposes?lang=en").await;
-    let contests = purposes
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == "contests_publicity")
-        .unwrap();
+    let contests = by_id(&purposes, "contests_publicity");
     assert_eq!(contests["necessary"], false);
     assert_eq!(contests["default_granted"], false);
     assert!(contests["summary"].as_str().unwrap().contains("prizes"));
@@ -46,12 +41,7 @@ async fn catalogs_list_purposes_with_clause_anchors_and_categories(app: TestApp)
         json!([{ "reference": "2.2.5", "anchor": "c2-2-5" }])
     );
     let kk: Value = app.public_json("/v1/purposes?lang=kk").await;
-    let ads = kk
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == "personalised_ads")
-        .unwrap();
+    let ads = by_id(&kk, "personalised_ads");
     assert_eq!(
         ads["clauses"].as_array().unwrap().len(),
         2,
@@ -70,12 +60,7 @@ async fn the_widget_reads_the_whole_catalog_and_the_words_of_one_language(app: T
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "public, max-age=300");
     let catalog: Value = response.json().await.unwrap();
-    let contests = catalog["purposes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == "contests_publicity")
-        .unwrap();
+    let contests = by_id(&catalog["purposes"], "contests_publicity");
     assert_eq!(contests["basis"], "consent");
     assert_eq!(contests["clauses"]["kk"], json!(["2.2.5"]));
     for lang in ["kk", "ru", "en"] {
