@@ -347,7 +347,6 @@ impl Model {
     }
 }
 
-/// What every part of the widget reads and acts through.
 /// Every consent purpose as `granted` says, except that one the browser's Global Privacy
 /// Control refuses is never on.
 fn consent_choices(gpc: bool, granted: &dyn Fn(PurposeId) -> bool) -> BTreeMap<PurposeId, bool> {
@@ -358,6 +357,7 @@ fn consent_choices(gpc: bool, granted: &dyn Fn(PurposeId) -> bool) -> BTreeMap<P
     )
 }
 
+/// What every part of the widget reads and acts through.
 #[derive(Clone, PartialEq)]
 pub struct Widget {
     pub model: UseReducerHandle<Model>,

@@ -5,7 +5,8 @@ use axum::Json;
 use axum_extra::extract::WithRejection;
 use consent_core::api::{ClauseLink, DataCategoryView, PurposeView};
 use consent_core::catalog::{self, catalog};
-use consent_core::LegalBasis;
+use consent_core::{Lang, LegalBasis};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use super::openapi::QueryRefused;
@@ -82,9 +83,9 @@ pub async fn data_categories(
 #[utoipa::path(get, path = "/v1/catalog",
     responses((status = 200, description = "The purposes of 2.2 and 4.2 and the data categories of 2.3, as the widget reads them: `{\"purposes\": […], \"categories\": […]}`", body = Object)))]
 pub async fn whole() -> Response {
+    // Built once: it cannot change while the process runs.
     static SERVED: OnceLock<String> = OnceLock::new();
-    let body = SERVED.get_or_init(catalog::served_json).as_str();
-    shared_for_a_while(body.to_owned())
+    shared_for_a_while(SERVED.get_or_init(catalog::served_json))
 }
 
 /// The widget's own words in one language: a visitor fetches the language they read, not all
@@ -92,14 +93,19 @@ pub async fn whole() -> Response {
 #[utoipa::path(get, path = "/v1/texts", params(LangQuery),
     responses((status = 200, description = "Every word of the widget in the language asked for, by key", body = std::collections::BTreeMap<String, String>), QueryRefused))]
 pub async fn texts(WithRejection(Query(q), _): QueryOf<LangQuery>) -> ApiResult<Response> {
-    Ok(shared_for_a_while(consent_core::words::served_json(
-        q.lang()?,
-    )))
+    static SERVED: OnceLock<BTreeMap<Lang, String>> = OnceLock::new();
+    let served = SERVED.get_or_init(|| {
+        Lang::ALL
+            .into_iter()
+            .map(|lang| (lang, consent_core::words::served_json(lang)))
+            .collect()
+    });
+    Ok(shared_for_a_while(&served[&q.lang()?]))
 }
 
 /// Cacheable by anyone for five minutes: a deploy that changes them reaches every visitor
 /// within that time, as a new edition does.
-fn shared_for_a_while(body: String) -> Response {
+fn shared_for_a_while(body: &'static str) -> Response {
     (
         [
             (

@@ -59,6 +59,7 @@ async fn the_widget_reads_the_whole_catalog_and_the_words_of_one_language(app: T
     let response = app.public("/v1/catalog").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+    assert_eq!(response.headers()["content-type"], "application/json");
     let catalog: Value = response.json().await.unwrap();
     let contests = by_id(&catalog["purposes"], "contests_publicity");
     assert_eq!(contests["basis"], "consent");
