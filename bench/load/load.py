@@ -5,8 +5,9 @@ For each backend and for 16, 64 and 256 connections: GET /healthz (the ceiling),
 /v1/consents, GET /v1/me/data, PUT /v1/consents from distinct devices and from distinct
 signed-in users, POST /v1/events in batches of 20. Then the cost curve: PUT /v1/consents at 64
 connections with 10k, 100k and 1M subjects already in the ledger, and the database's size.
-Prints Markdown tables (and writes them to target/load-bench.md), then PASS/FAIL lines for the
-targets of issue 9. Run by scripts/load-bench.sh, which builds the release server first.
+Each figure also says what one request cost in CPU, from /proc: the server's own, and the whole
+machine's (wrk and PostgreSQL included). Prints Markdown tables (and writes them to
+target/load-bench.md), then PASS/FAIL lines for the targets of issue 9. Run by scripts/load-bench.sh, which builds the release server first.
 """
 import json, os, re, shutil, sqlite3, subprocess, sys, tempfile, time, urllib.request, uuid
 from pathlib import Path
@@ -112,17 +113,39 @@ class Server:
         self.proc.terminate(); self.proc.wait()
 
 
+TICK_US = 1e6 / os.sysconf("SC_CLK_TCK")
+
+
+def process_ticks(pid):
+    """CPU time of a process so far (user + system), in clock ticks."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def machine_ticks():
+    """CPU time of the whole machine so far, not idle or waiting for the disk, in clock ticks."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(values) - values[3] - values[4]
+
+
 def wrk(server, connections, path, script=None, **env):
     args = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{DURATION}", "--latency", "--timeout", "10s"]
     if script:
         args += ["-s", str(HERE / script)]
+    server_before, machine_before = process_ticks(server.proc.pid), machine_ticks()
     out = subprocess.run(args + [server.base + path], check=True, capture_output=True, text=True,
                          env={**ENV, "LOAD_DIR": str(HERE), "WRK_THREADS": str(THREADS), **env}).stdout
+    server_ticks = process_ticks(server.proc.pid) - server_before
+    all_ticks = machine_ticks() - machine_before
+    requests = max(1, int(re.search(r"(\d+) requests in", out).group(1)))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     return {"rps": rps, "p50": ms(lat["50"]), "p99": ms(lat["99"]),
+            # What one request cost: the server's own CPU, and the whole machine's (wrk, and
+            # on PostgreSQL the database's backends too).
+            "server_us": server_ticks * TICK_US / requests, "all_us": all_ticks * TICK_US / requests,
             "non2xx": int(bad.group(1)) if bad else 0, "socket": errors.group(1) if errors else ""}
 
 
@@ -168,8 +191,8 @@ def main():
             server = Server(db)
             files = credentials(work, backend)
             say(f"\n## {backend}\n")
-            say("| request | connections | req/s | p50 ms | p99 ms | non-2xx | share of the ceiling |")
-            say("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+            say("| request | connections | req/s | p50 ms | p99 ms | non-2xx | share of the ceiling | server CPU µs/req | all CPU µs/req |")
+            say("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
             for c in CONNECTIONS:
                 ceiling = None
                 for name, path, script, env in workloads(files):
@@ -178,7 +201,7 @@ def main():
                     r = wrk(server, c, path, script, **env)
                     ceiling = ceiling or r["rps"]
                     results[(backend, name, c)] = r
-                    say(f"| {name} | {c} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx']} | {r['rps'] / ceiling:.1%} |")
+                    say(f"| {name} | {c} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx']} | {r['rps'] / ceiling:.1%} | {r['server_us']:,.0f} | {r['all_us']:,.0f} |")
             server.stop(); db.drop()
             if not SUBJECTS:
                 continue
