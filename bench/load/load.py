@@ -6,7 +6,9 @@ For each backend and for 16, 64 and 256 connections: GET /healthz (the ceiling),
 signed-in users, POST /v1/events in batches of 20. Then the cost curve: PUT /v1/consents at 64
 connections with 10k, 100k and 1M subjects already in the ledger, and the database's size.
 Each figure also says what one request cost in CPU, from /proc: the server's own, and the whole
-machine's (wrk and PostgreSQL included). Prints Markdown tables (and writes them to
+machine's (wrk and PostgreSQL included). On SQLite, a second table says how its one writer spent
+each run (writes' turns, commits, the time between one holder and the next), from the totals
+the server logs each second. Prints Markdown tables (and writes them to
 target/load-bench.md), then PASS/FAIL lines for the targets of issue 9. Run by scripts/load-bench.sh, which builds the release server first.
 """
 import json, os, re, shutil, sqlite3, subprocess, sys, tempfile, time, urllib.request, uuid
@@ -28,7 +30,8 @@ CHOICES = '{"policy_version":"2026-11","lang":"ru","choices":{"surveys":true,"re
 SECRETS = {name: uuid.uuid4().hex + uuid.uuid4().hex for name in
            ["CONSENT_JWT_SECRET", "CONSENT_SERVICE_SECRET", "CONSENT_STAFF_SECRET", "CONSENT_SERVER_SECRET",
             "CONSENT_RECEIPT_KEY"]}
-ENV = {**os.environ, **SECRETS, "RUST_LOG": "warn", "NO_COLOR": "1"}
+# The writer's clock (SQLite): how its time went, read from the log ([`writer_split`]).
+ENV = {**os.environ, **SECRETS, "RUST_LOG": "warn,consent_server::writer=debug", "NO_COLOR": "1"}
 ENV.pop("DATABASE_URL", None)
 
 
@@ -94,13 +97,16 @@ def psql(url, sql):
 
 class Server:
     def __init__(self, db):
+        self.log = db.path.with_suffix(".log") if db.backend == "sqlite" else None
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen([str(SERVER), "serve", "--bind", f"127.0.0.1:{self.port}", "--database", db.url,
                                       "--checkpoint-minutes", "0",
                                       # wrk is one address and reuses subjects: measure the server, not its limits.
                                       "--rate-subject", "0", "--rate-address", "0"], env=ENV,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     # The server logs to its standard output.
+                                     stdout=open(self.log, "a") if self.log else subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
         for _ in range(200):
             try:
                 urllib.request.urlopen(self.base + "/healthz", timeout=1)
@@ -128,11 +134,36 @@ def machine_ticks():
     return sum(values) - values[3] - values[4]
 
 
+WRITER_LINE = re.compile(r"groups=(\d+) writes=(\d+) turns_us=(\d+) commits_us=(\d+) between_us=(\d+)")
+
+
+def log_size(server):
+    return server.log.stat().st_size if server.log else 0
+
+
+def writer_split(server, since):
+    """How SQLite's one writer spent a run, from the totals the server logs each second: the
+    lines written during the run, from the second (the first also counts the pause before the
+    run) to the last."""
+    if not server.log:
+        return None
+    with open(server.log) as log:
+        log.seek(since)
+        totals = [tuple(map(int, m.groups())) for m in WRITER_LINE.finditer(log.read())]
+    if len(totals) < 3:
+        return None
+    groups, writes, turns, commits, between = (b - a for a, b in zip(totals[1], totals[-1]))
+    if not groups or not writes:
+        return None
+    return {"per_group": writes / groups, "turn_us": turns / writes, "commit_ms": commits / groups / 1000,
+            "between_us": between / (writes + groups), "busy": (turns + commits) / (turns + commits + between)}
+
+
 def wrk(server, connections, path, script=None, **env):
     args = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{DURATION}", "--latency", "--timeout", "10s"]
     if script:
         args += ["-s", str(HERE / script)]
-    server_before, machine_before = process_ticks(server.proc.pid), machine_ticks()
+    server_before, machine_before, log_before = process_ticks(server.proc.pid), machine_ticks(), log_size(server)
     out = subprocess.run(args + [server.base + path], check=True, capture_output=True, text=True,
                          env={**ENV, "LOAD_DIR": str(HERE), "WRK_THREADS": str(THREADS), **env}).stdout
     server_ticks = process_ticks(server.proc.pid) - server_before
@@ -146,6 +177,7 @@ def wrk(server, connections, path, script=None, **env):
             # What one request cost: the server's own CPU, and the whole machine's (wrk, and
             # on PostgreSQL the database's backends too).
             "server_us": server_ticks * TICK_US / requests, "all_us": all_ticks * TICK_US / requests,
+            "writer": writer_split(server, log_before),
             "non2xx": int(bad.group(1)) if bad else 0, "socket": errors.group(1) if errors else ""}
 
 
@@ -203,6 +235,13 @@ def main():
                     results[(backend, name, c)] = r
                     say(f"| {name} | {c} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx']} | {r['rps'] / ceiling:.1%} | {r['server_us']:,.0f} | {r['all_us']:,.0f} |")
             server.stop(); db.drop()
+            split = [(name, c, r["writer"]) for (b, name, c), r in results.items() if b == backend and r.get("writer")]
+            if split:
+                say(f"\n### {backend}: where the one writer's time went (its log, `consent_server::writer`)\n")
+                say("| request | connections | writes per group | turn µs per write | µs between holders | commit ms per group | writer busy |")
+                say("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+                for name, c, w in split:
+                    say(f"| {name} | {c} | {w['per_group']:.1f} | {w['turn_us']:,.0f} | {w['between_us']:,.0f} | {w['commit_ms']:.2f} | {w['busy']:.0%} |")
             if not SUBJECTS:
                 continue
             say(f"\n### {backend}: the cost curve (PUT /v1/consents, distinct users, 64 connections)\n")

@@ -45,7 +45,8 @@ use crate::widget_files::WidgetFiles;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub keys: Keys,
+    /// Shared, not cloned with the state for every request: the token secrets are kept once.
+    pub keys: Arc<Keys>,
     pub editions: Arc<RwLock<Editions>>,
     /// Where written applications of 2.6 are sent, shown in them and beside them.
     pub company_address: Option<Arc<str>>,
@@ -116,7 +117,7 @@ impl Application {
         let receipt_key = receipts::install(&store, settings.receipt_key.clone()).await?;
         let state = AppState {
             store,
-            keys: settings.keys.clone(),
+            keys: Arc::new(settings.keys.clone()),
             editions: Arc::new(RwLock::new(editions)),
             company_address: settings.company_address.as_deref().map(Arc::from),
             alert_rules: settings.alerts,

@@ -7,6 +7,7 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, Mutex as AsyncMutex, Notify, OwnedMutexGuard};
 
 use super::{During, StoreError};
@@ -39,6 +40,82 @@ pub struct Writer {
     wal_pages: Arc<AtomicI64>,
     /// The length past which the WAL starts over ([`Writer::restart_wal`]).
     wal_pages_to_restart: i64,
+    clock: WriterClock,
+}
+
+/// Where the one writer's time goes: in writes' turns, in commits, or between one holder and
+/// the next (under load, the next write's task waiting to be run). Every write on SQLite passes
+/// through the writer one at a time, so these bound the writes per second; the load benchmark
+/// reads them from the log (`RUST_LOG=consent_server::writer=debug`). Counts only: nothing
+/// about whose write it was.
+#[derive(Default)]
+struct WriterClock {
+    groups: u64,
+    writes: u64,
+    turns: Duration,
+    commits: Duration,
+    between: Duration,
+    /// When the last holder let go, and when the current one took over.
+    released: Option<Instant>,
+    taken: Option<Instant>,
+    said: Option<Instant>,
+}
+
+impl WriterClock {
+    fn take(&mut self) {
+        let now = Instant::now();
+        if let Some(released) = self.released.take() {
+            self.between += now - released;
+        }
+        self.taken = Some(now);
+    }
+
+    fn release(&mut self, held_for: Held) {
+        let now = Instant::now();
+        let held = now - self.taken.take().unwrap_or(now);
+        match held_for {
+            Held::Turn => {
+                self.writes += 1;
+                self.turns += held;
+            }
+            Held::Commit => {
+                self.groups += 1;
+                self.commits += held;
+                self.say_each_second(now);
+            }
+            // Woken with no group open: its writes were committed in the round before.
+            Held::Nothing => {}
+        }
+        self.released = Some(now);
+    }
+
+    /// Totals since start, once a second at most.
+    fn say_each_second(&mut self, now: Instant) {
+        if self
+            .said
+            .is_some_and(|said| now - said < Duration::from_secs(1))
+        {
+            return;
+        }
+        self.said = Some(now);
+        tracing::debug!(
+            target: "consent_server::writer",
+            groups = self.groups,
+            writes = self.writes,
+            turns_us = self.turns.as_micros() as u64,
+            commits_us = self.commits.as_micros() as u64,
+            between_us = self.between.as_micros() as u64,
+            "writer"
+        );
+    }
+}
+
+/// What the writer was held for.
+#[derive(Clone, Copy)]
+enum Held {
+    Turn,
+    Commit,
+    Nothing,
 }
 
 pub struct GroupCommit {
@@ -72,6 +149,7 @@ impl GroupCommit {
                 committed,
                 wal_pages,
                 wal_pages_to_restart,
+                clock: WriterClock::default(),
             })),
             wanted: Arc::new(Notify::new()),
         });
@@ -83,6 +161,7 @@ impl GroupCommit {
     /// for this write in it.
     pub async fn join(&self) -> Result<Savepoint, StoreError> {
         let mut writer = self.writer.clone().lock_owned().await;
+        writer.clock.take();
         // A failed undo has already begun anew: this write can go on.
         let _ = writer.undo_abandoned();
         if !writer.open {
@@ -124,6 +203,7 @@ impl GroupCommit {
         }
         let (done, committed) = oneshot::channel();
         writer.waiting.push(done);
+        writer.clock.release(Held::Turn);
         drop(writer);
         self.wanted.notify_one();
         match committed.await {
@@ -265,7 +345,15 @@ fn copy_back(conn: rusqlite::Connection, commits: mpsc::Receiver<()>, wal_pages:
 async fn commit_groups(group: Arc<GroupCommit>) {
     loop {
         group.wanted.notified().await;
-        group.writer.lock().await.commit_group().await;
+        let mut writer = group.writer.lock().await;
+        writer.clock.take();
+        let held_for = if writer.open {
+            Held::Commit
+        } else {
+            Held::Nothing
+        };
+        writer.commit_group().await;
+        writer.clock.release(held_for);
     }
 }
 
@@ -289,5 +377,31 @@ impl Drop for Savepoint {
             writer.abandoned = true;
             self.wanted.notify_one();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_writers_clock_tells_turns_commits_and_the_time_between_holders_apart() {
+        let mut clock = WriterClock::default();
+        let pause = || std::thread::sleep(Duration::from_millis(3));
+        clock.take();
+        pause();
+        clock.release(Held::Turn);
+        pause();
+        clock.take();
+        pause();
+        clock.release(Held::Commit);
+        // A round with no group open counts as neither.
+        clock.take();
+        clock.release(Held::Nothing);
+        assert_eq!((clock.writes, clock.groups), (1, 1));
+        let at_least = Duration::from_millis(3);
+        assert!(clock.turns >= at_least);
+        assert!(clock.commits >= at_least);
+        assert!(clock.between >= at_least, "{:?}", clock.between);
     }
 }
