@@ -8,8 +8,9 @@ connections with 10k, 100k and 1M subjects already in the ledger, and the databa
 Each figure also says what one request cost in CPU, from /proc: the server's own, and the whole
 machine's (wrk and PostgreSQL included). On SQLite, a second table says how its one writer spent
 each run (writes' turns, commits, the time between one holder and the next), from the totals
-the server logs each second. Prints Markdown tables (and writes them to
-target/load-bench.md), then PASS/FAIL lines for the targets of issue 9. Run by scripts/load-bench.sh, which builds the release server first.
+the server logs each second. Prints Markdown tables (and writes them to target/load-bench.md),
+then PASS/FAIL lines for the targets of issue 9. Run by scripts/load-bench.sh, which builds the
+release server first.
 """
 import json, os, re, shutil, sqlite3, subprocess, sys, tempfile, time, urllib.request, uuid
 from pathlib import Path
@@ -30,7 +31,7 @@ CHOICES = '{"policy_version":"2026-11","lang":"ru","choices":{"surveys":true,"re
 SECRETS = {name: uuid.uuid4().hex + uuid.uuid4().hex for name in
            ["CONSENT_JWT_SECRET", "CONSENT_SERVICE_SECRET", "CONSENT_STAFF_SECRET", "CONSENT_SERVER_SECRET",
             "CONSENT_RECEIPT_KEY"]}
-# The writer's clock (SQLite): how its time went, read from the log ([`writer_split`]).
+# The writer's clock (SQLite): how its time went, read from the log by writer_split().
 ENV = {**os.environ, **SECRETS, "RUST_LOG": "warn,consent_server::writer=debug", "NO_COLOR": "1"}
 ENV.pop("DATABASE_URL", None)
 
