@@ -99,6 +99,7 @@ def psql(url, sql):
 class Server:
     def __init__(self, db):
         self.log = db.path.with_suffix(".log") if db.backend == "sqlite" else None
+        self.log_file = open(self.log, "a") if self.log else None
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen([str(SERVER), "serve", "--bind", f"127.0.0.1:{self.port}", "--database", db.url,
@@ -106,7 +107,7 @@ class Server:
                                       # wrk is one address and reuses subjects: measure the server, not its limits.
                                       "--rate-subject", "0", "--rate-address", "0"], env=ENV,
                                      # The server logs to its standard output.
-                                     stdout=open(self.log, "a") if self.log else subprocess.DEVNULL,
+                                     stdout=self.log_file or subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         for _ in range(200):
             try:
@@ -118,6 +119,8 @@ class Server:
 
     def stop(self):
         self.proc.terminate(); self.proc.wait()
+        if self.log_file:
+            self.log_file.close()
 
 
 TICK_US = 1e6 / os.sysconf("SC_CLK_TCK")
@@ -156,6 +159,7 @@ def writer_split(server, since):
     groups, writes, turns, commits, between = (b - a for a, b in zip(totals[1], totals[-1]))
     if not groups or not writes:
         return None
+    # Each write's turn and each commit take the writer once: that many hand-offs.
     return {"per_group": writes / groups, "turn_us": turns / writes, "commit_ms": commits / groups / 1000,
             "between_us": between / (writes + groups), "busy": (turns + commits) / (turns + commits + between)}
 

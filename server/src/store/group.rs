@@ -70,27 +70,29 @@ impl WriterClock {
         self.taken = Some(now);
     }
 
-    fn release(&mut self, held_for: Held) {
+    fn end_turn(&mut self) {
+        let held = self.release();
+        self.writes += 1;
+        self.turns += held;
+    }
+
+    fn end_commit(&mut self) {
+        let held = self.release();
+        self.groups += 1;
+        self.commits += held;
+        self.say_each_second();
+    }
+
+    /// How long the current holder held the writer.
+    fn release(&mut self) -> Duration {
         let now = Instant::now();
-        let held = now - self.taken.take().unwrap_or(now);
-        match held_for {
-            Held::Turn => {
-                self.writes += 1;
-                self.turns += held;
-            }
-            Held::Commit => {
-                self.groups += 1;
-                self.commits += held;
-                self.say_each_second(now);
-            }
-            // Woken with no group open: its writes were committed in the round before.
-            Held::Nothing => {}
-        }
         self.released = Some(now);
+        now - self.taken.take().unwrap_or(now)
     }
 
     /// Totals since start, once a second at most.
-    fn say_each_second(&mut self, now: Instant) {
+    fn say_each_second(&mut self) {
+        let now = Instant::now();
         if self
             .said
             .is_some_and(|said| now - said < Duration::from_secs(1))
@@ -108,14 +110,6 @@ impl WriterClock {
             "writer"
         );
     }
-}
-
-/// What the writer was held for.
-#[derive(Clone, Copy)]
-enum Held {
-    Turn,
-    Commit,
-    Nothing,
 }
 
 pub struct GroupCommit {
@@ -203,7 +197,7 @@ impl GroupCommit {
         }
         let (done, committed) = oneshot::channel();
         writer.waiting.push(done);
-        writer.clock.release(Held::Turn);
+        writer.clock.end_turn();
         drop(writer);
         self.wanted.notify_one();
         match committed.await {
@@ -346,14 +340,13 @@ async fn commit_groups(group: Arc<GroupCommit>) {
     loop {
         group.wanted.notified().await;
         let mut writer = group.writer.lock().await;
+        // No group open: its writes were committed in the round before.
+        if !writer.open {
+            continue;
+        }
         writer.clock.take();
-        let held_for = if writer.open {
-            Held::Commit
-        } else {
-            Held::Nothing
-        };
         writer.commit_group().await;
-        writer.clock.release(held_for);
+        writer.clock.end_commit();
     }
 }
 
@@ -390,14 +383,11 @@ mod tests {
         let pause = || std::thread::sleep(Duration::from_millis(3));
         clock.take();
         pause();
-        clock.release(Held::Turn);
+        clock.end_turn();
         pause();
         clock.take();
         pause();
-        clock.release(Held::Commit);
-        // A round with no group open counts as neither.
-        clock.take();
-        clock.release(Held::Nothing);
+        clock.end_commit();
         assert_eq!((clock.writes, clock.groups), (1, 1));
         let at_least = Duration::from_millis(3);
         assert!(clock.turns >= at_least);
