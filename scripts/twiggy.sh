@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Where the widget's wasm spends its bytes, by crate: an unstripped release build, wasm-bindgen,
-# then wasm-opt -Oz -g (names kept, otherwise as shipped), then twiggy. Installs twiggy if missing.
+# then wasm-opt -Oz --converge -g (names kept, otherwise as shipped), then twiggy. Installs twiggy if missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -11,7 +11,7 @@ mkdir -p "$out"
 CARGO_PROFILE_RELEASE_STRIP=false cargo build --quiet --release --target wasm32-unknown-unknown --bin consent-widget
 wasm-bindgen --target web --out-dir "$out" "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/consent-widget.wasm"
 wasm-opt -Oz -g --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int \
-  --enable-reference-types --enable-sign-ext --enable-multivalue --enable-mutable-globals \
+  --enable-reference-types --enable-sign-ext --enable-multivalue --enable-mutable-globals --converge \
   "$out/consent-widget_bg.wasm" -o "$out/named.wasm"
 twiggy top -f csv -n 1000000 "$out/named.wasm" > "$out/top.csv"
 python3 - "$out/top.csv" <<'PY'

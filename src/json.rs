@@ -1,5 +1,8 @@
-//! JSON through the browser's own `JSON.parse` / `JSON.stringify` and `serde-wasm-bindgen`:
-//! serde_json would add its parser and formatter to the wasm every visitor downloads.
+//! JSON through the browser's own `JSON.parse` / `JSON.stringify`: serde_json would add its
+//! parser and formatter to the wasm every visitor downloads. Values are written to the
+//! browser's objects by `serde-wasm-bindgen` and read from them by [`read`].
+
+mod read;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -22,7 +25,7 @@ pub fn to_text<T: Serialize + ?Sized>(value: &T) -> String {
 }
 
 pub fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    T::deserialize(read::Value(value)).map_err(|read::Unreadable(why)| why)
 }
 
 pub fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, String> {

@@ -15,7 +15,7 @@ pub mod embed;
 mod feedback;
 mod focus;
 pub mod i18n;
-mod json;
+pub mod json;
 pub mod language;
 mod loading;
 pub mod model;

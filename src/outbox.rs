@@ -57,7 +57,7 @@ pub struct Outbox {
 }
 
 /// A value read if it can be, `None` if not. Each value the browser's JSON gives is read on its
-/// own (serde-wasm-bindgen), so a bad one does not spoil its neighbours.
+/// own (`json::read`), so a bad one does not spoil its neighbours.
 struct Readable<T>(Option<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Readable<T> {

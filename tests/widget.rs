@@ -363,3 +363,48 @@ fn a_damaged_outbox_is_read_as_far_as_it_can_be_and_never_breaks_the_widget() {
     }
     storage::remove("outbox");
 }
+
+/// What the server answers is read from the browser's `JSON.parse` into the shared types, and a
+/// value that does not fit is refused with the field or variant named, never a panic.
+#[wasm_bindgen_test]
+fn the_servers_json_is_read_into_the_shared_types_and_what_does_not_fit_is_named() {
+    use consent_core::api::ConsentUpdate;
+    use consent_core::ledger::LedgerRecord;
+    use consent_widget::json::from_text;
+    install_shipped();
+
+    let update: ConsentUpdate = from_text(
+        r#"{"policy_version":"2026-11","lang":"kk","choices":{"surveys":false,"promotion":true},"new_field":[1.5]}"#,
+    )
+    .unwrap();
+    assert_eq!(update.lang, Lang::Kk);
+    assert_eq!(update.policy_version.to_string(), "2026-11");
+    let on: Vec<(String, bool)> = update.choices.iter().map(|(p, on)| (p.to_string(), *on)).collect();
+    assert_eq!(on, [("promotion".to_owned(), true), ("surveys".to_owned(), false)]);
+
+    let record: LedgerRecord = from_text(
+        r#"{"withdrawal":{"withdrawal_id":"w-1","purposes":["contests_publicity"],"language":"ru"}}"#,
+    )
+    .unwrap();
+    assert!(matches!(record, LedgerRecord::Withdrawal { ref purposes, language: Lang::Ru, .. } if purposes.len() == 1));
+
+    let refused = |text: &str| from_text::<ConsentUpdate>(text).unwrap_err();
+    assert_eq!(refused(r#"{"lang":"kk","choices":{}}"#), "missing field policy_version");
+    assert_eq!(
+        refused(r#"{"policy_version":"2026-11","lang":"de","choices":{}}"#),
+        "unknown variant de"
+    );
+    assert_eq!(
+        refused(r#"{"policy_version":"2026-11","lang":"kk","choices":{"surveys":0.5}}"#),
+        "a value of the wrong type"
+    );
+    assert_eq!(
+        refused(r#"{"policy_version":"2026-11","lang":"kk","choices":{"spam":true}}"#),
+        "a value that is not valid here"
+    );
+    assert_eq!(refused("[1, 2"), "not JSON");
+    assert_eq!(
+        from_text::<LedgerRecord>(r#"{"withdrawal":{},"choices":{}}"#).unwrap_err(),
+        "not one variant"
+    );
+}
