@@ -1,30 +1,28 @@
-//! JSON through the browser's own `JSON.parse` / `JSON.stringify`: serde_json would add its
-//! parser and formatter to the wasm every visitor downloads. Values are written to the
-//! browser's objects by `serde-wasm-bindgen` and read from them by [`read`].
+//! JSON through the browser's own `JSON.parse`, and text written here: serde_json would add its
+//! parser and its number formatting to the wasm every visitor downloads. [`read`] reads what
+//! the browser parsed into Rust types; [`write`] writes Rust values as JSON text.
 
 mod read;
+mod write;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
-/// Plain objects for maps (not `Map`), numbers for integers: what JSON has.
-fn serializer() -> serde_wasm_bindgen::Serializer {
-    serde_wasm_bindgen::Serializer::json_compatible()
-}
-
-pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    value.serialize(&serializer()).unwrap_or(JsValue::NULL)
-}
-
 pub fn to_text<T: Serialize + ?Sized>(value: &T) -> String {
-    js_sys::JSON::stringify(&to_js(value))
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    let mut writer = write::Writer::default();
+    match value.serialize(&mut writer) {
+        Ok(()) => writer.text,
+        Err(write::Unwritable) => "null".to_owned(),
+    }
 }
 
-pub fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
+/// The value as the browser's own object, for a page's event listeners.
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    js_sys::JSON::parse(&to_text(value)).unwrap_or(JsValue::NULL)
+}
+
+fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
     T::deserialize(read::Value(value)).map_err(|read::Unreadable(why)| why)
 }
 

@@ -408,3 +408,44 @@ fn the_servers_json_is_read_into_the_shared_types_and_what_does_not_fit_is_named
         "not one variant"
     );
 }
+
+/// What the widget writes (request bodies, the outbox) is, byte for byte, what the server's
+/// serde_json writes for the same value, and both read it back as it was.
+#[wasm_bindgen_test]
+fn what_the_widget_writes_is_what_the_server_writes() {
+    use consent_core::ledger::LedgerRecord;
+    use consent_widget::json::{from_text, to_text};
+    install_shipped();
+
+    let tricky = "«Қымыз» \"1 л\" \\ \t\n\r \u{7}\u{8}\u{c}\u{1f} ә \u{2028} </script> 😀";
+    let publicity = consent_core::PurposeId::parse("contests_publicity").unwrap();
+    let detail = EventDetail {
+        purpose: Some(publicity),
+        lang: Some(Lang::Kk),
+        edition: consent_core::EditionVersion::parse("2026-11"),
+    };
+    let records = [
+        LedgerRecord::DataUpdated {
+            by: tricky.to_owned(),
+            categories: Vec::new(),
+        },
+        LedgerRecord::Withdrawal {
+            withdrawal_id: tricky.to_owned(),
+            purposes: vec![publicity],
+            language: Lang::Ru,
+        },
+        LedgerRecord::Event(outbox::event(EventKind::AcceptAll, detail)),
+        LedgerRecord::Choices {
+            receipt_id: "r-1".to_owned(),
+            choices: [(publicity, true)].into_iter().collect(),
+            policy_version: consent_core::EditionVersion::parse("2026-11").unwrap(),
+            language_shown: Lang::En,
+        },
+    ];
+    for record in &records {
+        let written = to_text(record);
+        assert_eq!(written, serde_json::to_string(record).unwrap());
+        assert_eq!(&serde_json::from_str::<LedgerRecord>(&written).unwrap(), record);
+        assert_eq!(&from_text::<LedgerRecord>(&written).unwrap(), record);
+    }
+}
