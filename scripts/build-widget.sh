@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The widget as visitors get it, in dist/: trunk's release build; then the build step that
 # prerenders the banner with the widget's own components and writes it, the CSS and the
-# content-hashed names of the wasm and its glue into consent.js (src/bin/prerender.rs); then
-# brotli and gzip copies of every file, which the server picks by Accept-Encoding.
+# content-hashed names of the wasm and its glue into consent.js (src/bin/prerender.rs); terser
+# minifies that loader; then brotli and gzip copies of every file, which the server picks by Accept-Encoding.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -12,6 +12,10 @@ trunk build --release --offline
 # index.html is only trunk's entry point (its inline module script would break the pages' CSP).
 rm -f dist/index.html
 cargo run --quiet --features ssr --bin prerender -- dist
+# Every page view compiles the loader, and its first paint waits for its bytes: it ships minified
+# (static/consent.js is the source to read).
+terser dist/consent.js --compress --mangle --comments false --output dist/consent.min.js
+mv dist/consent.min.js dist/consent.js
 for file in dist/*.js dist/*.wasm dist/*.css dist/*.html; do
   brotli --force --quality=11 --keep "$file"
   gzip --force --best --keep "$file"

@@ -8,6 +8,7 @@ cd "$root"
 
 TRUNK_VERSION='~0.21'          # trunk 0.22 needs a newer rustc than this machine has
 BINARYEN_VERSION=132           # Debian's wasm-opt (108) emits code Chromium rejects
+TERSER_VERSION=5.51.4          # minifies the loader, consent.js, which every page view compiles
 SCHEMATHESIS_VERSION=4.32.5    # the API contract check (scripts/contract.sh)
 export PATH="$HOME/.cargo/bin:$root/.tools/node_modules/.bin:$PATH"
 
@@ -54,6 +55,12 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
   npm install --prefix .tools --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
 fi
 
+if ! terser --version 2>/dev/null | grep -qx "terser $TERSER_VERSION"; then
+  step "terser $TERSER_VERSION from npm (project-local in .tools)"
+  mkdir -p .tools
+  npm install --prefix .tools --no-audit --no-fund --silent "terser@$TERSER_VERSION"
+fi
+
 apt_install chromium chromium-driver brotli wrk
 
 if ! .tools/venv/bin/st --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION"; then
@@ -68,5 +75,5 @@ if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2
   touch tests/e2e/node_modules
 fi
 
-printf '== setup: ready (trunk %s, wasm-bindgen %s, wasm-opt %s, schemathesis %s, %s)\n' \
-  "$(trunk --version | cut -d' ' -f2)" "$bindgen" "$BINARYEN_VERSION" "$SCHEMATHESIS_VERSION" "$(chromium --version 2>/dev/null)"
+printf '== setup: ready (trunk %s, wasm-bindgen %s, wasm-opt %s, terser %s, schemathesis %s, %s)\n' \
+  "$(trunk --version | cut -d' ' -f2)" "$bindgen" "$BINARYEN_VERSION" "$TERSER_VERSION" "$SCHEMATHESIS_VERSION" "$(chromium --version 2>/dev/null)"

@@ -4,6 +4,9 @@
 // consent purposes and Russian texts. Medians of RUNS loads per figure, on a desktop profile and
 // a throttled phone (CDP: 4x CPU, 1.6 Mbps down, 750 kbps up, 150 ms RTT). Prints the table and
 // PASS/FAIL per target, and writes both into BENCHMARKS.md. Started by scripts/bench-peers.sh.
+// DEBUG=1 also prints each load: what came before the banner, and for a returning view when the
+// consent manager ran, when the gated script was parsed and inserted, and each resource's timing.
+// Note that a run also writes BENCHMARKS.md, whatever its RUNS.
 import { createServer } from 'node:http';
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -108,6 +111,19 @@ async function waitFor(url) {
 /** Installed before the page's own scripts: long tasks, layout shifts, and the first animation
  *  frame in which the manager's answer buttons are on screen (open shadow roots searched too). */
 async function observeInPage(context, lib) {
+  if (process.env.DEBUG) {
+    await context.addInitScript(() => {
+      window.__marks = [];
+      let api;
+      Object.defineProperty(window, 'DosmartConsent', { configurable: true, get: () => api, set: (v) => { api = v; window.__marks.push(['loader ran', Math.round(performance.now())]); } });
+      new MutationObserver((records) => {
+        for (const r of records) for (const n of r.addedNodes) {
+          if (n.tagName === 'SCRIPT' && (n.type === 'text/javascript' || n.type === '') && /gated/.test(n.src)) window.__marks.push(['gated inserted' + (n.hasAttribute('data-consent-ran') ? ' (live)' : ''), Math.round(performance.now())]);
+          if (n.tagName === 'SCRIPT' && n.type === 'text/plain') window.__marks.push(['gated parsed', Math.round(performance.now())]);
+        }
+      }).observe(document, { childList: true, subtree: true });
+    });
+  }
   const selector = { ours: 'button[data-action="accept_all"]', vcc: '#cc-main .cm__btn', klaro: '.klaro .cookie-notice .cm-btn' }[lib];
   await context.addInitScript((wanted) => {
     const find = (root) => {
@@ -189,6 +205,14 @@ async function firstAndReturning(browser, lib, profile) {
   await again.goto(`${HOST}/${lib}.html`);
   const gatedAt = await (await again.waitForFunction(() => window.__gatedAt, null, { polling: 'raf', timeout: 60000 })).jsonValue();
   const wasm = returning.some((b) => b.url.endsWith('.wasm'));
+  if (process.env.DEBUG) {
+    console.log(lib, profile, 'returning', Math.round(gatedAt), JSON.stringify(await again.evaluate(() => window.__marks)), await again.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      const at = (x) => Math.round(x);
+      return [`html ${at(nav.responseEnd)} dcl ${at(nav.domContentLoadedEventStart)}`,
+        ...performance.getEntriesByType('resource').map((r) => `${r.name.split('/').pop()} ${at(r.startTime)}-${at(r.responseEnd)} ${r.transferSize}B`)].join(' | ');
+    }));
+  }
   await context.close();
   return { shownAt, fetchedBefore, ...inPage, gatedAt, wasm };
 }
