@@ -59,6 +59,7 @@ impl Writer {
         self.text.push('"');
     }
 
+    /// Every integer is printed as one of two types, so that only two printers are compiled.
     fn integer(&mut self, n: impl ToString) -> Result {
         self.text.push_str(&n.to_string());
         Ok(())
@@ -81,6 +82,14 @@ impl Writer {
     }
 }
 
+macro_rules! integers {
+    ($($method:ident: $type:ty as $printed:ty,)*) => {$(
+        fn $method(self, v: $type) -> Result {
+            self.integer(<$printed>::from(v))
+        }
+    )*};
+}
+
 impl<'w> ser::Serializer for &'w mut Writer {
     type Ok = ();
     type Error = Unwritable;
@@ -97,36 +106,15 @@ impl<'w> ser::Serializer for &'w mut Writer {
         Ok(())
     }
 
-    fn serialize_i8(self, v: i8) -> Result {
-        self.integer(v)
-    }
-
-    fn serialize_i16(self, v: i16) -> Result {
-        self.integer(v)
-    }
-
-    fn serialize_i32(self, v: i32) -> Result {
-        self.integer(v)
-    }
-
-    fn serialize_i64(self, v: i64) -> Result {
-        self.integer(v)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result {
-        self.integer(v)
-    }
-
-    fn serialize_u16(self, v: u16) -> Result {
-        self.integer(v)
-    }
-
-    fn serialize_u32(self, v: u32) -> Result {
-        self.integer(v)
-    }
-
-    fn serialize_u64(self, v: u64) -> Result {
-        self.integer(v)
+    integers! {
+        serialize_i8: i8 as i64,
+        serialize_i16: i16 as i64,
+        serialize_i32: i32 as i64,
+        serialize_i64: i64 as i64,
+        serialize_u8: u8 as u64,
+        serialize_u16: u16 as u64,
+        serialize_u32: u32 as u64,
+        serialize_u64: u64 as u64,
     }
 
     fn serialize_f32(self, v: f32) -> Result {
