@@ -117,7 +117,7 @@ fn account_tag(token: &str) -> String {
 
 fn base64url_text(part: &str) -> Option<String> {
     let mut standard: String = part.replace('-', "+").replace('_', "/");
-    while standard.len() % 4 != 0 {
+    while !standard.len().is_multiple_of(4) {
         standard.push('=');
     }
     gloo_utils::window().atob(&standard).ok()

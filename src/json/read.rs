@@ -75,16 +75,59 @@ fn wrong_type<T>() -> Result<T> {
     Err(de::Error::invalid_type(de::Unexpected::Other(""), &""))
 }
 
+/// What a value from `JSON.parse` is, found once, outside the code compiled for each type.
+enum Kind {
+    Nothing,
+    Bool(bool),
+    Whole(i64),
+    Number(f64),
+    Text(String),
+    List(Array),
+    Object(Object),
+    Other,
+}
+
+/// The deserializer methods that only hand over to another.
+macro_rules! forward {
+    ($($($method:ident)* => $to:ident;)*) => {$($(
+        fn $method<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            self.$to(visitor)
+        }
+    )*)*};
+}
+
 impl Value {
+    #[inline(never)]
+    fn kind(self) -> Kind {
+        let v = self.0;
+        if v.is_null() || v.is_undefined() {
+            Kind::Nothing
+        } else if let Some(b) = v.as_bool() {
+            Kind::Bool(b)
+        } else if let Some(n) = whole_number(&v) {
+            Kind::Whole(n)
+        } else if let Some(n) = v.as_f64() {
+            Kind::Number(n)
+        } else if let Some(s) = v.as_string() {
+            Kind::Text(s)
+        } else if Array::is_array(&v) {
+            Kind::List(v.unchecked_into())
+        } else if v.is_object() {
+            Kind::Object(v.unchecked_into())
+        } else {
+            Kind::Other
+        }
+    }
+
     fn object(&self) -> Option<&Object> {
         (self.0.is_object() && !Array::is_array(&self.0)).then(|| self.0.unchecked_ref())
     }
+}
 
-    /// A number that is a whole number JavaScript holds exactly.
-    fn whole_number(&self) -> Option<i64> {
-        let n = self.0.as_f64()?;
-        js_sys::Number::is_safe_integer(&self.0).then_some(n as i64)
-    }
+/// A number that is a whole number JavaScript holds exactly.
+fn whole_number(v: &JsValue) -> Option<i64> {
+    let n = v.as_f64()?;
+    js_sys::Number::is_safe_integer(v).then_some(n as i64)
 }
 
 impl<'de> IntoDeserializer<'de, Unreadable> for Value {
@@ -99,23 +142,89 @@ impl<'de> de::Deserializer<'de> for Value {
     type Error = Unreadable;
 
     fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if self.0.is_null() || self.0.is_undefined() {
-            visitor.visit_unit()
-        } else if let Some(b) = self.0.as_bool() {
-            visitor.visit_bool(b)
-        } else if let Some(n) = self.whole_number() {
-            visitor.visit_i64(n)
-        } else if let Some(n) = self.0.as_f64() {
-            visitor.visit_f64(n)
-        } else if let Some(s) = self.0.as_string() {
-            visitor.visit_string(s)
-        } else if let Some(array) = self.0.dyn_ref::<Array>() {
-            visitor.visit_seq(Items::of(array.clone()))
-        } else if self.object().is_some() {
-            self.deserialize_map(visitor)
-        } else {
-            wrong_type()
+        match self.kind() {
+            Kind::Nothing => visitor.visit_unit(),
+            Kind::Bool(b) => visitor.visit_bool(b),
+            Kind::Whole(n) => visitor.visit_i64(n),
+            Kind::Number(n) => visitor.visit_f64(n),
+            Kind::Text(s) => visitor.visit_string(s),
+            Kind::List(array) => visitor.visit_seq(Items::of(array)),
+            Kind::Object(object) => visitor.visit_map(Entries::of(&object)),
+            Kind::Other => wrong_type(),
         }
+    }
+
+    // The type says what it expects: one check, not the whole of `deserialize_any`, which
+    // every field of every type would otherwise carry.
+
+    fn deserialize_bool<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.0.as_bool() {
+            Some(b) => visitor.visit_bool(b),
+            None => wrong_type(),
+        }
+    }
+
+    fn deserialize_i64<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match whole_number(&self.0) {
+            Some(n) => visitor.visit_i64(n),
+            None => wrong_type(),
+        }
+    }
+
+    fn deserialize_f64<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.0.as_f64() {
+            Some(n) => visitor.visit_f64(n),
+            None => wrong_type(),
+        }
+    }
+
+    fn deserialize_string<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.0.as_string() {
+            Some(s) => visitor.visit_string(s),
+            None => wrong_type(),
+        }
+    }
+
+    fn deserialize_seq<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.0.dyn_into::<Array>() {
+            Ok(array) => visitor.visit_seq(Items::of(array)),
+            Err(_) => wrong_type(),
+        }
+    }
+
+    fn deserialize_unit<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.kind() {
+            Kind::Nothing => visitor.visit_unit(),
+            _ => wrong_type(),
+        }
+    }
+
+    forward! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_u8 deserialize_u16
+        deserialize_u32 deserialize_u64 => deserialize_i64;
+        deserialize_f32 => deserialize_f64;
+        deserialize_str deserialize_identifier => deserialize_string;
+    }
+
+    fn deserialize_tuple<V: de::Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_unit_struct<V: de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_unit(visitor)
     }
 
     fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -138,10 +247,7 @@ impl<'de> de::Deserializer<'de> for Value {
         let Some(object) = self.object() else {
             return wrong_type();
         };
-        visitor.visit_map(Entries {
-            entries: Items::of(Object::entries(object)),
-            value: None,
-        })
+        visitor.visit_map(Entries::of(object))
     }
 
     /// Looks up each field the type knows by name: no list of the object's keys is made, and
@@ -195,8 +301,7 @@ impl<'de> de::Deserializer<'de> for Value {
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct identifier
+        i128 u128 char bytes byte_buf
     }
 }
 
@@ -237,6 +342,15 @@ struct Entries {
     value: Option<JsValue>,
 }
 
+impl Entries {
+    fn of(object: &Object) -> Entries {
+        Entries {
+            entries: Items::of(Object::entries(object)),
+            value: None,
+        }
+    }
+}
+
 impl<'de> de::MapAccess<'de> for Entries {
     type Error = Unreadable;
 
@@ -266,20 +380,33 @@ impl<'de> de::MapAccess<'de> for Fields {
     type Error = Unreadable;
 
     fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        self.next_present()
+            .map(|field| seed.deserialize(de::value::StrDeserializer::<Unreadable>::new(field)))
+            .transpose()
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        seed.deserialize(Value(self.take_value()))
+    }
+}
+
+// Not generic, and kept out of line: each struct read would otherwise carry its own copy.
+impl Fields {
+    #[inline(never)]
+    fn next_present(&mut self) -> Option<&'static str> {
         for field in self.fields.by_ref() {
             let value = Reflect::get(&self.object, &JsValue::from_str(field)).unwrap_or_default();
             if !value.is_undefined() {
                 self.value = Some(value);
-                return seed
-                    .deserialize(de::value::StrDeserializer::<Unreadable>::new(field))
-                    .map(Some);
+                return Some(field);
             }
         }
-        Ok(None)
+        None
     }
 
-    fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
-        seed.deserialize(Value(self.value.take().unwrap_or(JsValue::UNDEFINED)))
+    #[inline(never)]
+    fn take_value(&mut self) -> JsValue {
+        self.value.take().unwrap_or(JsValue::UNDEFINED)
     }
 }
 
