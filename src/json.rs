@@ -27,6 +27,11 @@ fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
 }
 
 pub fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    let value = js_sys::JSON::parse(text).map_err(|_| "not JSON".to_owned())?;
-    from_js(value)
+    from_js(parse(text)?)
+}
+
+/// Kept out of line: every type read from text would otherwise carry a copy.
+#[inline(never)]
+fn parse(text: &str) -> Result<JsValue, String> {
+    js_sys::JSON::parse(text).map_err(|_| "not JSON".to_owned())
 }
