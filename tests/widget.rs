@@ -379,17 +379,32 @@ fn the_servers_json_is_read_into_the_shared_types_and_what_does_not_fit_is_named
     .unwrap();
     assert_eq!(update.lang, Lang::Kk);
     assert_eq!(update.policy_version.to_string(), "2026-11");
-    let on: Vec<(String, bool)> = update.choices.iter().map(|(p, on)| (p.to_string(), *on)).collect();
-    assert_eq!(on, [("promotion".to_owned(), true), ("surveys".to_owned(), false)]);
+    let on: Vec<(String, bool)> = update
+        .choices
+        .iter()
+        .map(|(p, on)| (p.to_string(), *on))
+        .collect();
+    assert_eq!(
+        on,
+        [
+            ("promotion".to_owned(), true),
+            ("surveys".to_owned(), false)
+        ]
+    );
 
     let record: LedgerRecord = from_text(
         r#"{"withdrawal":{"withdrawal_id":"w-1","purposes":["contests_publicity"],"language":"ru"}}"#,
     )
     .unwrap();
-    assert!(matches!(record, LedgerRecord::Withdrawal { ref purposes, language: Lang::Ru, .. } if purposes.len() == 1));
+    assert!(
+        matches!(record, LedgerRecord::Withdrawal { ref purposes, language: Lang::Ru, .. } if purposes.len() == 1)
+    );
 
     let refused = |text: &str| from_text::<ConsentUpdate>(text).unwrap_err();
-    assert_eq!(refused(r#"{"lang":"kk","choices":{}}"#), "missing field policy_version");
+    assert_eq!(
+        refused(r#"{"lang":"kk","choices":{}}"#),
+        "missing field policy_version"
+    );
     assert_eq!(
         refused(r#"{"policy_version":"2026-11","lang":"de","choices":{}}"#),
         "unknown variant de"
@@ -445,7 +460,10 @@ fn what_the_widget_writes_is_what_the_server_writes() {
     for record in &records {
         let written = to_text(record);
         assert_eq!(written, serde_json::to_string(record).unwrap());
-        assert_eq!(&serde_json::from_str::<LedgerRecord>(&written).unwrap(), record);
+        assert_eq!(
+            &serde_json::from_str::<LedgerRecord>(&written).unwrap(),
+            record
+        );
         assert_eq!(&from_text::<LedgerRecord>(&written).unwrap(), record);
     }
 }

@@ -142,7 +142,8 @@ impl<'w> ser::Serializer for &'w mut Writer {
 
     fn serialize_bytes(self, v: &[u8]) -> Result {
         let mut bytes = self.compound('[', "]");
-        v.iter().try_for_each(|b| ser::SerializeSeq::serialize_element(&mut bytes, b))?;
+        v.iter()
+            .try_for_each(|b| ser::SerializeSeq::serialize_element(&mut bytes, b))?;
         ser::SerializeSeq::end(bytes)
     }
 
@@ -167,11 +168,7 @@ impl<'w> ser::Serializer for &'w mut Writer {
         self.serialize_str(variant)
     }
 
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result {
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, value: &T) -> Result {
         value.serialize(self)
     }
 
