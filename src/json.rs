@@ -22,12 +22,8 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
     js_sys::JSON::parse(&to_text(value)).unwrap_or(JsValue::NULL)
 }
 
-fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
-    T::deserialize(read::Value(value)).map_err(|read::Unreadable(why)| why)
-}
-
 pub fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    from_js(parse(text)?)
+    T::deserialize(read::Value(parse(text)?)).map_err(|read::Unreadable(why)| why)
 }
 
 /// Kept out of line: every type read from text would otherwise carry a copy.

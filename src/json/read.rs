@@ -100,7 +100,7 @@ impl Value {
     #[inline(never)]
     fn kind(self) -> Kind {
         let v = self.0;
-        if v.is_null() || v.is_undefined() {
+        if is_nothing(&v) {
             Kind::Nothing
         } else if let Some(b) = v.as_bool() {
             Kind::Bool(b)
@@ -122,6 +122,11 @@ impl Value {
     fn object(&self) -> Option<&Object> {
         (self.0.is_object() && !Array::is_array(&self.0)).then(|| self.0.unchecked_ref())
     }
+}
+
+/// `null`, or a field that is not there.
+fn is_nothing(v: &JsValue) -> bool {
+    v.is_null() || v.is_undefined()
 }
 
 /// A number that is a whole number JavaScript holds exactly.
@@ -193,9 +198,10 @@ impl<'de> de::Deserializer<'de> for Value {
     }
 
     fn deserialize_unit<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.kind() {
-            Kind::Nothing => visitor.visit_unit(),
-            _ => wrong_type(),
+        if is_nothing(&self.0) {
+            visitor.visit_unit()
+        } else {
+            wrong_type()
         }
     }
 
@@ -228,7 +234,7 @@ impl<'de> de::Deserializer<'de> for Value {
     }
 
     fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if self.0.is_null() || self.0.is_undefined() {
+        if is_nothing(&self.0) {
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
@@ -364,7 +370,7 @@ impl<'de> de::MapAccess<'de> for Entries {
     }
 
     fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
-        seed.deserialize(Value(self.value.take().unwrap_or(JsValue::UNDEFINED)))
+        seed.deserialize(Value(take_pending(&mut self.value)))
     }
 }
 
@@ -386,7 +392,7 @@ impl<'de> de::MapAccess<'de> for Fields {
     }
 
     fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
-        seed.deserialize(Value(self.take_value()))
+        seed.deserialize(Value(take_pending(&mut self.value)))
     }
 }
 
@@ -403,11 +409,12 @@ impl Fields {
         }
         None
     }
+}
 
-    #[inline(never)]
-    fn take_value(&mut self) -> JsValue {
-        self.value.take().unwrap_or(JsValue::UNDEFINED)
-    }
+/// The value whose key a map or struct was just given (kept out of line for the same reason).
+#[inline(never)]
+fn take_pending(value: &mut Option<JsValue>) -> JsValue {
+    value.take().unwrap_or(JsValue::UNDEFINED)
 }
 
 /// An enum's variant name and its data (`undefined` for a unit variant).

@@ -59,7 +59,6 @@ impl Writer {
         self.text.push('"');
     }
 
-    /// Every integer is printed as one of two types, so that only two printers are compiled.
     fn integer(&mut self, n: impl ToString) -> Result {
         self.text.push_str(&n.to_string());
         Ok(())
@@ -72,6 +71,12 @@ impl Writer {
         self.text.push(':');
     }
 
+    /// `{"variant":[` or `{"variant":{`, closed with the variant's brace.
+    fn variant_compound(&mut self, variant: &str, open: char, close: &'static str) -> Compound<'_> {
+        self.open_variant(variant);
+        self.compound(open, close)
+    }
+
     fn compound(&mut self, open: char, close: &'static str) -> Compound<'_> {
         self.text.push(open);
         Compound {
@@ -82,6 +87,7 @@ impl Writer {
     }
 }
 
+/// Every integer is printed as `i64` or `u64`, so that only two printers are compiled.
 macro_rules! integers {
     ($($method:ident: $type:ty as $printed:ty,)*) => {$(
         fn $method(self, v: $type) -> Result {
@@ -204,8 +210,7 @@ impl<'w> ser::Serializer for &'w mut Writer {
         variant: &'static str,
         _: usize,
     ) -> Result<Compound<'w>> {
-        self.open_variant(variant);
-        Ok(self.compound('[', "]}"))
+        Ok(self.variant_compound(variant, '[', "]}"))
     }
 
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'w>> {
@@ -223,8 +228,7 @@ impl<'w> ser::Serializer for &'w mut Writer {
         variant: &'static str,
         _: usize,
     ) -> Result<Compound<'w>> {
-        self.open_variant(variant);
-        Ok(self.compound('{', "}}"))
+        Ok(self.variant_compound(variant, '{', "}}"))
     }
 }
 

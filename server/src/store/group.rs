@@ -192,6 +192,7 @@ impl GroupCommit {
             .expect("a savepoint is committed once");
         if let Err(e) = writer.run("RELEASE w") {
             writer.abandoned = true;
+            writer.clock.end_turn();
             self.wanted.notify_one();
             return Err(e).during("end a write");
         }
@@ -368,6 +369,8 @@ impl Drop for Savepoint {
     fn drop(&mut self) {
         if let Some(writer) = self.writer.as_mut() {
             writer.abandoned = true;
+            // A write refused in its turn held the writer as long as any other.
+            writer.clock.end_turn();
             self.wanted.notify_one();
         }
     }
