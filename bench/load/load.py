@@ -17,7 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-SERVER = ROOT / "target/release/consent-server"
+# SERVER=path benchmarks another build of the server (e.g. the one before a change).
+SERVER = Path(os.environ.get("SERVER", ROOT / "target/release/consent-server"))
 DURATION = os.environ.get("DURATION", "8s")
 CONNECTIONS = [int(c) for c in os.environ.get("CONNECTIONS", "16,64,256").split(",")]
 # SUBJECTS= (empty) skips the cost curve; ONLY=text keeps the workloads whose name holds it.

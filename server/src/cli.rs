@@ -35,7 +35,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check the ledger: every chain (keyed with CONSENT_SERVER_SECRET), against the latest
     /// signed checkpoint, and the current state against a replay. Names what is broken.
     Verify {
@@ -223,7 +223,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         .init();
     let result = match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Verify { db, user }) => verify(&db, user).await,
         Some(Command::Checkpoint { db }) => make_checkpoint(&db).await,
         Some(Command::Purge {

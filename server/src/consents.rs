@@ -81,6 +81,8 @@ pub struct Visit {
     /// A signed-in user's request naming the anonymous device they used before (its proof
     /// checked by the extractor).
     link: Option<(UserId, DeviceId)>,
+    /// The signed-in user the subject is.
+    user: Option<UserId>,
 }
 
 impl Visit {
@@ -100,6 +102,7 @@ impl Visit {
             origin: origin.clone(),
             editions: app.editions.read().await.at(now),
             link,
+            user: subject.user().cloned(),
         }
     }
 
@@ -125,10 +128,15 @@ impl Visit {
     pub async fn record(&self, tx: &mut WriteTx) -> Result<Recorded<'_>, StoreError> {
         let (key, now, origin) = (self.key.as_str(), self.now, &self.origin);
         tx.lock_subject(key).await?;
-        records::touch(tx, key, now).await?;
+        let user = self.user.as_ref().map(UserId::as_str);
+        let held = records::subject_now(tx, key, user).await?;
+        tx.keep_head(key, held.head);
+        records::touch(tx, key, now);
         let mut recorded = Recorded {
             visit: self,
-            accepted: records::acceptance(&mut *tx, key).await?,
+            accepted: held.accepted,
+            choices: held.choices,
+            full_name: held.full_name,
         };
         let deemed = self.editions.current_deemed_accepted
             && recorded
@@ -141,25 +149,29 @@ impl Visit {
         }
         if let Some((user, device)) = &self.link {
             if records::link_device(tx, device.as_str(), user.as_str(), now).await? {
-                carry_device_choices(tx, key, device, now, origin).await?;
+                recorded.carry_device_choices(tx, device, origin).await?;
             }
         }
         Ok(recorded)
     }
 
-    /// For requests that only read: the visit is their one write.
-    pub async fn record_alone(self, store: &Store) -> Result<(), StoreError> {
+    /// For requests that only read: the visit is their one write. Answers the subject's state
+    /// as it leaves it.
+    pub async fn record_alone(self, store: &Store) -> Result<ConsentState, StoreError> {
         let mut tx = store.begin().await?;
-        self.record(&mut tx).await?;
-        tx.commit().await
+        let state = self.record(&mut tx).await?.state();
+        tx.commit().await?;
+        Ok(state)
     }
 }
 
 /// A visit recorded in the current write, with the subject's chain held, and the subject's
-/// acceptance as this write leaves it: read once, kept as the write changes it.
+/// acceptance and choices as this write leaves them: read once, kept as the write changes them.
 pub struct Recorded<'v> {
     visit: &'v Visit,
     accepted: Option<Acceptance>,
+    choices: BTreeMap<PurposeId, Choice>,
+    full_name: Option<String>,
 }
 
 impl std::ops::Deref for Recorded<'_> {
@@ -186,7 +198,7 @@ impl Recorded<'_> {
                 return Ok(false);
             }
         }
-        records::set_acceptance(tx, subject, edition, method, at).await?;
+        records::set_acceptance(tx, subject, edition, method, at);
         let record = LedgerRecord::EditionAccepted {
             edition: edition.clone(),
             method,
@@ -200,41 +212,68 @@ impl Recorded<'_> {
         Ok(true)
     }
 
-    /// The subject's state with `choices`, as this write leaves it.
-    pub fn state(&self, choices: &BTreeMap<PurposeId, Choice>) -> ConsentState {
-        state_of(choices, self.accepted.clone(), self.editions())
+    /// The subject's state as this write leaves it.
+    pub fn state(&self) -> ConsentState {
+        state_of(&self.choices, self.accepted.clone(), self.editions())
     }
-}
 
-/// At the first sign-in from a device, what was chosen on it carries over to the account:
-/// purpose by purpose, and only where the account has not chosen since.
-async fn carry_device_choices(
-    tx: &mut WriteTx,
-    account: &str,
-    device: &DeviceId,
-    now: Timestamp,
-    origin: &Origin,
-) -> Result<(), StoreError> {
-    let own = records::choices(&mut *tx, account).await?;
-    let carried: Vec<(PurposeId, bool)> = records::choices(&mut *tx, &device.subject().to_string())
-        .await?
-        .into_iter()
-        .filter(|(purpose, on_device)| {
-            own.get(purpose)
-                .is_none_or(|mine| mine.changed_at < on_device.changed_at)
-        })
-        .map(|(purpose, choice)| (purpose, choice.granted))
-        .collect();
-    if carried.is_empty() {
-        return Ok(());
+    /// The signed-in user's full name as held, which their receipts and written applications
+    /// name them by.
+    pub fn full_name(&self) -> Option<&str> {
+        self.full_name.as_deref()
     }
-    records::set_choices(tx, account, &carried, now).await?;
-    let record = LedgerRecord::ChoicesCarriedFromDevice {
-        from_device: device.clone(),
-        choices: carried.into_iter().collect(),
-    };
-    ledger::append(tx, account, now, &record, Some(origin)).await?;
-    Ok(())
+
+    /// The subject's choice of each purpose as this write leaves it.
+    pub fn choices(&self) -> &BTreeMap<PurposeId, Choice> {
+        &self.choices
+    }
+
+    /// Sets the subject's choices, now.
+    pub fn set_choices(&mut self, tx: &mut WriteTx, choices: &[(PurposeId, bool)]) {
+        let changed_at = self.now();
+        records::set_choices(tx, self.key(), choices, changed_at);
+        for (purpose, granted) in choices {
+            let granted = *granted;
+            self.choices.insert(
+                *purpose,
+                Choice {
+                    granted,
+                    changed_at,
+                },
+            );
+        }
+    }
+
+    /// At the first sign-in from a device, what was chosen on it carries over to the account:
+    /// purpose by purpose, and only where the account has not chosen since.
+    async fn carry_device_choices(
+        &mut self,
+        tx: &mut WriteTx,
+        device: &DeviceId,
+        origin: &Origin,
+    ) -> Result<(), StoreError> {
+        let on_device = records::choices(&mut *tx, &device.subject().to_string()).await?;
+        let carried: Vec<(PurposeId, bool)> = on_device
+            .into_iter()
+            .filter(|(purpose, on_device)| {
+                self.choices
+                    .get(purpose)
+                    .is_none_or(|mine| mine.changed_at < on_device.changed_at)
+            })
+            .map(|(purpose, choice)| (purpose, choice.granted))
+            .collect();
+        if carried.is_empty() {
+            return Ok(());
+        }
+        self.set_choices(tx, &carried);
+        let record = LedgerRecord::ChoicesCarriedFromDevice {
+            from_device: device.clone(),
+            choices: carried.into_iter().collect(),
+        };
+        let (account, now) = (self.key().to_owned(), self.now());
+        ledger::append(tx, &account, now, &record, Some(origin)).await?;
+        Ok(())
+    }
 }
 
 /// Records a subject's answer (`update`, already checked against the catalog and the editions)
@@ -250,11 +289,10 @@ pub async fn save_choices(
 ) -> Result<ConsentUpdated, StoreError> {
     let (key, now) = (visit.key().to_owned(), visit.now());
     // Decided under the subject's lock, against the choices this write replaces.
-    let mut choices = records::choices(&mut *tx, &key).await?;
     let withdrawn: Vec<PurposeId> = update
         .choices
         .iter()
-        .filter(|(p, granted)| !**granted && choices.get(*p).is_some_and(|c| c.granted))
+        .filter(|(p, granted)| !**granted && visit.choices().get(*p).is_some_and(|c| c.granted))
         .map(|(purpose, _)| *purpose)
         .collect();
     let receipt = Receipt {
@@ -273,7 +311,7 @@ pub async fn save_choices(
         .filter(|(p, _)| !catalog().purpose_by_id(**p).is_necessary() && !withdrawn.contains(p))
         .map(|(p, granted)| (*p, *granted))
         .collect();
-    records::set_choices(tx, &key, &changed, now).await?;
+    visit.set_choices(tx, &changed);
     let record = LedgerRecord::Choices {
         receipt_id: receipt.receipt_id.clone(),
         choices: receipt.choices.clone(),
@@ -287,25 +325,12 @@ pub async fn save_choices(
         let lang = receipt.language_shown;
         Some(writer.withdraw(tx, visit, withdrawn, lang).await?)
     };
-    let refused = withdrawal
-        .iter()
-        .flat_map(|w| w.purposes.iter().map(|p| (*p, false)));
-    for (purpose, granted) in changed.into_iter().chain(refused) {
-        let changed_at = now;
-        choices.insert(
-            purpose,
-            Choice {
-                granted,
-                changed_at,
-            },
-        );
-    }
     if receipt.policy_version == visit.editions().current {
         let edition = receipt.policy_version.clone();
         visit.accept(tx, &edition, AcceptanceMethod::Button).await?;
     }
     Ok(ConsentUpdated {
-        state: visit.state(&choices),
+        state: visit.state(),
         receipt,
         withdrawal,
     })
@@ -340,6 +365,6 @@ pub async fn record_events(
             visit.accept(tx, &edition, AcceptanceMethod::Button).await?;
         }
     }
-    records::claim_events(tx, &key, &claims).await?;
+    records::claim_events(tx, &key, &claims);
     Ok(claims.len())
 }

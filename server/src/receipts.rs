@@ -12,12 +12,12 @@ use consent_core::receipt::{
     ConsentGiven, Controller, Granted, Notice, PurposeGiven, ReceiptClaims, ReceiptSubject,
     RecordLink, Term, WithdrawalMethod, RECEIPT_TYPE,
 };
-use consent_core::{EditionVersion, Lang, Timestamp, UserId};
+use consent_core::{EditionVersion, Lang, Timestamp};
 use ed25519_dalek::{Signer as _, SigningKey, Verifier as _, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::{records, sql, During, Store, StoreError, WriteTx};
+use crate::store::{sql, During, Store, StoreError, WriteTx};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -235,7 +235,8 @@ pub struct Decision<'a> {
     pub receipt_id: &'a str,
     pub at: Timestamp,
     pub subject: &'a str,
-    pub user: Option<&'a UserId>,
+    /// The signed-in user's full name as held, which the receipt names them by.
+    pub name: Option<&'a str>,
     pub state: &'a ConsentState,
     pub edition: &'a EditionVersion,
     /// The language the user was shown; the notice is its published language.
@@ -270,25 +271,25 @@ impl Signer {
                     d.record_kind
                 ))
             })?;
-        let name = match d.user {
-            Some(user) => {
-                records::held_value(&mut *tx, user.as_str(), crate::withdrawals::full_name())
-                    .await?
-            }
-            None => None,
-        };
         let subject_id = app.store.keys().subject_ref(d.subject);
         let notice = (notice.0, notice.1.as_str());
-        let claims = claims(&self.controller, subject_id, name, &d, notice, record);
+        let claims = claims(
+            &self.controller,
+            subject_id,
+            d.name.map(str::to_owned),
+            &d,
+            notice,
+            record,
+        );
         let jws = self.key.sign(&claims);
-        sql::query("INSERT INTO receipts (receipt_id, subject, at, jws) VALUES ($1, $2, $3, $4)")
-            .bind(d.receipt_id)
-            .bind(d.subject)
-            .bind(d.at.millis())
-            .bind(&jws)
-            .execute(&mut *tx)
-            .await
-            .during("keep a signed receipt")?;
+        let keep = sql::query(
+            "INSERT INTO receipts (receipt_id, subject, at, jws) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(d.receipt_id)
+        .bind(d.subject)
+        .bind(d.at.millis())
+        .bind(&jws);
+        tx.defer(keep);
         Ok(jws)
     }
 }

@@ -3,9 +3,8 @@
 //! off in `PUT /v1/consents`.
 
 use consent_core::api::{Withdrawal, WrittenApplication};
-use consent_core::{catalog, DataCategoryId, Lang, LedgerRecord, PurposeId};
+use consent_core::{catalog, Lang, LedgerRecord, PurposeId};
 
-use crate::auth::{Subject, UserId};
 use crate::consents::{Recorded, Visit};
 use crate::store::ledger;
 use crate::store::{records, StoreError, WriteTx};
@@ -14,15 +13,12 @@ use crate::AppState;
 
 /// Withdraws consent purposes in the caller's transaction.
 pub struct WithdrawalWriter {
-    /// The user whose name the application carries; a device has none.
-    user: Option<UserId>,
     address: Option<std::sync::Arc<str>>,
 }
 
 impl WithdrawalWriter {
-    pub fn new(app: &AppState, subject: &Subject) -> WithdrawalWriter {
+    pub fn new(app: &AppState) -> WithdrawalWriter {
         WithdrawalWriter {
-            user: subject.user().cloned(),
             address: app.company_address.clone(),
         }
     }
@@ -33,18 +29,14 @@ impl WithdrawalWriter {
     pub async fn withdraw(
         &self,
         tx: &mut WriteTx,
-        visit: &Recorded<'_>,
+        visit: &mut Recorded<'_>,
         purposes: Vec<PurposeId>,
         lang: Lang,
     ) -> Result<Withdrawal, StoreError> {
-        let name = match &self.user {
-            Some(user) => records::held_value(&mut *tx, user.as_str(), full_name()).await?,
-            None => None,
-        };
-        let withdrawal = self.draft(visit, name.as_deref(), purposes, lang);
-        let (key, now) = (visit.key(), visit.now());
+        let withdrawal = self.draft(visit, visit.full_name(), purposes, lang);
         let refused: Vec<_> = withdrawal.purposes.iter().map(|p| (*p, false)).collect();
-        records::set_choices(tx, key, &refused, now).await?;
+        visit.set_choices(tx, &refused);
+        let (key, now) = (visit.key(), visit.now());
         let application = &withdrawal.application;
         records::insert_withdrawal(
             tx,
@@ -54,8 +46,7 @@ impl WithdrawalWriter {
             application.language,
             &withdrawal.purposes,
             &application.text,
-        )
-        .await?;
+        );
         let record = LedgerRecord::Withdrawal {
             withdrawal_id: withdrawal.withdrawal_id.clone(),
             purposes: withdrawal.purposes.clone(),
@@ -114,8 +105,4 @@ impl WithdrawalWriter {
                 .then(|| texts::withdrawal_consequences(lang).to_owned()),
         }
     }
-}
-
-pub(crate) fn full_name() -> DataCategoryId {
-    DataCategoryId::parse("full_name").expect("in the catalog")
 }

@@ -49,11 +49,11 @@ pub async fn read(
         }
         Err(other) => return Err(other),
     };
-    Visit::prepare(&app, &subject, &origin)
+    let state = Visit::prepare(&app, &subject, &origin)
         .await
         .record_alone(&app.store)
         .await?;
-    Ok(Json(state(&app, &subject.key()).await?).into_response())
+    Ok(Json(state).into_response())
 }
 
 /// Records the user's choices, with a receipt. Necessary purposes cannot be refused (2.7).
@@ -84,7 +84,7 @@ pub async fn update(
     }
     let visit = Visit::prepare(&app, &subject, &origin).await;
     let request = idempotency.request(visit.key(), "PUT /v1/consents", &body);
-    let writer = WithdrawalWriter::new(&app, &subject);
+    let writer = WithdrawalWriter::new(&app);
     let mut tx = app.store.begin().await?;
     let first = match request.begin(&mut tx).await? {
         Once::Repeat(answer) => return Ok(Json(answer)),
@@ -97,7 +97,7 @@ pub async fn update(
         receipt_id: &receipt.receipt_id,
         at: receipt.at,
         subject: &receipt.subject,
-        user: subject.user(),
+        name: visit.full_name(),
         state: &updated.state,
         edition: &receipt.policy_version,
         language: receipt.language_shown,
@@ -105,7 +105,7 @@ pub async fn update(
     };
     let signed = app.receipts.sign(&mut tx, &app, decision).await?;
     updated.receipt.signed = Some(signed);
-    first.remember(&mut tx, &updated).await?;
+    first.remember(&mut tx, &updated);
     tx.commit().await?;
     Ok(Json(updated))
 }

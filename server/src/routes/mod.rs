@@ -219,11 +219,10 @@ impl OnceRequest {
 }
 
 impl FirstTime {
-    pub async fn remember(self, tx: &mut WriteTx, answer: &impl serde::Serialize) -> ApiResult<()> {
+    pub fn remember(self, tx: &mut WriteTx, answer: &impl serde::Serialize) {
         if let Some((subject, key, hash)) = self.0 {
             let kept = serde_json::to_string(answer).expect("answers serialise");
-            idempotency::remember(tx, &subject, &key, &hash, &kept, crate::clock::now()).await?;
+            idempotency::remember(tx, &subject, &key, &hash, &kept, crate::clock::now());
         }
-        Ok(())
     }
 }

@@ -12,7 +12,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::JsonBody;
 use crate::receipts::Decision;
 use crate::store::ledger::Origin;
-use crate::store::records;
 use crate::withdrawals::WithdrawalWriter;
 use crate::AppState;
 
@@ -43,34 +42,34 @@ pub async fn request(
     }
     let visit = Visit::prepare(&app, &subject, &origin).await;
     let request = idempotency.request(visit.key(), "POST /v1/withdrawals", &body);
-    let writer = WithdrawalWriter::new(&app, &subject);
+    let writer = WithdrawalWriter::new(&app);
     let mut tx = app.store.begin().await?;
     let first = match request.begin(&mut tx).await? {
         Once::Repeat(answer) => return Ok(Json(answer)),
         Once::First(first) => first,
     };
-    let visit = visit.record(&mut tx).await?;
+    let mut visit = visit.record(&mut tx).await?;
     let withdrawal = writer
-        .withdraw(&mut tx, &visit, purposes, body.lang)
+        .withdraw(&mut tx, &mut visit, purposes, body.lang)
         .await?;
     let mut recorded = WithdrawalRecorded {
         withdrawal,
         at: visit.now(),
-        state: visit.state(&records::choices(&mut tx, visit.key()).await?),
+        state: visit.state(),
         signed_receipt: None,
     };
     let decision = Decision {
         receipt_id: &recorded.withdrawal.withdrawal_id,
         at: recorded.at,
         subject: visit.key(),
-        user: subject.user(),
+        name: visit.full_name(),
         state: &recorded.state,
         edition: &recorded.state.current_edition,
         language: body.lang,
         record_kind: "withdrawal",
     };
     recorded.signed_receipt = Some(app.receipts.sign(&mut tx, &app, decision).await?);
-    first.remember(&mut tx, &recorded).await?;
+    first.remember(&mut tx, &recorded);
     tx.commit().await?;
     Ok(Json(recorded))
 }

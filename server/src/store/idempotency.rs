@@ -51,22 +51,20 @@ pub async fn earlier(
     })
 }
 
-pub async fn remember(
+/// Keeps the first answer under the key, when the write ends.
+pub fn remember(
     tx: &mut WriteTx,
     subject: &str,
     key: &str,
     request_hash: &str,
     response: &str,
     at: consent_core::Timestamp,
-) -> Result<(), StoreError> {
-    sql::query("INSERT INTO idempotency (subject, idempotency_key, request_hash, response, at) VALUES ($1, $2, $3, $4, $5)")
+) {
+    let query = sql::query("INSERT INTO idempotency (subject, idempotency_key, request_hash, response, at) VALUES ($1, $2, $3, $4, $5)")
         .bind(subject)
         .bind(key)
         .bind(request_hash)
         .bind(response)
-        .bind(at.millis())
-        .execute(&mut *tx)
-        .await
-        .during("remember an idempotent answer")?;
-    Ok(())
+        .bind(at.millis());
+    tx.defer(query);
 }

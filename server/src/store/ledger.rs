@@ -226,9 +226,9 @@ pub struct Pending {
     origin: Option<(String, Origin)>,
 }
 
-/// Writes the records the write appended: their origins, then the records, each in as few
-/// statements as the rows allow.
-pub async fn write_pending(tx: &mut WriteTx) -> Result<(), StoreError> {
+/// Queues the records the write appended for its end: their origins, then the records, each
+/// in as few statements as the rows allow.
+pub fn write_pending(tx: &mut WriteTx) {
     let pending = std::mem::take(&mut tx.pending);
     let with_origin: Vec<&Pending> = pending.iter().filter(|p| p.origin.is_some()).collect();
     for rows in with_origin.chunks(ROWS_PER_STATEMENT) {
@@ -246,10 +246,7 @@ pub async fn write_pending(tx: &mut WriteTx) -> Result<(), StoreError> {
                 .bind(origin.user_agent.as_deref())
                 .bind(row.at);
         }
-        query
-            .execute(&mut *tx)
-            .await
-            .during("keep requests' origins")?;
+        tx.defer(query);
     }
     for rows in pending.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -268,12 +265,8 @@ pub async fn write_pending(tx: &mut WriteTx) -> Result<(), StoreError> {
                 .bind(row.prev_hash.as_str())
                 .bind(row.hash.as_str());
         }
-        query
-            .execute(&mut *tx)
-            .await
-            .during("append ledger records")?;
+        tx.defer(query);
     }
-    Ok(())
 }
 
 /// The subject's chain held for this write, and its head: read once, then kept.
@@ -294,6 +287,19 @@ pub struct ChainHead {
     hash: String,
 }
 
+impl ChainHead {
+    /// The head as a read beside other rows found it: no record (`None`) for an empty chain.
+    pub(crate) fn from_last(last: Option<(i64, String)>) -> ChainHead {
+        match last {
+            Some((seq, hash)) => ChainHead { seq, hash },
+            None => ChainHead {
+                seq: 0,
+                hash: GENESIS.to_owned(),
+            },
+        }
+    }
+}
+
 async fn read_head(tx: &mut WriteTx, subject: &str) -> Result<ChainHead, StoreError> {
     let row =
         sql::query("SELECT seq, hash FROM ledger WHERE subject = $1 ORDER BY seq DESC LIMIT 1")
@@ -301,16 +307,11 @@ async fn read_head(tx: &mut WriteTx, subject: &str) -> Result<ChainHead, StoreEr
             .fetch_optional(&mut *tx)
             .await
             .during("read the chain's head")?;
-    Ok(match row {
-        Some(row) => ChainHead {
-            seq: row.try_get("seq")?,
-            hash: row.try_get("hash")?,
-        },
-        None => ChainHead {
-            seq: 0,
-            hash: GENESIS.to_owned(),
-        },
-    })
+    let last = match row {
+        Some(row) => Some((row.try_get("seq")?, row.try_get("hash")?)),
+        None => None,
+    };
+    Ok(ChainHead::from_last(last))
 }
 
 /// The kind and the body's JSON, as the ledger keeps them (and the hash covers them).

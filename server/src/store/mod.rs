@@ -334,6 +334,7 @@ impl Store {
             locked: Vec::new(),
             heads: Vec::new(),
             pending: Vec::new(),
+            deferred: Vec::new(),
         })
     }
 }
@@ -348,6 +349,8 @@ pub struct WriteTx {
     heads: Vec<(String, ledger::ChainHead)>,
     /// The records this write appended, written when it ends.
     pending: Vec<ledger::Pending>,
+    /// Rows this write stores that nothing in it reads back ([`WriteTx::defer`]).
+    deferred: Vec<sql::Query<'static>>,
 }
 
 enum Work {
@@ -393,9 +396,26 @@ impl WriteTx {
         }
     }
 
+    /// Stores rows when the write ends, not now: for statements whose rows nothing later in
+    /// the write reads back (what it decides from, it keeps in memory). On PostgreSQL they then
+    /// go together, one statement for all ([`sql::joined`]), where each cost a round trip.
+    pub(crate) fn defer(&mut self, insert: sql::Query<'_>) {
+        self.deferred.push(insert.into_owned());
+    }
+
     /// Makes the write durable: when this returns `Ok`, it is committed, and may be answered.
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        ledger::write_pending(&mut self).await?;
+        ledger::write_pending(&mut self);
+        let mut deferred = std::mem::take(&mut self.deferred);
+        if self.store.backend == Backend::Postgres {
+            deferred = sql::joined(deferred);
+        }
+        for statement in deferred {
+            statement
+                .execute(&mut self)
+                .await
+                .during("store the write's rows")?;
+        }
         match self.work {
             Work::Transaction(tx) => tx.commit().await.during("commit a write"),
             Work::Savepoint(savepoint) => {

@@ -151,32 +151,97 @@ pub async fn choices<'a>(
             .await
             .during("read the subject's choices")?;
     let mut out = BTreeMap::new();
-    for row in rows {
-        let purpose: String = row.try_get("purpose")?;
-        // A purpose removed from the catalog since no longer applies; it stays in the ledger.
-        let Ok(id) = PurposeId::parse(&purpose) else {
-            continue;
-        };
-        out.insert(
-            id,
-            Choice {
-                granted: row.try_get::<i64>("granted")? == 1,
-                changed_at: Timestamp(row.try_get("changed_at")?),
-            },
-        );
+    for row in &rows {
+        if let Some((id, choice)) = choice_from(row, &row.try_get::<String>("purpose")?)? {
+            out.insert(id, choice);
+        }
     }
     Ok(out)
 }
 
-/// Sets the subject's choices, all in one statement.
-pub async fn set_choices(
+/// A row's choice of `purpose`; `None` for a purpose removed from the catalog since, which no
+/// longer applies (it stays in the ledger).
+fn choice_from(row: &sql::Row, purpose: &str) -> Result<Option<(PurposeId, Choice)>, StoreError> {
+    let Ok(id) = PurposeId::parse(purpose) else {
+        return Ok(None);
+    };
+    let choice = Choice {
+        granted: row.try_get::<i64>("granted")? == 1,
+        changed_at: Timestamp(row.try_get("changed_at")?),
+    };
+    Ok(Some((id, choice)))
+}
+
+/// What a write decides from, read in one statement once the subject's chain is held: the
+/// acceptance, the choices, and the head of the chain.
+pub struct SubjectNow {
+    pub accepted: Option<Acceptance>,
+    pub choices: BTreeMap<PurposeId, Choice>,
+    pub head: super::ledger::ChainHead,
+    /// A signed-in user's full name as held: what their receipts and written applications
+    /// name them by.
+    pub full_name: Option<String>,
+}
+
+/// The category of a user's full name.
+pub(crate) fn full_name() -> DataCategoryId {
+    DataCategoryId::parse("full_name").expect("in the catalog")
+}
+
+/// `user` is the signed-in user the subject is, if any.
+pub async fn subject_now(
     tx: &mut WriteTx,
     subject: &str,
-    choices: &[(PurposeId, bool)],
-    at: Timestamp,
-) -> Result<(), StoreError> {
+    user: Option<&str>,
+) -> Result<SubjectNow, StoreError> {
+    // One row per choice, or one row of NULL choice when there is none; the acceptance, the
+    // head and the name repeat on each.
+    let rows = sql::query(
+        "SELECT c.purpose, c.granted, c.changed_at, a.edition, a.method, a.at, h.seq, h.hash,
+            (SELECT value FROM subject_data WHERE user_id = $2 AND category = $3) AS full_name
+         FROM (SELECT 1 AS one) k
+         LEFT JOIN acceptances a ON a.subject = $1
+         LEFT JOIN (SELECT seq, hash FROM ledger WHERE subject = $1 ORDER BY seq DESC LIMIT 1) h ON 1 = 1
+         LEFT JOIN consent_state c ON c.subject = $1",
+    )
+    .bind(subject)
+    .bind(user)
+    .bind(full_name().as_str())
+    .fetch_all(&mut *tx)
+    .await
+    .during("read the subject's state")?;
+    let first = rows.first().ok_or(StoreError::Database {
+        operation: "read the subject's state",
+        source: sql::DbError::NoRow,
+    })?;
+    let accepted = match first.try_get::<Option<String>>("edition")? {
+        Some(edition) => Some(acceptance_from(first, edition)?),
+        None => None,
+    };
+    let head = match first.try_get::<Option<i64>>("seq")? {
+        Some(seq) => Some((seq, first.try_get("hash")?)),
+        None => None,
+    };
+    let mut choices = BTreeMap::new();
+    for row in &rows {
+        if let Some(purpose) = row.try_get::<Option<String>>("purpose")? {
+            if let Some((id, choice)) = choice_from(row, &purpose)? {
+                choices.insert(id, choice);
+            }
+        }
+    }
+    Ok(SubjectNow {
+        accepted,
+        choices,
+        head: super::ledger::ChainHead::from_last(head),
+        full_name: first.try_get("full_name")?,
+    })
+}
+
+/// Sets the subject's choices, all in one statement, when the write ends.
+pub fn set_choices(tx: &mut WriteTx, subject: &str, choices: &[(PurposeId, bool)], at: Timestamp) {
     if choices.is_empty() {
-        return Ok(());
+        return;
     }
     let sql = format!(
         "INSERT INTO consent_state (subject, purpose, granted, changed_at) VALUES {}
@@ -191,8 +256,7 @@ pub async fn set_choices(
             .bind(i64::from(*granted))
             .bind(at.millis());
     }
-    query.execute(&mut *tx).await.during("store choices")?;
-    Ok(())
+    tx.defer(query);
 }
 
 // ---- acceptance of editions and activity (1.6) ----
@@ -209,34 +273,37 @@ pub async fn acceptance<'a>(
     else {
         return Ok(None);
     };
-    let edition: String = row.try_get("edition")?;
+    let edition = row.try_get("edition")?;
+    acceptance_from(&row, edition).map(Some)
+}
+
+/// A row's acceptance of `edition`.
+fn acceptance_from(row: &sql::Row, edition: String) -> Result<Acceptance, StoreError> {
     let method: String = row.try_get("method")?;
-    Ok(Some(Acceptance {
+    Ok(Acceptance {
         edition: EditionVersion::parse(&edition).ok_or_else(|| corrupt("edition", &edition))?,
         method: unspelled("acceptance method", method)?,
         at: Timestamp(row.try_get("at")?),
-    }))
+    })
 }
 
-pub async fn set_acceptance(
+/// Stores the subject's acceptance when the write ends.
+pub fn set_acceptance(
     tx: &mut WriteTx,
     subject: &str,
     edition: &EditionVersion,
     method: AcceptanceMethod,
     at: Timestamp,
-) -> Result<(), StoreError> {
-    sql::query(
+) {
+    let query = sql::query(
         "INSERT INTO acceptances (subject, edition, method, at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (subject) DO UPDATE SET edition = excluded.edition, method = excluded.method, at = excluded.at",
     )
     .bind(subject)
     .bind(edition.as_str())
     .bind(spelled(method))
-    .bind(at.millis())
-    .execute(&mut *tx)
-    .await
-        .during("store an acceptance")?;
-    Ok(())
+    .bind(at.millis());
+    tx.defer(query);
 }
 
 pub async fn last_seen(store: &Store, subject: &str) -> Result<Option<Timestamp>, StoreError> {
@@ -249,17 +316,15 @@ pub async fn last_seen(store: &Store, subject: &str) -> Result<Option<Timestamp>
         .transpose()
 }
 
-pub async fn touch(tx: &mut WriteTx, subject: &str, at: Timestamp) -> Result<(), StoreError> {
-    sql::query(
+/// Stores the subject's last visit when the write ends.
+pub fn touch(tx: &mut WriteTx, subject: &str, at: Timestamp) {
+    let query = sql::query(
         "INSERT INTO activity (subject, last_seen) VALUES ($1, $2)
          ON CONFLICT (subject) DO UPDATE SET last_seen = excluded.last_seen",
     )
     .bind(subject)
-    .bind(at.millis())
-    .execute(&mut *tx)
-    .await
-    .during("store a visit")?;
-    Ok(())
+    .bind(at.millis());
+    tx.defer(query);
 }
 
 // ---- events (idempotency index) ----
@@ -294,12 +359,9 @@ pub async fn stored_events(
         .collect()
 }
 
-/// Records new event ids, each with the number of the ledger record that holds it.
-pub async fn claim_events(
-    tx: &mut WriteTx,
-    subject: &str,
-    claims: &[(uuid::Uuid, i64)],
-) -> Result<(), StoreError> {
+/// Records new event ids, each with the number of the ledger record that holds it, when the
+/// write ends.
+pub fn claim_events(tx: &mut WriteTx, subject: &str, claims: &[(uuid::Uuid, i64)]) {
     for rows in claims.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO events (subject, event_id, seq) VALUES {}",
@@ -312,9 +374,8 @@ pub async fn claim_events(
                 .bind(id.hyphenated().to_string())
                 .bind(*seq);
         }
-        query.execute(&mut *tx).await.during("claim event ids")?;
+        tx.defer(query);
     }
-    Ok(())
 }
 
 // ---- devices linked to users ----
@@ -382,21 +443,6 @@ pub async fn upsert_held(
     Ok(())
 }
 
-/// One held value of a user, read in the caller's transaction.
-pub async fn held_value<'a>(
-    db: impl Into<On<'a>>,
-    user_id: &str,
-    category: DataCategoryId,
-) -> Result<Option<String>, StoreError> {
-    let row = sql::query("SELECT value FROM subject_data WHERE user_id = $1 AND category = $2")
-        .bind(user_id)
-        .bind(category.as_str())
-        .fetch_optional(db)
-        .await
-        .during("read a held value")?;
-    row.map(|r| r.try_get("value")).transpose()
-}
-
 pub async fn held(
     conn: &mut sqlx::AnyConnection,
     user_id: &str,
@@ -427,7 +473,8 @@ pub async fn held(
 
 // ---- withdrawals (2.6) and staff audit (3.5) ----
 
-pub async fn insert_withdrawal(
+/// Stores a withdrawal's written application when the write ends.
+pub fn insert_withdrawal(
     tx: &mut WriteTx,
     id: &str,
     subject: &str,
@@ -435,18 +482,15 @@ pub async fn insert_withdrawal(
     lang: Lang,
     purposes: &[PurposeId],
     application: &str,
-) -> Result<(), StoreError> {
-    sql::query("INSERT INTO withdrawals (id, subject, at, language, purposes, application) VALUES ($1, $2, $3, $4, $5, $6)")
+) {
+    let query = sql::query("INSERT INTO withdrawals (id, subject, at, language, purposes, application) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(subject)
         .bind(at.millis())
         .bind(lang.code())
         .bind(serde_json::to_string(purposes).expect("ids serialise"))
-        .bind(application)
-        .execute(&mut *tx)
-        .await
-        .during("store a withdrawal")?;
-    Ok(())
+        .bind(application);
+    tx.defer(query);
 }
 
 /// The subject's withdrawals with their written applications, oldest first.

@@ -149,6 +149,26 @@ impl<'q> Query<'q> {
         self
     }
 
+    /// The same statement, owning its text and values: to be run later ([`WriteTx::defer`]).
+    pub fn into_owned(self) -> Query<'static> {
+        let owned = |arg: Arg<'q>| match arg {
+            Arg::Int(value) => Arg::Int(value),
+            Arg::Text(value) => Arg::Text(Cow::Owned(value.into_owned())),
+            Arg::NullText => Arg::NullText,
+            Arg::NullInt => Arg::NullInt,
+        };
+        Query {
+            sql: Cow::Owned(self.sql.into_owned()),
+            args: self.args.into_iter().map(owned).collect(),
+        }
+    }
+
+    /// The table an `INSERT` writes; `None` for any other statement.
+    fn table_inserted(&self) -> Option<&str> {
+        let rest = self.sql.trim_start().strip_prefix("INSERT INTO ")?;
+        rest.split(|c: char| c.is_whitespace() || c == '(').next()
+    }
+
     /// Runs a statement that returns no rows; answers how many rows it changed.
     pub async fn execute<'a>(self, on: impl Into<On<'a>>) -> Result<u64, DbError> {
         Ok(match on.into() {
@@ -265,6 +285,81 @@ impl<'q> Query<'q> {
     }
 }
 
+/// Bound values PostgreSQL takes in one statement, with room to spare (its limit is 65,535).
+const MOST_ARGS_PER_STATEMENT: usize = 30_000;
+
+/// Joins `inserts`, in order, into as few statements as PostgreSQL runs as one: each but the
+/// last becomes a data-modifying `WITH`, so that a write's rows cost one round trip, not one
+/// per table. A table is written at most once per statement: two changes to one row in the
+/// same statement would keep one of them, and PostgreSQL does not say which. Statements other
+/// than `INSERT`s run alone.
+pub fn joined(inserts: Vec<Query<'static>>) -> Vec<Query<'static>> {
+    let mut statements = Vec::new();
+    let mut joining: Vec<Query<'static>> = Vec::new();
+    for insert in inserts {
+        let fits = insert.table_inserted().is_some_and(|table| {
+            let args: usize = joining.iter().map(|q| q.args.len()).sum();
+            joining.iter().all(|q| q.table_inserted() != Some(table))
+                && args + insert.args.len() <= MOST_ARGS_PER_STATEMENT
+        });
+        if !fits && !joining.is_empty() {
+            statements.push(join(std::mem::take(&mut joining)));
+        }
+        joining.push(insert);
+    }
+    if !joining.is_empty() {
+        statements.push(join(joining));
+    }
+    statements
+}
+
+/// `WITH w0 AS (first), w1 AS (second) last`, each statement's `$n` moved past the values of
+/// those before it.
+fn join(mut parts: Vec<Query<'static>>) -> Query<'static> {
+    let last = parts.pop().expect("one statement at least");
+    if parts.is_empty() {
+        return last;
+    }
+    let mut sql = String::from("WITH ");
+    let mut args = Vec::new();
+    for (n, part) in parts.into_iter().enumerate() {
+        sql.push_str(&format!(
+            "w{n} AS ({}), ",
+            renumbered(&part.sql, args.len())
+        ));
+        args.extend(part.args);
+    }
+    sql.truncate(sql.len() - 2);
+    sql.push(' ');
+    sql.push_str(&renumbered(&last.sql, args.len()));
+    args.extend(last.args);
+    Query {
+        sql: Cow::Owned(sql),
+        args,
+    }
+}
+
+/// `sql` with every `$n` made `$(n + by)`. The statements joined hold no `$` in a quoted
+/// string: every value is bound.
+fn renumbered(sql: &str, by: usize) -> Cow<'_, str> {
+    if by == 0 {
+        return Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if let Ok(n) = rest[..digits].parse::<usize>() {
+            out.push_str(&(n + by).to_string());
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
 /// Where a write's statements run.
 pub(super) enum Place<'a> {
     Sqlx(&'a mut AnyConnection),
@@ -336,6 +431,41 @@ mod tests {
             b"a test secret of enough length here",
         ));
         (Store::connect(&configure(url), keys).await.unwrap(), dir)
+    }
+
+    /// Joined, each statement's values keep their places (`$9` and on included), and a table
+    /// written again starts the next statement.
+    #[test]
+    fn joined_inserts_keep_their_values_in_place_and_write_each_table_once() {
+        let activity = |subject: &'static str| {
+            query("INSERT INTO activity (subject, last_seen) VALUES ($1, $2)")
+                .bind(subject)
+                .bind(1_i64)
+                .into_owned()
+        };
+        let ten = (1..=10)
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut wide = query(format!("INSERT INTO wide VALUES ({ten})"));
+        for n in 1..=10_i64 {
+            wide = wide.bind(n);
+        }
+        let statements = joined(vec![activity("a"), wide.into_owned(), activity("b")]);
+        let texts: Vec<&str> = statements.iter().map(|q| q.sql.as_ref()).collect();
+        let moved = (3..=12)
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        assert_eq!(
+            texts,
+            [
+                format!("WITH w0 AS (INSERT INTO activity (subject, last_seen) VALUES ($1, $2)) INSERT INTO wide VALUES ({moved})"),
+                "INSERT INTO activity (subject, last_seen) VALUES ($1, $2)".to_owned(),
+            ]
+        );
+        assert_eq!(statements[0].args.len(), 12);
+        assert!(matches!(statements[0].args[11], Arg::Int(10)));
     }
 
     /// A value bound to the wrong parameter would store one field in another's column.

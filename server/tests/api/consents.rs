@@ -155,6 +155,38 @@ async fn a_save_from_a_device_at_sign_in_carries_its_choices(app: TestApp) {
     );
 }
 
+/// The first save from a device at sign-in carries the device's choice and then changes the
+/// same purpose: one write sets the same choice twice, and what is stored is the later, the
+/// user's own (on PostgreSQL, a write's rows go in one statement, where two changes to one row
+/// would keep either).
+async fn a_save_at_sign_in_that_refuses_what_the_device_granted_stays_refused(app: TestApp) {
+    let device = new_device();
+    app.answer_as_device(&device, json!({ "surveys": true, "research": true }))
+        .await;
+    let refusing =
+        json!({ "policy_version": "2026-11", "lang": "ru", "choices": { "surveys": false } });
+    let response = app
+        .put("/v1/consents")
+        .bearer_auth(user_token("u-refuses"))
+        .device(&device)
+        .json(&refusing)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert!(!granted(&body["state"], "surveys"), "{body}");
+    assert!(granted(&body["state"], "research"), "carried: {body}");
+    assert_eq!(
+        body["withdrawal"]["purposes"],
+        json!(["surveys"]),
+        "what the account held, carried, is withdrawn: {body}"
+    );
+    let stored = app.consents(&user_token("u-refuses")).await;
+    assert!(!granted(&stored, "surveys"), "{stored}");
+    assert!(granted(&stored, "research"), "{stored}");
+}
+
 async fn users_never_see_or_change_each_others_records(app: TestApp) {
     let alice = user_token("alice");
     let bob = user_token("bob");
@@ -176,6 +208,7 @@ async fn users_never_see_or_change_each_others_records(app: TestApp) {
 
 both_databases!(
     a_save_from_a_device_at_sign_in_carries_its_choices,
+    a_save_at_sign_in_that_refuses_what_the_device_granted_stays_refused,
     choices_are_stored_with_a_receipt_and_read_back,
     refusing_a_necessary_purpose_is_rejected_and_nothing_is_stored,
     unknown_purposes_editions_and_languages_are_refused,
