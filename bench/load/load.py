@@ -25,6 +25,8 @@ CONNECTIONS = [int(c) for c in os.environ.get("CONNECTIONS", "16,64,256").split(
 SUBJECTS = [int(n) for n in os.environ.get("SUBJECTS", "10000,100000,1000000").split(",") if n]
 ONLY = os.environ.get("ONLY", "")
 BACKENDS = os.environ.get("BACKENDS", "sqlite,postgres").split(",")
+# DB_POOL=n: the server's --db-pool (its default when unset).
+POOL = ["--db-pool", os.environ["DB_POOL"]] if os.environ.get("DB_POOL") else []
 PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 THREADS = 2
 CHOICES = '{"policy_version":"2026-11","lang":"ru","choices":{"surveys":true,"research":false}}'
@@ -106,7 +108,7 @@ class Server:
         self.proc = subprocess.Popen([str(SERVER), "serve", "--bind", f"127.0.0.1:{self.port}", "--database", db.url,
                                       "--checkpoint-minutes", "0",
                                       # wrk is one address and reuses subjects: measure the server, not its limits.
-                                      "--rate-subject", "0", "--rate-address", "0"], env=ENV,
+                                      "--rate-subject", "0", "--rate-address", "0", *POOL], env=ENV,
                                      # The server logs to its standard output.
                                      stdout=self.log_file or subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)

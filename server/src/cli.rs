@@ -147,8 +147,8 @@ struct ServeArgs {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://consent.db")]
     database: String,
     /// Connections in the database pool (default: 5 for SQLite, which reads through them and
-    /// writes through one more of its own; 16 for PostgreSQL). On PostgreSQL this bounds how
-    /// many writes run at once.
+    /// writes through one more of its own; 4 per core of this machine for PostgreSQL). On
+    /// PostgreSQL this bounds how many writes run at once.
     #[arg(long, env = "CONSENT_DB_POOL")]
     db_pool: Option<u32>,
     /// An origin allowed to call the API from a browser (repeatable).
