@@ -136,18 +136,9 @@ async fn a_save_from_a_device_at_sign_in_carries_its_choices(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let signed_in =
-        json!({ "policy_version": "2026-11", "lang": "ru", "choices": { "research": true } });
-    let response = app
-        .put("/v1/consents")
-        .bearer_auth(user_token("u-saves"))
-        .device(&device)
-        .json(&signed_in)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
+    let body = app
+        .put_consents_from_device(&user_token("u-saves"), &device, json!({ "research": true }))
+        .await;
     assert!(granted(&body["state"], "research"), "{body}");
     assert!(
         granted(&body["state"], "surveys"),
@@ -163,18 +154,13 @@ async fn a_save_at_sign_in_that_refuses_what_the_device_granted_stays_refused(ap
     let device = new_device();
     app.answer_as_device(&device, json!({ "surveys": true, "research": true }))
         .await;
-    let refusing =
-        json!({ "policy_version": "2026-11", "lang": "ru", "choices": { "surveys": false } });
-    let response = app
-        .put("/v1/consents")
-        .bearer_auth(user_token("u-refuses"))
-        .device(&device)
-        .json(&refusing)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
+    let body = app
+        .put_consents_from_device(
+            &user_token("u-refuses"),
+            &device,
+            json!({ "surveys": false }),
+        )
+        .await;
     assert!(!granted(&body["state"], "surveys"), "{body}");
     assert!(granted(&body["state"], "research"), "carried: {body}");
     assert_eq!(

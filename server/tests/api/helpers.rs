@@ -377,6 +377,26 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `PUT /v1/consents` in Russian as a signed-in user from a device (which links it, the
+    /// first time); the answer's body.
+    pub async fn put_consents_from_device(
+        &self,
+        token: &str,
+        device: &Device,
+        choices: Value,
+    ) -> Value {
+        let response = self
+            .put("/v1/consents")
+            .bearer_auth(token)
+            .device(device)
+            .json(&json!({ "policy_version": "2026-11", "lang": "ru", "choices": choices }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "PUT /v1/consents from a device");
+        response.json().await.unwrap()
+    }
+
     /// `PUT /v1/consents` in Russian with an `Idempotency-Key`.
     pub async fn put_consents_with_key(&self, token: &str, choices: Value, key: &str) -> Response {
         self.put("/v1/consents")
