@@ -299,7 +299,9 @@ pub fn joined(inserts: Vec<Query<'static>>) -> Vec<Query<'static>> {
     for insert in inserts {
         let fits = insert.table_inserted().is_some_and(|table| {
             let args: usize = joining.iter().map(|q| q.args.len()).sum();
-            joining.iter().all(|q| q.table_inserted() != Some(table))
+            joining
+                .iter()
+                .all(|q| q.table_inserted().is_some_and(|t| t != table))
                 && args + insert.args.len() <= MOST_ARGS_PER_STATEMENT
         });
         if !fits && !joining.is_empty() {
@@ -433,8 +435,8 @@ mod tests {
         (Store::connect(&configure(url), keys).await.unwrap(), dir)
     }
 
-    /// Joined, each statement's values keep their places (`$9` and on included), and a table
-    /// written again starts the next statement.
+    /// Joined, each statement's values keep their places (`$9` and on included), a table
+    /// written again starts the next statement, and what is not an `INSERT` runs alone.
     #[test]
     fn joined_inserts_keep_their_values_in_place_and_write_each_table_once() {
         let activity = |subject: &'static str| {
@@ -451,7 +453,16 @@ mod tests {
         for n in 1..=10_i64 {
             wide = wide.bind(n);
         }
-        let statements = joined(vec![activity("a"), wide.into_owned(), activity("b")]);
+        let purge = query("DELETE FROM activity WHERE last_seen < $1")
+            .bind(0_i64)
+            .into_owned();
+        let statements = joined(vec![
+            activity("a"),
+            wide.into_owned(),
+            activity("b"),
+            purge,
+            activity("c"),
+        ]);
         let texts: Vec<&str> = statements.iter().map(|q| q.sql.as_ref()).collect();
         let moved = (3..=12)
             .map(|n| format!("${n}"))
@@ -461,6 +472,8 @@ mod tests {
             texts,
             [
                 format!("WITH w0 AS (INSERT INTO activity (subject, last_seen) VALUES ($1, $2)) INSERT INTO wide VALUES ({moved})"),
+                "INSERT INTO activity (subject, last_seen) VALUES ($1, $2)".to_owned(),
+                "DELETE FROM activity WHERE last_seen < $1".to_owned(),
                 "INSERT INTO activity (subject, last_seen) VALUES ($1, $2)".to_owned(),
             ]
         );
