@@ -105,7 +105,7 @@ pub async fn records(
         StaffAction::ReadRecords,
     )
     .await?;
-    let report = data_held(&app, &user, Lang::En, false).await?;
+    let report = data_held(&app, &user, Lang::En, false, None).await?;
     let audit_log = records::audit_of(&app.store, &key).await?;
     Ok(Json(StaffRecords {
         records: report,

@@ -3,7 +3,9 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_extra::extract::WithRejection;
-use consent_core::api::{Export, HeldCategory, LedgerEntry, MyData, ReceiptDownload, Recipient};
+use consent_core::api::{
+    ConsentState, Export, HeldCategory, LedgerEntry, MyData, ReceiptDownload, Recipient,
+};
 use consent_core::catalog::Masking;
 use consent_core::{catalog, DataCategory, Lang, PurposeId};
 
@@ -34,11 +36,13 @@ pub async fn report(
         id: user.id.clone(),
         device: None,
     };
-    Visit::prepare(&app, &subject, &origin)
+    let consents = Visit::prepare(&app, &subject, &origin)
         .await
         .record_alone(&app.store)
         .await?;
-    Ok(Json(data_held(&app, &user.id, lang, true).await?))
+    Ok(Json(
+        data_held(&app, &user.id, lang, true, Some(consents)).await?,
+    ))
 }
 
 /// One of the user's signed receipts again, with a text of it in their language.
@@ -72,7 +76,7 @@ pub async fn receipt(
     responses((status = 200, description = "A JSON file, as a download", body = Export), TokenRefused, StoreFailed),
     security(("user_token" = [])))]
 pub async fn export(State(app): State<AppState>, user: AuthenticatedUser) -> ApiResult<Response> {
-    let report = data_held(&app, &user.id, Lang::En, false).await?;
+    let report = data_held(&app, &user.id, Lang::En, false, None).await?;
     let key = user.id.subject().to_string();
     let body = Export {
         export_of: report.subject.clone(),
@@ -98,17 +102,24 @@ pub async fn export(State(app): State<AppState>, user: AuthenticatedUser) -> Api
 }
 
 /// The report for `user_id`; `masked` for the screen, unmasked for the export and for staff.
+/// `consents` is the user's state as the caller's own write just left it, when it made one.
 pub async fn data_held(
     app: &AppState,
     user_id: &UserId,
     lang: Lang,
     masked: bool,
+    consents: Option<ConsentState>,
 ) -> ApiResult<MyData> {
     let key = user_id.subject().to_string();
     // Every read on one connection: taken once from the pool, not once a read.
     let mut conn = app.store.pool().acquire().await.map_err(StoreError::from)?;
-    let editions = app.editions.read().await.at(crate::clock::now());
-    let consents = state_in(&mut conn, &editions, &key).await?;
+    let consents = match consents {
+        Some(consents) => consents,
+        None => {
+            let editions = app.editions.read().await.at(crate::clock::now());
+            state_in(&mut conn, &editions, &key).await?
+        }
+    };
     let mut held = records::held(&mut conn, user_id.as_str()).await?;
     let categories = catalog()
         .categories
