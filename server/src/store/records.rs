@@ -138,8 +138,8 @@ pub struct Choice {
     pub changed_at: Timestamp,
 }
 
-/// The subject's current choices; `db` is the pool, or a transaction that must see its own
-/// writes.
+/// The subject's stored choices, read on `db`. A write does not see here the choices it set
+/// itself (they are stored when it ends): it keeps them in memory ([`subject_now`]).
 pub async fn choices<'a>(
     db: impl Into<On<'a>>,
     subject: &str,
