@@ -33,9 +33,8 @@ pub async fn state_in(
     editions: &EditionsAt,
     subject: &str,
 ) -> Result<ConsentState, StoreError> {
-    let choices = records::choices(&mut *conn, subject).await?;
-    let accepted = records::acceptance(&mut *conn, subject).await?;
-    Ok(state_of(&choices, accepted, editions))
+    let now = records::subject_now(&mut *conn, subject, None).await?;
+    Ok(state_of(&now.choices, now.accepted, editions))
 }
 
 /// The state that `choices` and `accepted` make, against the editions in force.
@@ -129,7 +128,7 @@ impl Visit {
         let (key, now, origin) = (self.key.as_str(), self.now, &self.origin);
         tx.lock_subject(key).await?;
         let user = self.user.as_ref().map(UserId::as_str);
-        let held = records::subject_now(tx, key, user).await?;
+        let held = records::subject_now(&mut *tx, key, user).await?;
         tx.keep_head(key, held.head);
         records::touch(tx, key, now);
         let mut recorded = Recorded {
@@ -252,7 +251,10 @@ impl Recorded<'_> {
         device: &DeviceId,
         origin: &Origin,
     ) -> Result<(), StoreError> {
-        let on_device = records::choices(&mut *tx, &device.subject().to_string()).await?;
+        let device_key = device.subject().to_string();
+        let on_device = records::subject_now(&mut *tx, &device_key, None)
+            .await?
+            .choices;
         let carried: Vec<(PurposeId, bool)> = on_device
             .into_iter()
             .filter(|(purpose, on_device)| {

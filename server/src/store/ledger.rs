@@ -418,7 +418,9 @@ pub async fn verify(
             return Ok(report(first, Some(problem)));
         }
     }
-    let stored = super::records::choices(store.pool(), subject).await?;
+    let stored = super::records::subject_now(store.pool(), subject, None)
+        .await?
+        .choices;
     let stored: BTreeMap<PurposeId, bool> = stored.iter().map(|(p, c)| (*p, c.granted)).collect();
     let replayed = replay(&records)?;
     if stored != replayed {

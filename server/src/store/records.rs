@@ -138,27 +138,6 @@ pub struct Choice {
     pub changed_at: Timestamp,
 }
 
-/// The subject's stored choices, read on `db`. A write does not see here the choices it set
-/// itself (they are stored when it ends): it keeps them in memory ([`subject_now`]).
-pub async fn choices<'a>(
-    db: impl Into<On<'a>>,
-    subject: &str,
-) -> Result<BTreeMap<PurposeId, Choice>, StoreError> {
-    let rows =
-        sql::query("SELECT purpose, granted, changed_at FROM consent_state WHERE subject = $1")
-            .bind(subject)
-            .fetch_all(db)
-            .await
-            .during("read the subject's choices")?;
-    let mut out = BTreeMap::new();
-    for row in &rows {
-        if let Some((id, choice)) = choice_from(row, &row.try_get::<String>("purpose")?)? {
-            out.insert(id, choice);
-        }
-    }
-    Ok(out)
-}
-
 /// A row's choice of `purpose`; `None` for a purpose removed from the catalog since, which no
 /// longer applies (it stays in the ledger).
 fn choice_from(row: &sql::Row, purpose: &str) -> Result<Option<(PurposeId, Choice)>, StoreError> {
@@ -172,8 +151,9 @@ fn choice_from(row: &sql::Row, purpose: &str) -> Result<Option<(PurposeId, Choic
     Ok(Some((id, choice)))
 }
 
-/// What a write decides from, read in one statement once the subject's chain is held: the
-/// acceptance, the choices, and the head of the chain.
+/// A subject's acceptance, choices and chain head, read in one statement. A write reads it once
+/// it holds the subject's chain, and decides from it: it does not see here the rows it stores
+/// itself (they go in when it ends), so it keeps what it changes in memory.
 pub struct SubjectNow {
     pub accepted: Option<Acceptance>,
     pub choices: BTreeMap<PurposeId, Choice>,
@@ -189,8 +169,8 @@ pub(crate) fn full_name() -> DataCategoryId {
 }
 
 /// `user` is the signed-in user the subject is, if any.
-pub async fn subject_now(
-    tx: &mut WriteTx,
+pub async fn subject_now<'a>(
+    db: impl Into<On<'a>>,
     subject: &str,
     user: Option<&str>,
 ) -> Result<SubjectNow, StoreError> {
@@ -207,7 +187,7 @@ pub async fn subject_now(
     .bind(subject)
     .bind(user)
     .bind(full_name().as_str())
-    .fetch_all(&mut *tx)
+    .fetch_all(db)
     .await
     .during("read the subject's state")?;
     let first = rows.first().ok_or(StoreError::Database {
@@ -260,22 +240,6 @@ pub fn set_choices(tx: &mut WriteTx, subject: &str, choices: &[(PurposeId, bool)
 }
 
 // ---- acceptance of editions and activity (1.6) ----
-
-pub async fn acceptance<'a>(
-    db: impl Into<On<'a>>,
-    subject: &str,
-) -> Result<Option<Acceptance>, StoreError> {
-    let Some(row) = sql::query("SELECT edition, method, at FROM acceptances WHERE subject = $1")
-        .bind(subject)
-        .fetch_optional(db)
-        .await
-        .during("read the subject's acceptance")?
-    else {
-        return Ok(None);
-    };
-    let edition = row.try_get("edition")?;
-    acceptance_from(&row, edition).map(Some)
-}
 
 /// A row's acceptance of `edition`.
 fn acceptance_from(row: &sql::Row, edition: String) -> Result<Acceptance, StoreError> {
