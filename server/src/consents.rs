@@ -12,7 +12,7 @@ use sqlx::AnyConnection;
 
 use crate::auth::{DeviceId, Subject, UserId};
 use crate::editions::EditionsAt;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::store::ledger::{self, Origin};
 use crate::store::records::{self, Choice};
 use crate::store::{Store, StoreError, WriteTx};
@@ -156,11 +156,32 @@ impl Visit {
 
     /// For requests that only read: the visit is their one write. Answers the subject's state
     /// as it leaves it.
-    pub async fn record_alone(self, store: &Store) -> Result<ConsentState, StoreError> {
-        let mut tx = store.begin().await?;
+    pub async fn record_alone(self, store: &Store) -> ApiResult<ConsentState> {
+        let visit = &self;
+        write_for_subject(store, move |tx| visit.record_and_commit(tx)).await
+    }
+
+    async fn record_and_commit(&self, mut tx: WriteTx) -> ApiResult<ConsentState> {
         let state = self.record(&mut tx).await?.state();
         tx.commit().await?;
         Ok(state)
+    }
+}
+
+/// Runs `write`, which records a visit and commits, in a write that reads the subject before it
+/// takes SQLite's writer ([`Store::begin_for_subject`]). If another process wrote the subject
+/// meanwhile, nothing of it was stored, and it runs once more on the writer from the start,
+/// where no other process can write: the client is answered as if it had run once.
+pub async fn write_for_subject<T, F>(
+    store: &Store,
+    mut write: impl FnMut(WriteTx) -> F,
+) -> ApiResult<T>
+where
+    F: std::future::Future<Output = ApiResult<T>>,
+{
+    match write(store.begin_for_subject().await?).await {
+        Err(ApiError::Store(StoreError::Changed)) => write(store.begin().await?).await,
+        done => done,
     }
 }
 

@@ -9,13 +9,14 @@ use consent_core::api::{
 use consent_core::catalog;
 
 use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
-use super::{IdempotencyKey, IdempotencyKeyHeader, Once};
+use super::{IdempotencyKey, IdempotencyKeyHeader, Once, OnceRequest};
 use crate::auth::{issue_device, Subject};
-use crate::consents::{save_choices, state, Visit};
+use crate::consents::{save_choices, state, write_for_subject, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::JsonBody;
 use crate::receipts::Decision;
 use crate::store::ledger::Origin;
+use crate::store::WriteTx;
 use crate::withdrawals::WithdrawalWriter;
 use crate::AppState;
 
@@ -85,13 +86,29 @@ pub async fn update(
     let visit = Visit::prepare(&app, &subject, &origin).await;
     let request = idempotency.request(visit.key(), "PUT /v1/consents", &body);
     let writer = WithdrawalWriter::new(&app);
-    let mut tx = app.store.begin().await?;
+    let (app, visit, writer) = (&app, &visit, &writer);
+    let updated = write_for_subject(&app.store, move |tx| {
+        save(tx, app, visit, request.clone(), writer, body.clone())
+    })
+    .await?;
+    Ok(Json(updated))
+}
+
+/// One attempt at a `PUT /v1/consents` ([`write_for_subject`]).
+async fn save(
+    mut tx: WriteTx,
+    app: &AppState,
+    visit: &Visit,
+    request: OnceRequest,
+    writer: &WithdrawalWriter,
+    body: ConsentUpdate,
+) -> ApiResult<ConsentUpdated> {
     let first = match request.begin(&mut tx).await? {
-        Once::Repeat(answer) => return Ok(Json(answer)),
+        Once::Repeat(answer) => return Ok(answer),
         Once::First(first) => first,
     };
     let mut visit = visit.record(&mut tx).await?;
-    let mut updated = save_choices(&mut tx, &mut visit, &writer, body).await?;
+    let mut updated = save_choices(&mut tx, &mut visit, writer, body).await?;
     let receipt = &updated.receipt;
     let decision = Decision {
         receipt_id: &receipt.receipt_id,
@@ -103,9 +120,9 @@ pub async fn update(
         language: receipt.language_shown,
         record_kind: "choices",
     };
-    let signed = app.receipts.sign(&mut tx, &app, decision).await?;
+    let signed = app.receipts.sign(&mut tx, app, decision).await?;
     updated.receipt.signed = Some(signed);
     first.remember(&mut tx, &updated);
     tx.commit().await?;
-    Ok(Json(updated))
+    Ok(updated)
 }

@@ -1,14 +1,15 @@
 use axum::extract::State;
 use axum::Json;
 use axum_extra::extract::WithRejection;
-use consent_core::api::{EventBatch, EventKind, EventsAccepted, MAX_EVENTS_PER_BATCH};
+use consent_core::api::{EventBatch, EventKind, EventsAccepted, UiEvent, MAX_EVENTS_PER_BATCH};
 
 use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
 use crate::auth::Subject;
-use crate::consents::{record_events, Visit};
+use crate::consents::{record_events, write_for_subject, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::JsonBody;
 use crate::store::ledger::Origin;
+use crate::store::WriteTx;
 use crate::AppState;
 
 /// A batch of UI events. Each carries a client-made UUID: a replayed event is accepted and
@@ -44,9 +45,18 @@ pub async fn record(
     }
     drop(editions);
     let visit = Visit::prepare(&app, &subject, &origin).await;
-    let mut tx = app.store.begin().await?;
-    let mut visit = visit.record(&mut tx).await?;
-    let stored = record_events(&mut tx, &mut visit, batch.events).await?;
-    tx.commit().await?;
+    let visit = &visit;
+    let stored = write_for_subject(&app.store, move |tx| {
+        store_events(tx, visit, batch.events.clone())
+    })
+    .await?;
     Ok(Json(EventsAccepted { received, stored }))
+}
+
+/// One attempt at a `POST /v1/events` ([`write_for_subject`]); answers how many were new.
+async fn store_events(mut tx: WriteTx, visit: &Visit, events: Vec<UiEvent>) -> ApiResult<usize> {
+    let mut visit = visit.record(&mut tx).await?;
+    let stored = record_events(&mut tx, &mut visit, events).await?;
+    tx.commit().await?;
+    Ok(stored)
 }

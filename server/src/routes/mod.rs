@@ -162,6 +162,7 @@ impl FromRequestParts<AppState> for IdempotencyKey {
 
 /// One write as a client may send it twice: `route` and `body` tell a repeat from a different
 /// request under the same key.
+#[derive(Clone)]
 pub struct OnceRequest {
     subject: String,
     key: Option<String>,

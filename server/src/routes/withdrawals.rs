@@ -2,16 +2,17 @@ use axum::extract::State;
 use axum::Json;
 use axum_extra::extract::WithRejection;
 use consent_core::api::{WithdrawalRecorded, WithdrawalRequest};
-use consent_core::catalog;
+use consent_core::{catalog, Lang, PurposeId};
 
 use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
-use super::{IdempotencyKey, IdempotencyKeyHeader, Once};
+use super::{IdempotencyKey, IdempotencyKeyHeader, Once, OnceRequest};
 use crate::auth::Subject;
-use crate::consents::Visit;
+use crate::consents::{write_for_subject, Visit};
 use crate::error::{ApiError, ApiResult};
 use crate::json::JsonBody;
 use crate::receipts::Decision;
 use crate::store::ledger::Origin;
+use crate::store::WriteTx;
 use crate::withdrawals::WithdrawalWriter;
 use crate::AppState;
 
@@ -43,15 +44,38 @@ pub async fn request(
     let visit = Visit::prepare(&app, &subject, &origin).await;
     let request = idempotency.request(visit.key(), "POST /v1/withdrawals", &body);
     let writer = WithdrawalWriter::new(&app);
-    let mut tx = app.store.begin().await?;
+    let (app, visit, writer, lang) = (&app, &visit, &writer, body.lang);
+    let recorded = write_for_subject(&app.store, move |tx| {
+        withdraw(
+            tx,
+            app,
+            visit,
+            request.clone(),
+            writer,
+            purposes.clone(),
+            lang,
+        )
+    })
+    .await?;
+    Ok(Json(recorded))
+}
+
+/// One attempt at a `POST /v1/withdrawals` ([`write_for_subject`]).
+async fn withdraw(
+    mut tx: WriteTx,
+    app: &AppState,
+    visit: &Visit,
+    request: OnceRequest,
+    writer: &WithdrawalWriter,
+    purposes: Vec<PurposeId>,
+    lang: Lang,
+) -> ApiResult<WithdrawalRecorded> {
     let first = match request.begin(&mut tx).await? {
-        Once::Repeat(answer) => return Ok(Json(answer)),
+        Once::Repeat(answer) => return Ok(answer),
         Once::First(first) => first,
     };
     let mut visit = visit.record(&mut tx).await?;
-    let withdrawal = writer
-        .withdraw(&mut tx, &mut visit, purposes, body.lang)
-        .await?;
+    let withdrawal = writer.withdraw(&mut tx, &mut visit, purposes, lang).await?;
     let mut recorded = WithdrawalRecorded {
         withdrawal,
         at: visit.now(),
@@ -65,11 +89,11 @@ pub async fn request(
         name: visit.full_name(),
         state: &recorded.state,
         edition: &recorded.state.current_edition,
-        language: body.lang,
+        language: lang,
         record_kind: "withdrawal",
     };
-    recorded.signed_receipt = Some(app.receipts.sign(&mut tx, &app, decision).await?);
+    recorded.signed_receipt = Some(app.receipts.sign(&mut tx, app, decision).await?);
     first.remember(&mut tx, &recorded);
     tx.commit().await?;
-    Ok(Json(recorded))
+    Ok(recorded)
 }

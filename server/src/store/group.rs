@@ -117,6 +117,76 @@ pub struct GroupCommit {
     /// A commit is wanted: a write waits for it, or one was abandoned and its transaction must
     /// not stay open (it would hold SQLite's write lock).
     wanted: Arc<Notify>,
+    /// Connections that read what is committed, for writes that read before they join the
+    /// writer ([`super::Store::begin_for_subject`]).
+    readers: Arc<Readers>,
+    subjects: SubjectLocks,
+}
+
+/// Read-only connections to the database file, each used by one write at a time, in place
+/// (a read by index takes microseconds: no thread hop).
+pub struct Readers {
+    open: Box<dyn Fn() -> Result<rusqlite::Connection, StoreError> + Send + Sync>,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// Idle readers kept open; more are opened when more writes read at once, and closed after.
+const IDLE_READERS: usize = 16;
+
+impl Readers {
+    pub fn new(
+        open: impl Fn() -> Result<rusqlite::Connection, StoreError> + Send + Sync + 'static,
+    ) -> Readers {
+        Readers {
+            open: Box::new(open),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// A reader lent to one write; back to the idle ones when dropped.
+pub struct Reader {
+    conn: Option<Connection>,
+    readers: Arc<Readers>,
+}
+
+impl Reader {
+    pub fn conn(&self) -> &Connection {
+        self.conn.as_ref().expect("a reader until dropped")
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        let mut idle = self.readers.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.extend(self.conn.take());
+        }
+    }
+}
+
+/// Subjects held by writes that read before joining the writer: from the write's first read
+/// of a subject until its commit is answered, no other write of this process reads or writes
+/// that subject. Striped: two subjects may share a lock, which only makes one wait.
+struct SubjectLocks(Vec<Arc<AsyncMutex<()>>>);
+
+const SUBJECT_STRIPES: usize = 1024;
+
+impl SubjectLocks {
+    fn new() -> SubjectLocks {
+        SubjectLocks(
+            (0..SUBJECT_STRIPES)
+                .map(|_| Arc::new(AsyncMutex::new(())))
+                .collect(),
+        )
+    }
+
+    async fn hold(&self, subject: &str) -> OwnedMutexGuard<()> {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(subject);
+        let stripe = (hash % SUBJECT_STRIPES as u64) as usize;
+        self.0[stripe].clone().lock_owned().await
+    }
 }
 
 impl GroupCommit {
@@ -125,6 +195,7 @@ impl GroupCommit {
     pub fn start(
         conn: rusqlite::Connection,
         copier: rusqlite::Connection,
+        readers: Readers,
         wal_pages_to_restart: i64,
     ) -> Arc<GroupCommit> {
         let (committed, commits) = mpsc::sync_channel(1);
@@ -146,9 +217,34 @@ impl GroupCommit {
                 clock: WriterClock::default(),
             })),
             wanted: Arc::new(Notify::new()),
+            readers: Arc::new(readers),
+            subjects: SubjectLocks::new(),
         });
         tokio::spawn(commit_groups(group.clone()));
         group
+    }
+
+    /// A reader of what is committed, for one write.
+    pub fn reader(&self) -> Result<Reader, StoreError> {
+        let idle = self
+            .readers
+            .idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => Arc::new(Mutex::new((self.readers.open)()?)),
+        };
+        Ok(Reader {
+            conn: Some(conn),
+            readers: self.readers.clone(),
+        })
+    }
+
+    /// Holds `subject` for a write that reads before it joins the writer ([`SubjectLocks`]).
+    pub async fn hold(&self, subject: &str) -> OwnedMutexGuard<()> {
+        self.subjects.hold(subject).await
     }
 
     /// Waits for the writer, opens the group's transaction if none is open, and a savepoint

@@ -281,7 +281,7 @@ async fn head(tx: &mut WriteTx, subject: &str) -> Result<ChainHead, StoreError> 
 }
 
 /// The last record of a chain: its number and hash (0 and the genesis hash for none yet).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainHead {
     seq: i64,
     hash: String,
@@ -300,7 +300,7 @@ impl ChainHead {
     }
 }
 
-async fn read_head(tx: &mut WriteTx, subject: &str) -> Result<ChainHead, StoreError> {
+pub(crate) async fn read_head(tx: &mut WriteTx, subject: &str) -> Result<ChainHead, StoreError> {
     let row =
         sql::query("SELECT seq, hash FROM ledger WHERE subject = $1 ORDER BY seq DESC LIMIT 1")
             .bind(subject)

@@ -39,6 +39,10 @@ pub enum StoreError {
     /// The commit of a group of writes failed: none of them is stored.
     #[error("cannot commit: {0}")]
     Commit(String),
+    /// What a write read of a subject changed before it could write (on SQLite, by another
+    /// process): nothing of it is stored, and it may be sent again.
+    #[error("the subject's records changed while this write read them")]
+    Changed,
 }
 
 impl StoreError {
@@ -48,6 +52,7 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             StoreError::Database { source, .. } => source.is_unavailable(),
+            StoreError::Changed => true,
             _ => false,
         }
     }
@@ -215,6 +220,11 @@ fn open_sqlite(url: &DatabaseUrl) -> Result<rusqlite::Connection, StoreError> {
         conn.execute_batch(
             "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
         )?;
+        // Each write's savepoint keeps the pages it changes in a statement journal, to undo
+        // them alone. In a temporary file (the default), that was a write(2) per page, 8 % of
+        // the server's time under load (BENCHMARKS.md). It only ever undoes a savepoint, and a
+        // crash undoes the whole uncommitted group anyway, so memory loses nothing.
+        conn.execute_batch("PRAGMA temp_store = MEMORY;")?;
         // A write runs about a dozen distinct statements, and the multi-row ones differ by
         // their number of rows: room for all of them, so none is prepared twice.
         conn.set_prepared_statement_cache_capacity(256);
@@ -309,9 +319,19 @@ impl Store {
                 .query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(()))
                 .during("stop the writer's own checkpoints")?;
             let copier = open_sqlite(url)?;
+            let readers_url = url.clone();
+            let readers = group::Readers::new(move || {
+                let reader = open_sqlite(&readers_url)?;
+                // What a reader is lent for is reading: a write through one is a fault.
+                reader
+                    .execute_batch("PRAGMA query_only = ON;")
+                    .during("make a SQLite reader read-only")?;
+                Ok(reader)
+            });
             store.group = Some(group::GroupCommit::start(
                 writer,
                 copier,
+                readers,
                 url.wal_pages_to_restart,
             ));
         }
@@ -338,14 +358,35 @@ impl Store {
             Some(group) => Work::Savepoint(group.join().await?),
             None => Work::Transaction(self.pool.begin().await.during("begin a write")?),
         };
-        Ok(WriteTx {
+        Ok(self.write_tx(work))
+    }
+
+    /// Starts a write that reads one subject and then writes it, as a visit does. On SQLite
+    /// it does not take the one writer for its reads and decisions (its receipt signed, its
+    /// records hashed) but only to store what it decided: it reads what is committed, with the
+    /// subject held in this process until its commit is answered, and checks when it joins the
+    /// writer that the subject's chain is still where it read it ([`StoreError::Changed`]).
+    /// The writer's turn was the bound of SQLite's writes per second (BENCHMARKS.md). A write
+    /// that holds a second subject, or changes a row before its end, joins the writer then and
+    /// goes on there. On PostgreSQL this is [`Store::begin`].
+    pub async fn begin_for_subject(&self) -> Result<WriteTx, StoreError> {
+        match &self.group {
+            Some(_) => Ok(self.write_tx(Work::Reading)),
+            None => self.begin().await,
+        }
+    }
+
+    fn write_tx(&self, work: Work) -> WriteTx {
+        WriteTx {
             work,
             store: self.clone(),
             locked: Vec::new(),
+            held: Vec::new(),
             heads: Vec::new(),
+            read_heads: Vec::new(),
             pending: Vec::new(),
             deferred: Vec::new(),
-        })
+        }
     }
 }
 
@@ -355,8 +396,12 @@ pub struct WriteTx {
     work: Work,
     store: Store,
     locked: Vec<String>,
+    /// The subject held in this process while the write reads before joining the writer.
+    held: Vec<tokio::sync::OwnedMutexGuard<()>>,
     /// The last record of each chain this write appended to: read once, then kept.
     heads: Vec<(String, ledger::ChainHead)>,
+    /// The heads read before joining the writer, checked when it joins.
+    read_heads: Vec<(String, ledger::ChainHead)>,
     /// The records this write appended, written when it ends.
     pending: Vec<ledger::Pending>,
     /// Rows this write stores that nothing in it reads back ([`WriteTx::defer`]).
@@ -366,6 +411,9 @@ pub struct WriteTx {
 enum Work {
     Transaction(Transaction<'static, Any>),
     Savepoint(group::Savepoint),
+    /// SQLite, before the write joins the writer ([`Store::begin_for_subject`]): each read
+    /// borrows a reader for itself alone, so that writes waiting for the writer hold none.
+    Reading,
 }
 
 impl WriteTx {
@@ -380,12 +428,22 @@ impl WriteTx {
         if self.locked.iter().any(|s| s == subject) {
             return Ok(());
         }
-        if self.store.backend == Backend::Postgres {
-            sql::query("SELECT pg_advisory_xact_lock(hashtext($1))::text")
-                .bind(subject)
-                .fetch_one(&mut *self)
-                .await
-                .during("lock the subject's chain")?;
+        match &self.work {
+            Work::Transaction(_) => {
+                sql::query("SELECT pg_advisory_xact_lock(hashtext($1))::text")
+                    .bind(subject)
+                    .fetch_one(&mut *self)
+                    .await
+                    .during("lock the subject's chain")?;
+            }
+            // One subject held at most: waiting for a second while holding one could wait for
+            // a write that waits for the first.
+            Work::Reading if self.locked.is_empty() => {
+                let group = self.store.group.clone().expect("readers are SQLite's");
+                self.held.push(group.hold(subject).await);
+            }
+            Work::Reading => self.join_writer().await?,
+            Work::Savepoint(_) => {}
         }
         self.locked.push(subject.to_owned());
         Ok(())
@@ -402,8 +460,31 @@ impl WriteTx {
     pub(crate) fn keep_head(&mut self, subject: &str, head: ledger::ChainHead) {
         match self.heads.iter_mut().find(|(s, _)| s == subject) {
             Some((_, kept)) => *kept = head,
-            None => self.heads.push((subject.to_owned(), head)),
+            None => {
+                // The first head kept of a chain is the one read.
+                if matches!(self.work, Work::Reading) {
+                    self.read_heads.push((subject.to_owned(), head.clone()));
+                }
+                self.heads.push((subject.to_owned(), head));
+            }
         }
+    }
+
+    /// Takes SQLite's writer for the rest of the write, if it read without it so far, and
+    /// checks that each chain it read is still where it read it: otherwise what it decided
+    /// from may be out of date, and it is refused, storing nothing.
+    pub(crate) async fn join_writer(&mut self) -> Result<(), StoreError> {
+        if !matches!(self.work, Work::Reading) {
+            return Ok(());
+        }
+        let group = self.store.group.clone().expect("readers are SQLite's");
+        self.work = Work::Savepoint(group.join().await?);
+        for (subject, read) in std::mem::take(&mut self.read_heads) {
+            if ledger::read_head(self, &subject).await? != read {
+                return Err(StoreError::Changed);
+            }
+        }
+        Ok(())
     }
 
     /// Stores rows when the write ends, not now: for statements whose rows nothing later in
@@ -416,6 +497,13 @@ impl WriteTx {
     /// Makes the write durable: when this returns `Ok`, it is committed, and may be answered.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         ledger::write_pending(&mut self);
+        if self.deferred.is_empty() {
+            // Only read: nothing to store, nor to wait for.
+            if let Work::Reading = self.work {
+                return Ok(());
+            }
+        }
+        self.join_writer().await?;
         let mut deferred = std::mem::take(&mut self.deferred);
         if self.store.backend == Backend::Postgres {
             deferred = sql::joined(deferred);
@@ -432,16 +520,21 @@ impl WriteTx {
                 let group = self.store.group.as_ref().expect("savepoints are SQLite's");
                 group.commit(savepoint).await
             }
+            Work::Reading => unreachable!("joined the writer above"),
         }
     }
 }
 
 impl WriteTx {
     /// Where this write's next statement runs.
-    fn place(&mut self) -> sql::Place<'_> {
-        match &mut self.work {
+    fn place(&mut self) -> Result<sql::Place<'_>, StoreError> {
+        Ok(match &mut self.work {
             Work::Transaction(tx) => sql::Place::Sqlx(tx),
             Work::Savepoint(savepoint) => sql::Place::Sqlite(savepoint.conn()),
-        }
+            Work::Reading => {
+                let group = self.store.group.as_ref().expect("readers are SQLite's");
+                sql::Place::Reader(group.reader()?)
+            }
+        })
     }
 }

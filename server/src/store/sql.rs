@@ -126,6 +126,15 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("no row where one was expected")]
     NoRow,
+    /// A write could not take SQLite's writer, or a reader, for its statement.
+    #[error(transparent)]
+    Place(Box<super::StoreError>),
+}
+
+impl From<super::StoreError> for DbError {
+    fn from(error: super::StoreError) -> DbError {
+        DbError::Place(Box::new(error))
+    }
 }
 
 impl DbError {
@@ -138,6 +147,7 @@ impl DbError {
                 e.code,
                 rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
             ),
+            DbError::Place(e) => e.is_unavailable(),
             _ => false,
         }
     }
@@ -174,10 +184,15 @@ impl<'q> Query<'q> {
         Ok(match on.into() {
             On::Pool(pool) => self.sqlx().execute(pool).await?.rows_affected(),
             On::Conn(conn) => self.sqlx().execute(conn).await?.rows_affected(),
-            On::Write(tx) => match tx.place() {
-                Place::Sqlx(conn) => self.sqlx().execute(conn).await?.rows_affected(),
-                Place::Sqlite(conn) => self.execute_sqlite(conn)?,
-            },
+            On::Write(tx) => {
+                // A change is made on the writer, never on a reader.
+                tx.join_writer().await.map_err(DbError::from)?;
+                match tx.place()? {
+                    Place::Sqlx(conn) => self.sqlx().execute(conn).await?.rows_affected(),
+                    Place::Sqlite(conn) => self.execute_sqlite(conn)?,
+                    Place::Reader(_) => unreachable!("a change joins the writer first"),
+                }
+            }
         })
     }
 
@@ -198,9 +213,10 @@ impl<'q> Query<'q> {
         match on.into() {
             On::Pool(pool) => self.fetch_sqlx(pool, limit).await,
             On::Conn(conn) => self.fetch_sqlx(conn, limit).await,
-            On::Write(tx) => match tx.place() {
+            On::Write(tx) => match tx.place()? {
                 Place::Sqlx(conn) => self.fetch_sqlx(conn, limit).await,
                 Place::Sqlite(conn) => Ok(self.fetch_sqlite(conn, limit)?),
+                Place::Reader(reader) => Ok(self.fetch_sqlite(reader.conn(), limit)?),
             },
         }
     }
@@ -366,6 +382,8 @@ fn renumbered(sql: &str, by: usize) -> Cow<'_, str> {
 pub(super) enum Place<'a> {
     Sqlx(&'a mut AnyConnection),
     Sqlite(&'a super::group::Connection),
+    /// A reader lent for one statement.
+    Reader(super::group::Reader),
 }
 
 /// A row from either driver, read by column name.
@@ -433,6 +451,60 @@ mod tests {
             b"a test secret of enough length here",
         ));
         (Store::connect(&configure(url), keys).await.unwrap(), dir)
+    }
+
+    /// A write that read its subject before taking SQLite's writer stores nothing when another
+    /// process wrote that subject meanwhile: its decisions were taken from a state that is gone.
+    /// The other process's record stays, the chain stays whole, and the write sent again passes.
+    #[tokio::test]
+    async fn a_write_whose_subject_another_process_changed_meanwhile_stores_nothing() {
+        use crate::store::{ledger, StoreError};
+        use consent_core::api::AcceptanceMethod;
+        use consent_core::{EditionVersion, LedgerRecord};
+        let (store, dir) = sqlite_store("changed").await;
+        let url: DatabaseUrl = format!("sqlite://{}", dir.join("t.db").display())
+            .parse()
+            .unwrap();
+        let other_process = Store::connect(&url, store.keys.clone()).await.unwrap();
+        let subject = "devices/changed";
+        let record = LedgerRecord::EditionAccepted {
+            edition: EditionVersion::parse("2026-11").unwrap(),
+            method: AcceptanceMethod::Button,
+        };
+        let now = crate::clock::now();
+
+        let mut late = store.begin_for_subject().await.unwrap();
+        ledger::append(&mut late, subject, now, &record, None)
+            .await
+            .unwrap();
+        let mut first = other_process.begin().await.unwrap();
+        ledger::append(&mut first, subject, now, &record, None)
+            .await
+            .unwrap();
+        first.commit().await.unwrap();
+        assert!(matches!(late.commit().await, Err(StoreError::Changed)));
+
+        let mut again = store.begin_for_subject().await.unwrap();
+        ledger::append(&mut again, subject, now, &record, None)
+            .await
+            .unwrap();
+        again.commit().await.unwrap();
+        let seqs: Vec<i64> = query("SELECT seq FROM ledger WHERE subject = $1 ORDER BY seq")
+            .bind(subject)
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get("seq").unwrap())
+            .collect();
+        assert_eq!(
+            seqs,
+            [1, 2],
+            "the other process's record, then the one sent again"
+        );
+        let report = ledger::verify(&store, subject, None).await.unwrap();
+        assert!(report.intact, "{report:?}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     /// Joined, each statement's values keep their places (`$9` and on included), a table
