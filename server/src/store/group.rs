@@ -130,8 +130,9 @@ pub struct Readers {
     idle: Mutex<Vec<Connection>>,
 }
 
-/// Idle readers kept open; more are opened when more writes read at once, and closed after.
-const IDLE_READERS: usize = 16;
+/// Idle readers kept open. A reader is lent for one statement, run in place on one of the
+/// runtime's workers, so few are out at once; more are opened when needed, and closed after.
+const IDLE_READERS: usize = 8;
 
 impl Readers {
     pub fn new(

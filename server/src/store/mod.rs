@@ -381,7 +381,7 @@ impl Store {
             work,
             store: self.clone(),
             locked: Vec::new(),
-            held: Vec::new(),
+            held: None,
             heads: Vec::new(),
             read_heads: Vec::new(),
             pending: Vec::new(),
@@ -396,8 +396,8 @@ pub struct WriteTx {
     work: Work,
     store: Store,
     locked: Vec<String>,
-    /// The subject held in this process while the write reads before joining the writer.
-    held: Vec<tokio::sync::OwnedMutexGuard<()>>,
+    /// The one subject held in this process by a write that reads before joining the writer.
+    held: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// The last record of each chain this write appended to: read once, then kept.
     heads: Vec<(String, ledger::ChainHead)>,
     /// The heads read before joining the writer, checked when it joins.
@@ -423,7 +423,9 @@ impl WriteTx {
 
     /// Holds the subject's chain until the transaction ends, so that its records and the
     /// decisions taken from them are this write's alone: an advisory lock on PostgreSQL (other
-    /// processes too); on SQLite the single writer already does. Taken once per write.
+    /// processes too). On SQLite the single writer already does, once the write has joined it;
+    /// before, the subject is held in this process, and the chain checked when it joins
+    /// ([`WriteTx::join_writer`]). Taken once per write.
     pub async fn lock_subject(&mut self, subject: &str) -> Result<(), StoreError> {
         if self.locked.iter().any(|s| s == subject) {
             return Ok(());
@@ -440,7 +442,7 @@ impl WriteTx {
             // a write that waits for the first.
             Work::Reading if self.locked.is_empty() => {
                 let group = self.store.group.clone().expect("readers are SQLite's");
-                self.held.push(group.hold(subject).await);
+                self.held = Some(group.hold(subject).await);
             }
             Work::Reading => self.join_writer().await?,
             Work::Savepoint(_) => {}
