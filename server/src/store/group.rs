@@ -10,7 +10,7 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, Mutex as AsyncMutex, Notify, OwnedMutexGuard};
 
-use super::{During, StoreError};
+use super::{open_sqlite_reader, DatabaseUrl, During, StoreError};
 
 /// The one connection that writes. Statements that only touch pages run in place, in the
 /// write's own task (microseconds, no thread hop); the two that may wait, for SQLite's write
@@ -126,24 +126,13 @@ pub struct GroupCommit {
 /// Read-only connections to the database file, each used by one write at a time, in place
 /// (a read by index takes microseconds: no thread hop).
 pub struct Readers {
-    open: Box<dyn Fn() -> Result<rusqlite::Connection, StoreError> + Send + Sync>,
+    url: DatabaseUrl,
     idle: Mutex<Vec<Connection>>,
 }
 
 /// Idle readers kept open. A reader is lent for one statement, run in place on one of the
 /// runtime's workers, so few are out at once; more are opened when needed, and closed after.
 const IDLE_READERS: usize = 8;
-
-impl Readers {
-    pub fn new(
-        open: impl Fn() -> Result<rusqlite::Connection, StoreError> + Send + Sync + 'static,
-    ) -> Readers {
-        Readers {
-            open: Box::new(open),
-            idle: Mutex::new(Vec::new()),
-        }
-    }
-}
 
 /// A reader lent to one write; back to the idle ones when dropped.
 pub struct Reader {
@@ -192,12 +181,12 @@ impl SubjectLocks {
 
 impl GroupCommit {
     /// Takes `conn` as the writing connection and starts the task that commits, and `copier`
-    /// as the connection that copies committed pages into the database file.
+    /// as the connection that copies committed pages into the database file. Readers are
+    /// opened on `url` as writes need them.
     pub fn start(
         conn: rusqlite::Connection,
         copier: rusqlite::Connection,
-        readers: Readers,
-        wal_pages_to_restart: i64,
+        url: &DatabaseUrl,
     ) -> Arc<GroupCommit> {
         let (committed, commits) = mpsc::sync_channel(1);
         let wal_pages = Arc::new(AtomicI64::new(0));
@@ -214,11 +203,14 @@ impl GroupCommit {
                 waiting: Vec::new(),
                 committed,
                 wal_pages,
-                wal_pages_to_restart,
+                wal_pages_to_restart: url.wal_pages_to_restart,
                 clock: WriterClock::default(),
             })),
             wanted: Arc::new(Notify::new()),
-            readers: Arc::new(readers),
+            readers: Arc::new(Readers {
+                url: url.clone(),
+                idle: Mutex::new(Vec::new()),
+            }),
             subjects: SubjectLocks::new(),
         });
         tokio::spawn(commit_groups(group.clone()));
@@ -235,7 +227,7 @@ impl GroupCommit {
             .pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => Arc::new(Mutex::new((self.readers.open)()?)),
+            None => Arc::new(Mutex::new(open_sqlite_reader(&self.readers.url)?)),
         };
         Ok(Reader {
             conn: Some(conn),

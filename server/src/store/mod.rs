@@ -233,6 +233,16 @@ fn open_sqlite(url: &DatabaseUrl) -> Result<rusqlite::Connection, StoreError> {
     open().during("open a SQLite connection")
 }
 
+/// A SQLite connection lent to writes for their reads ([`group::Readers`]).
+fn open_sqlite_reader(url: &DatabaseUrl) -> Result<rusqlite::Connection, StoreError> {
+    let reader = open_sqlite(url)?;
+    // What a reader is lent for is reading: a write through one is a fault.
+    reader
+        .execute_batch("PRAGMA query_only = ON;")
+        .during("make a SQLite reader read-only")?;
+    Ok(reader)
+}
+
 /// PostgreSQL's default pool: 4 connections per core. Each write holds its connection through
 /// a few short statements and its commit's flush, so a few per core keep the cores busy. More
 /// only add runnable backends that take turns on the same cores: with 2 cores, `PUT` from 16
@@ -319,21 +329,7 @@ impl Store {
                 .query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(()))
                 .during("stop the writer's own checkpoints")?;
             let copier = open_sqlite(url)?;
-            let readers_url = url.clone();
-            let readers = group::Readers::new(move || {
-                let reader = open_sqlite(&readers_url)?;
-                // What a reader is lent for is reading: a write through one is a fault.
-                reader
-                    .execute_batch("PRAGMA query_only = ON;")
-                    .during("make a SQLite reader read-only")?;
-                Ok(reader)
-            });
-            store.group = Some(group::GroupCommit::start(
-                writer,
-                copier,
-                readers,
-                url.wal_pages_to_restart,
-            ));
+            store.group = Some(group::GroupCommit::start(writer, copier, url));
         }
         Ok(store)
     }
@@ -371,7 +367,7 @@ impl Store {
     /// goes on there. On PostgreSQL this is [`Store::begin`].
     pub async fn begin_for_subject(&self) -> Result<WriteTx, StoreError> {
         match &self.group {
-            Some(_) => Ok(self.write_tx(Work::Reading)),
+            Some(group) => Ok(self.write_tx(Work::Reading(group.clone()))),
             None => self.begin().await,
         }
     }
@@ -413,7 +409,7 @@ enum Work {
     Savepoint(group::Savepoint),
     /// SQLite, before the write joins the writer ([`Store::begin_for_subject`]): each read
     /// borrows a reader for itself alone, so that writes waiting for the writer hold none.
-    Reading,
+    Reading(Arc<group::GroupCommit>),
 }
 
 impl WriteTx {
@@ -440,11 +436,10 @@ impl WriteTx {
             }
             // One subject held at most: waiting for a second while holding one could wait for
             // a write that waits for the first.
-            Work::Reading if self.locked.is_empty() => {
-                let group = self.store.group.clone().expect("readers are SQLite's");
-                self.held = Some(group.hold(subject).await);
+            Work::Reading(group) if self.locked.is_empty() => {
+                self.held = Some(group.clone().hold(subject).await);
             }
-            Work::Reading => self.join_writer().await?,
+            Work::Reading(_) => self.join_writer().await?,
             Work::Savepoint(_) => {}
         }
         self.locked.push(subject.to_owned());
@@ -464,7 +459,7 @@ impl WriteTx {
             Some((_, kept)) => *kept = head,
             None => {
                 // The first head kept of a chain is the one read.
-                if matches!(self.work, Work::Reading) {
+                if matches!(self.work, Work::Reading(_)) {
                     self.read_heads.push((subject.to_owned(), head.clone()));
                 }
                 self.heads.push((subject.to_owned(), head));
@@ -476,11 +471,10 @@ impl WriteTx {
     /// checks that each chain it read is still where it read it: otherwise what it decided
     /// from may be out of date, and it is refused, storing nothing.
     pub(crate) async fn join_writer(&mut self) -> Result<(), StoreError> {
-        if !matches!(self.work, Work::Reading) {
+        let Work::Reading(group) = &self.work else {
             return Ok(());
-        }
-        let group = self.store.group.clone().expect("readers are SQLite's");
-        self.work = Work::Savepoint(group.join().await?);
+        };
+        self.work = Work::Savepoint(group.clone().join().await?);
         for (subject, read) in std::mem::take(&mut self.read_heads) {
             if ledger::read_head(self, &subject).await? != read {
                 return Err(StoreError::Changed);
@@ -499,12 +493,6 @@ impl WriteTx {
     /// Makes the write durable: when this returns `Ok`, it is committed, and may be answered.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         ledger::write_pending(&mut self);
-        if self.deferred.is_empty() {
-            // Only read: nothing to store, nor to wait for.
-            if let Work::Reading = self.work {
-                return Ok(());
-            }
-        }
         self.join_writer().await?;
         let mut deferred = std::mem::take(&mut self.deferred);
         if self.store.backend == Backend::Postgres {
@@ -522,7 +510,7 @@ impl WriteTx {
                 let group = self.store.group.as_ref().expect("savepoints are SQLite's");
                 group.commit(savepoint).await
             }
-            Work::Reading => unreachable!("joined the writer above"),
+            Work::Reading(_) => unreachable!("joined the writer above"),
         }
     }
 }
@@ -533,10 +521,7 @@ impl WriteTx {
         Ok(match &mut self.work {
             Work::Transaction(tx) => sql::Place::Sqlx(tx),
             Work::Savepoint(savepoint) => sql::Place::Sqlite(savepoint.conn()),
-            Work::Reading => {
-                let group = self.store.group.as_ref().expect("readers are SQLite's");
-                sql::Place::Reader(group.reader()?)
-            }
+            Work::Reading(group) => sql::Place::Reader(group.reader()?),
         })
     }
 }
