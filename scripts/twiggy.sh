@@ -8,8 +8,8 @@ export PATH="$HOME/.cargo/bin:$root/.tools/node_modules/.bin:$PATH"
 command -v twiggy >/dev/null || cargo install twiggy --locked
 out=target/twiggy
 mkdir -p "$out"
-CARGO_PROFILE_RELEASE_STRIP=false cargo build --quiet --release --target wasm32-unknown-unknown --bin consent-widget
-wasm-bindgen --target web --out-dir "$out" "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/consent-widget.wasm"
+CARGO_PROFILE_WIDGET_STRIP=false cargo build --quiet --profile widget --target wasm32-unknown-unknown --bin consent-widget
+wasm-bindgen --target web --out-dir "$out" "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/widget/consent-widget.wasm"
 wasm-opt -Oz -g --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int \
   --enable-reference-types --enable-sign-ext --enable-multivalue --enable-mutable-globals --converge \
   "$out/consent-widget_bg.wasm" -o "$out/named.wasm"
