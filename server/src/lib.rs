@@ -19,6 +19,7 @@ pub mod routes;
 pub mod seal;
 pub mod store;
 mod texts;
+pub mod vital;
 pub mod widget_files;
 mod withdrawals;
 
@@ -128,12 +129,12 @@ impl Application {
                 controller: settings.controller.clone(),
             }),
         };
-        tokio::spawn(refresh_editions(state.clone()));
+        vital::spawn(refresh_editions(state.clone()));
         if settings.purge_daily {
-            tokio::spawn(purge_daily(state.store.clone(), settings.retention));
+            vital::spawn(purge_daily(state.store.clone(), settings.retention));
         }
         if let Some(every) = settings.checkpoint_every {
-            tokio::spawn(checkpoint_every(state.store.clone(), every));
+            vital::spawn(checkpoint_every(state.store.clone(), every));
         }
         let mut router = routes::api();
         if settings.demo {

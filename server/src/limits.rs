@@ -106,7 +106,7 @@ impl Limiters {
                 .per_address
                 .map(|r| DefaultKeyedRateLimiter::keyed(r.quota())),
         });
-        tokio::spawn(forget_idle(Arc::downgrade(&limiters)));
+        crate::vital::spawn(forget_idle(Arc::downgrade(&limiters)));
         limiters
     }
 

@@ -191,10 +191,10 @@ impl GroupCommit {
         let (committed, commits) = mpsc::sync_channel(1);
         let wal_pages = Arc::new(AtomicI64::new(0));
         let found = wal_pages.clone();
-        std::thread::Builder::new()
-            .name("sqlite-copy-back".into())
-            .spawn(move || copy_back(copier, commits, &found))
-            .expect("a thread starts");
+        crate::vital::spawn_thread("sqlite-copy-back", move || {
+            copy_back(copier, commits, &found)
+        })
+        .expect("a thread starts");
         let group = Arc::new(GroupCommit {
             writer: Arc::new(AsyncMutex::new(Writer {
                 conn: Arc::new(Mutex::new(conn)),
@@ -213,7 +213,7 @@ impl GroupCommit {
             }),
             subjects: SubjectLocks::new(),
         });
-        tokio::spawn(commit_groups(group.clone()));
+        crate::vital::spawn(commit_groups(group.clone()));
         group
     }
 
