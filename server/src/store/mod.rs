@@ -437,7 +437,7 @@ impl WriteTx {
             // One subject held at most: waiting for a second while holding one could wait for
             // a write that waits for the first.
             Work::Reading(group) if self.locked.is_empty() => {
-                self.held = Some(group.clone().hold(subject).await);
+                self.held = Some(group.hold(subject).await);
             }
             Work::Reading(_) => self.join_writer().await?,
             Work::Savepoint(_) => {}
