@@ -12,7 +12,7 @@ use crate::changes::ChangesDialog;
 use crate::choices::ChoicesDialog;
 use crate::config::WidgetConfig;
 use crate::embed::{self, HostState};
-use crate::feedback::Toast;
+use crate::feedback::toast;
 use crate::focus;
 use crate::language;
 use crate::model::{gpc_enabled, Action, Model, Notice, View, Widget};
@@ -139,7 +139,7 @@ pub fn App(props: &AppProps) -> Html {
 
     let lang = model.lang;
     html! {
-        <ContextProvider<Widget> context={widget}>
+        <ContextProvider<Widget> context={widget.clone()}>
             <div class={classes!("dc-root", model.in_app.then_some("dc-inapp"))} lang={lang.code()}>
                 if model.banner_visible() { <Banner /> }
                 if model.update_pending() && model.views.is_empty() { <UpdateNotice /> }
@@ -150,8 +150,8 @@ pub fn App(props: &AppProps) -> Html {
                         screen(view, depth, depth + 1 < model.views.len())
                     }) }
                 </div>
-                <SettingsButton />
-                <Toast />
+                { settings_button(&widget) }
+                { toast(&widget) }
             </div>
         </ContextProvider<Widget>>
     }
@@ -212,15 +212,14 @@ pub async fn load_state(model: UseReducerHandle<Model>) {
     }
 }
 
-#[function_component]
-fn SettingsButton() -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
+fn settings_button(widget: &Widget) -> Html {
     // Stays while a dialog is open (under the backdrop) so focus can return to it on close.
     if widget.model.banner_visible() {
         return html! {};
     }
     let lang = widget.lang();
     let count = Some(widget.model.consent_count());
+    let widget = widget.clone();
     let onclick = Callback::from(move |_| widget.open(View::Choices));
     html! { <SettingsButtonView {lang} {count} {onclick} /> }
 }

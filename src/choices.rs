@@ -51,7 +51,7 @@ pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
                 <summary>{ t.always_on.replace("{n}", &necessary.len().to_string()) }</summary>
                 <p class="dc-reason">{ t.necessary_reason }</p>
                 <ul class="dc-purposes">
-                    { for necessary.into_iter().map(|p| html! { <NecessaryRow purpose={p.id} /> }) }
+                    { for necessary.into_iter().map(|p| necessary_row(&widget, p.id)) }
                 </ul>
             </details>
             <p><button type="button" class="dc-link" onclick={my_data}>{ t.my_data }</button></p>
@@ -101,33 +101,29 @@ fn PurposeRow(props: &PurposeRowProps) -> Html {
                 <p class="dc-warning">{ warning.get(lang) }</p>
             }
             if gpc_locked { <p class="dc-gpc">{ t.gpc_honoured }</p> }
-            <ClauseLinks purpose={purpose.id} />
+            { clause_links(&widget, purpose.id) }
         </li>
     }
 }
 
 /// A necessary purpose: no switch, since there is nothing to choose (2.7).
-#[function_component]
-fn NecessaryRow(props: &PurposeRowProps) -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
+fn necessary_row(widget: &Widget, id: PurposeId) -> Html {
     let lang = widget.lang();
-    let purpose = catalog().purpose_by_id(props.purpose);
+    let purpose = catalog().purpose_by_id(id);
     html! {
         <li class="dc-purpose">
             <h3 class="dc-purpose-title">{ purpose.title.get(lang) }</h3>
             <p class="dc-summary">{ purpose.summary.get(lang) }</p>
-            <ClauseLinks purpose={purpose.id} />
+            { clause_links(&widget, purpose.id) }
         </li>
     }
 }
 
 /// The clauses a purpose comes from, each opening the policy there.
-#[function_component]
-fn ClauseLinks(props: &PurposeRowProps) -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
+fn clause_links(widget: &Widget, id: PurposeId) -> Html {
     let lang = widget.lang();
     let t = texts(lang);
-    let purpose = catalog().purpose_by_id(props.purpose);
+    let purpose = catalog().purpose_by_id(id);
     let links = purpose.clauses_in(lang).iter().map(|reference| {
         let widget = widget.clone();
         let anchor = anchor_for(reference);

@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
-use crate::feedback::InlineNotice;
+use crate::feedback::inline_notice;
 use crate::i18n::texts;
 use crate::model::Widget;
 
@@ -153,7 +153,7 @@ pub fn Dialog(props: &DialogProps) -> Html {
                 // What became of a save shows here, in the screen in view: never under a backdrop
                 // and never over the screen's own controls.
                 <div class={classes!("dc-dialog-foot", quiet.then_some("dc-foot-quiet"))}>
-                    if !props.covered { <InlineNotice /> }
+                    if !props.covered { { inline_notice(&widget) } }
                     { props.footer.clone().unwrap_or_default() }
                 </div>
             </div>

@@ -9,21 +9,17 @@ use crate::i18n::{texts, Texts};
 use crate::model::{Notice, View, WaitingOn, Widget};
 
 /// The notice in the foot of the screen in view.
-#[function_component]
-pub fn InlineNotice() -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
-    html! { <div class="dc-inline-notice">{ regions(&widget) }</div> }
+pub fn inline_notice(widget: &Widget) -> Html {
+    html! { <div class="dc-inline-notice">{ regions(widget) }</div> }
 }
 
 /// The notice over the page while no screen is open: beside the settings button.
-#[function_component]
-pub fn Toast() -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
+pub fn toast(widget: &Widget) -> Html {
     let on_page = widget.model.views.is_empty();
     let shown = on_page && widget.model.notice.is_some();
     html! {
         <div class={classes!("dc-toast", (!shown).then_some("dc-hidden"))}>
-            if on_page { { regions(&widget) } }
+            if on_page { { regions(widget) } }
         </div>
     }
 }
