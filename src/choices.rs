@@ -114,7 +114,7 @@ fn necessary_row(widget: &Widget, id: PurposeId) -> Html {
         <li class="dc-purpose">
             <h3 class="dc-purpose-title">{ purpose.title.get(lang) }</h3>
             <p class="dc-summary">{ purpose.summary.get(lang) }</p>
-            { clause_links(&widget, purpose.id) }
+            { clause_links(widget, purpose.id) }
         </li>
     }
 }
