@@ -12,25 +12,22 @@ export PATH="$HOME/.cargo/bin:$root/.tools/node_modules/.bin:$PATH"
 export CARGO_TARGET_DIR="$root/target/screen-costs"
 copy="$CARGO_TARGET_DIR/tree"
 out="$CARGO_TARGET_DIR/out"
-flags=$(sed -n 's/.*data-wasm-opt-params="\([^"]*\)".*/\1/p' index.html)
 
 git worktree remove --force "$copy" 2>/dev/null || rm -rf "$copy"
+git worktree prune
 git worktree add --quiet --detach "$copy" HEAD
 trap 'git worktree remove --force "$copy"' EXIT
-mkdir -p "$out"
 
 # Makes `fn <Component>(props: &...) -> Html {` return nothing at once.
 render_nothing() { # file component
   perl -0pi -e "s/(pub fn $2\\(props: &\\w+\\) -> Html \\{\\n)/\$1    if true { let _ = props; return Html::default(); }\\n/ or die 'no $2 in $1'" "$copy/$1"
 }
 
+# shellcheck source=scripts/widget-wasm.sh
+. "$root/scripts/widget-wasm.sh"
+
 measure() { # label
-  (cd "$copy" && cargo build --quiet --profile widget --target wasm32-unknown-unknown --bin consent-widget)
-  # (Without its warning that `strip` leaves it no feature section: wasm-opt is told the features.)
-  wasm-bindgen --target web --out-dir "$out" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/widget/consent-widget.wasm" 2>&1 |
-    { grep -v target_features || true; }
-  # shellcheck disable=SC2086 # the flags are words
-  wasm-opt -Oz $flags "$out/consent-widget_bg.wasm" -o "$out/opt.wasm"
+  widget_wasm "$copy" "$out" "$out/opt.wasm"
   local wasm glue
   wasm=$(brotli -c -q 11 "$out/opt.wasm" | wc -c)
   glue=$(brotli -c -q 11 "$out/consent-widget.js" | wc -c)

@@ -1,18 +1,15 @@
 #!/usr/bin/env bash
 # Where the widget's wasm spends its bytes, by crate: an unstripped release build, wasm-bindgen,
-# then wasm-opt -Oz --converge -g (names kept, otherwise as shipped), then twiggy. Installs twiggy if missing.
+# then wasm-opt with index.html's flags and -g (names kept, otherwise as shipped), then twiggy. Installs twiggy if missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export PATH="$HOME/.cargo/bin:$root/.tools/node_modules/.bin:$PATH"
 command -v twiggy >/dev/null || cargo install twiggy --locked
 out=target/twiggy
-mkdir -p "$out"
-CARGO_PROFILE_WIDGET_STRIP=false cargo build --quiet --profile widget --target wasm32-unknown-unknown --bin consent-widget
-wasm-bindgen --target web --out-dir "$out" "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/widget/consent-widget.wasm"
-wasm-opt -Oz -g --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int \
-  --enable-reference-types --enable-sign-ext --enable-multivalue --enable-mutable-globals --converge \
-  "$out/consent-widget_bg.wasm" -o "$out/named.wasm"
+# shellcheck source=scripts/widget-wasm.sh
+. "$root/scripts/widget-wasm.sh"
+CARGO_PROFILE_WIDGET_STRIP=false widget_wasm "$root" "$out" "$out/named.wasm" -g
 twiggy top -f csv -n 1000000 "$out/named.wasm" > "$out/top.csv"
 python3 - "$out/top.csv" <<'PY'
 import csv, re, sys
