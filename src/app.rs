@@ -138,9 +138,8 @@ pub fn App(props: &AppProps) -> Html {
     }
 
     let lang = model.lang;
-    let (settings, toast) = (settings_button(&widget), toast(&widget));
     html! {
-        <ContextProvider<Widget> context={widget}>
+        <ContextProvider<Widget> context={widget.clone()}>
             <div class={classes!("dc-root", model.in_app.then_some("dc-inapp"))} lang={lang.code()}>
                 if model.banner_visible() { <Banner /> }
                 if model.update_pending() && model.views.is_empty() { <UpdateNotice /> }
@@ -151,8 +150,8 @@ pub fn App(props: &AppProps) -> Html {
                         screen(view, depth, depth + 1 < model.views.len())
                     }) }
                 </div>
-                { settings }
-                { toast }
+                { settings_button(&widget) }
+                { toast(&widget) }
             </div>
         </ContextProvider<Widget>>
     }
