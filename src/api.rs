@@ -49,8 +49,8 @@ pub fn speaking_for() -> Speaker {
 /// Who made a write that waits to be sent. The server keeps each subject's idempotency keys
 /// apart, so a write is sent again only as the one who made it: sent as another, a repeat
 /// would be stored a second time.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(from = "String", into = "String")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(into = "String")]
 pub enum Speaker {
     /// Whoever the widget speaks for when it is sent: reads, and writes kept by a widget
     /// from before writes were marked.
@@ -71,6 +71,12 @@ impl From<Speaker> for String {
             Speaker::Device => "device".into(),
             Speaker::Account(tag) => format!("account:{tag}"),
         }
+    }
+}
+
+impl crate::json::Read for Speaker {
+    fn read(value: &wasm_bindgen::JsValue) -> Result<Speaker, crate::json::Unreadable> {
+        String::read(value).map(Speaker::from)
     }
 }
 
@@ -264,7 +270,7 @@ fn retry_after_ms(response: &Response) -> Option<u32> {
 // generic: a generic future is compiled again, whole, for every type it answers with.
 
 /// Sends the request and reads the answer as `T`.
-async fn call<T: serde::de::DeserializeOwned>(
+async fn call<T: crate::json::Read>(
     request: RequestBuilder,
     body: Option<String>,
 ) -> Result<T, ApiError> {
@@ -275,7 +281,7 @@ async fn call_text(request: RequestBuilder, body: Option<String>) -> Result<Stri
     text_of(send(request, body).await?).await
 }
 
-async fn read<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+async fn read<T: crate::json::Read>(response: Response) -> Result<T, ApiError> {
     parsed(&text_of(response).await?)
 }
 
@@ -286,7 +292,7 @@ async fn text_of(response: Response) -> Result<String, ApiError> {
         .map_err(|e| ApiError::Unreadable(e.to_string()))
 }
 
-fn parsed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+fn parsed<T: crate::json::Read>(text: &str) -> Result<T, ApiError> {
     crate::json::from_text(text).map_err(ApiError::Unreadable)
 }
 
@@ -318,7 +324,7 @@ async fn send_identified(
 }
 
 /// A write as this user or device; a visitor who arrived offline gets their device now.
-async fn write<T: serde::de::DeserializeOwned>(
+async fn write<T: crate::json::Read>(
     method: fn(&str) -> RequestBuilder,
     path: &str,
     value: &impl serde::Serialize,
@@ -438,10 +444,12 @@ pub async fn export() -> Result<String, ApiError> {
 
 /// Demo only: a token for the sample user from the demo server.
 pub async fn demo_token(token_url: &str) -> Result<String, ApiError> {
-    #[derive(serde::Deserialize)]
-    struct Token {
-        token: String,
+    struct Token(String);
+    impl crate::json::Read for Token {
+        fn read(value: &wasm_bindgen::JsValue) -> Result<Token, crate::json::Unreadable> {
+            crate::json::field(crate::json::object(value)?, "token").map(Token)
+        }
     }
-    let token: Token = call(Request::get(token_url), None).await?;
-    Ok(token.token)
+    let Token(token) = call(Request::get(token_url), None).await?;
+    Ok(token)
 }

@@ -1,11 +1,13 @@
 //! JSON through the browser's own `JSON.parse`, and text written here: serde_json would add its
-//! parser and its number formatting to the wasm every visitor downloads. [`read`] reads what
-//! the browser parsed into Rust types; [`write`] writes Rust values as JSON text.
+//! parser and its number formatting to the wasm every visitor downloads. [`read`] reads what the
+//! browser parsed into the shared types field by field; [`write`] writes Rust values as JSON
+//! text.
 
 mod read;
 mod write;
 
-use serde::de::DeserializeOwned;
+pub use read::{field, items, object, Read, Unreadable};
+
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
@@ -22,8 +24,9 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
     js_sys::JSON::parse(&to_text(value)).unwrap_or(JsValue::NULL)
 }
 
-pub fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    T::deserialize(read::Value(parse(text)?)).map_err(|read::Unreadable(why)| why)
+/// Reads `text` into one of the shared types (see [`read`]); the error names what did not fit.
+pub fn from_text<T: Read>(text: &str) -> Result<T, String> {
+    T::read(&parse(text)?).map_err(|read::Unreadable(why)| why)
 }
 
 /// Kept out of line: every type read from text would otherwise carry a copy.

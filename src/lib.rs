@@ -68,15 +68,6 @@ pub struct Served {
     pub texts: String,
 }
 
-/// Reads JSON with the browser's own parser, so that serde_json is not in the wasm.
-pub struct BrowserJson;
-
-impl consent_core::catalog::JsonParser for BrowserJson {
-    fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, String> {
-        json::from_text(text)
-    }
-}
-
 /// Renders the widget in `root` once what the server served is read; a catalog or words that
 /// cannot be read are the error, and nothing is rendered.
 pub fn start_in(
@@ -85,7 +76,8 @@ pub fn start_in(
     served: &Served,
 ) -> Result<(), String> {
     use wasm_bindgen::JsCast;
-    consent_core::catalog::install(&BrowserJson, &served.catalog)?;
+    let catalog = json::from_text(&served.catalog).map_err(|e| format!("catalog: {e}"))?;
+    consent_core::catalog::install(catalog)?;
     i18n::install_text(served.lang, &served.texts)?;
     embed::set_root(root.clone());
     // Embedded, the widget is the shadow root's host as the page sees it.

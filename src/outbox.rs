@@ -14,13 +14,15 @@ use consent_core::api::{
 };
 use consent_core::{EditionVersion, Lang, PurposeId, Timestamp};
 use gloo_timers::callback::Timeout;
-use serde::{Deserialize, Serialize};
+use js_sys::Reflect;
+use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use crate::api::{self, ApiError};
 pub use crate::api::{speaking_for, Speaker};
+use crate::json;
 use crate::model::WaitingOn;
 use crate::slot::Slot;
 use crate::storage;
@@ -31,85 +33,65 @@ const LOCK_NAME: &str = "dosmart-consent-outbox";
 
 /// A change of choices on its way, with the key that makes sending it twice harmless when it
 /// is sent as the one who made it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PendingChoices {
     pub key: uuid::Uuid,
     pub update: ConsentUpdate,
-    #[serde(default)]
     pub made_by: Speaker,
 }
 
 /// Stored in localStorage, where an older widget, a full disk or a person may have left
 /// anything: each part is read on its own, and one that cannot be read is left out without
 /// losing the rest.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Outbox {
-    #[serde(default, deserialize_with = "readable_events")]
     pub events: Vec<UiEvent>,
     /// Who recorded each event, by the event's id: it is sent as them, as choices are. An
     /// event not named here was kept by a widget from before.
-    #[serde(default, deserialize_with = "readable_makers")]
     pub event_makers: Vec<(uuid::Uuid, Speaker)>,
     /// The latest choices of each one who chose in this browser (the device, each account
     /// signed in), not yet stored by the server: a newer change by the same one replaces theirs.
-    #[serde(default, deserialize_with = "readable_choices")]
     pub pending_choices: Vec<PendingChoices>,
 }
 
-/// A value read if it can be, `None` if not. Each value the browser's JSON gives is read on its
-/// own (`json::read`), so a bad one does not spoil its neighbours.
-struct Readable<T>(Option<T>);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Readable<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(value: D) -> Result<Self, D::Error> {
-        Ok(Readable(T::deserialize(value).ok()))
+impl json::Read for Outbox {
+    fn read(value: &JsValue) -> Result<Outbox, json::Unreadable> {
+        let kept = json::object(value)?;
+        let part = |name| Reflect::get(kept, &JsValue::from_str(name)).unwrap_or(JsValue::NULL);
+        let pending = part("pending_choices");
+        Ok(Outbox {
+            events: readable_items(&part("events")),
+            event_makers: readable_items(&part("event_makers")),
+            // A widget from before kept one object, not a list.
+            pending_choices: match PendingChoices::read(&pending) {
+                Ok(one) => vec![one],
+                Err(_) => readable_items(&pending),
+            },
+        })
     }
 }
 
-fn readable_events<'de, D: serde::Deserializer<'de>>(value: D) -> Result<Vec<UiEvent>, D::Error> {
-    let Readable(events) = Readable::<Vec<Readable<UiEvent>>>::deserialize(value)?;
-    Ok(events
+/// The items of a list that can be read; nothing when it is no list.
+fn readable_items<T: json::Read>(list: &JsValue) -> Vec<T> {
+    json::items(list)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| T::read(&item).ok())
+                .collect()
+        })
         .unwrap_or_default()
-        .into_iter()
-        .filter_map(|Readable(event)| event)
-        .collect())
 }
 
-fn readable_makers<'de, D: serde::Deserializer<'de>>(
-    value: D,
-) -> Result<Vec<(uuid::Uuid, Speaker)>, D::Error> {
-    Ok(Readable::deserialize(value)?.0.unwrap_or_default())
-}
-
-fn readable_choices<'de, D: serde::Deserializer<'de>>(
-    value: D,
-) -> Result<Vec<PendingChoices>, D::Error> {
-    Ok(value.deserialize_any(KeptChoices).unwrap_or_default())
-}
-
-/// A list of pending choices, or the one object a widget from before kept (serde's untagged
-/// enums would cost the wasm their buffering machinery).
-struct KeptChoices;
-
-impl<'de> serde::de::Visitor<'de> for KeptChoices {
-    type Value = Vec<PendingChoices>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("pending choices")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut each: A) -> Result<Self::Value, A::Error> {
-        let mut kept = Vec::new();
-        while let Some(Readable(pending)) = each.next_element::<Readable<PendingChoices>>()? {
-            kept.extend(pending);
-        }
-        Ok(kept)
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, one: A) -> Result<Self::Value, A::Error> {
-        let Readable(pending) =
-            Readable::deserialize(serde::de::value::MapAccessDeserializer::new(one))?;
-        Ok(pending.into_iter().collect())
+impl json::Read for PendingChoices {
+    fn read(value: &JsValue) -> Result<PendingChoices, json::Unreadable> {
+        let kept = json::object(value)?;
+        Ok(PendingChoices {
+            key: json::field(kept, "key")?,
+            update: json::field(kept, "update")?,
+            // Kept by a widget from before writes were marked: whoever it speaks for now.
+            made_by: json::field::<Option<Speaker>>(kept, "made_by")?.unwrap_or_default(),
+        })
     }
 }
 

@@ -21,7 +21,7 @@ pub fn remove(key: &str) {
     }
 }
 
-pub fn get_json<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
+pub fn get_json<T: crate::json::Read>(key: &str) -> Option<T> {
     crate::json::from_text(&get(key)?).ok()
 }
 

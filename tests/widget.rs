@@ -140,8 +140,10 @@ fn button(root: &web_sys::Element, text: &str) -> web_sys::HtmlElement {
 }
 
 /// What the server serves (`/v1/catalog`, `/v1/texts`), from the build's own copies.
+/// The shipped catalog, read as the widget reads `GET /v1/catalog`, and the shipped words.
 fn install_shipped() {
-    consent_core::catalog::install_shipped(&consent_widget::BrowserJson);
+    let served = consent_widget::json::from_text(&consent_core::catalog::served_json()).unwrap();
+    consent_core::catalog::install(served).unwrap();
     for lang in Lang::ALL {
         consent_widget::i18n::install(lang, consent_core::words::shipped(lang));
     }
@@ -466,4 +468,324 @@ fn what_the_widget_writes_is_what_the_server_writes() {
         );
         assert_eq!(&from_text::<LedgerRecord>(&written).unwrap(), record);
     }
+}
+
+/// Every answer the widget reads, written as the server writes it (serde_json), is read here
+/// field by field into the same value: the widget's reader and the server's writer agree on
+/// every name, every variant and every optional field, present or not.
+#[wasm_bindgen_test]
+fn every_answer_the_server_writes_is_read_back_as_it_was() {
+    use consent_core::api::*;
+    use consent_core::ledger::{LedgerRecord, StaffAction, StaffRole};
+    use consent_core::policy::{Block, Clause, PolicyEdition, Section};
+    use consent_core::{CalendarDate, DataCategoryId, DeviceId, EditionVersion, PurposeId};
+    use consent_widget::json::{from_text, Read};
+    use serde::Serialize;
+    install_shipped();
+    let shipped = consent_core::catalog::shipped_catalog();
+    let read = consent_core::catalog::catalog();
+    assert_eq!(
+        read.purposes, shipped.purposes,
+        "the catalog as served, read here"
+    );
+    assert_eq!(read.categories, shipped.categories);
+
+    fn same<T: Read + Serialize>(value: &T) {
+        let written = serde_json::to_string(value).unwrap();
+        let read: T = from_text(&written).unwrap_or_else(|e| panic!("{e}: {written}"));
+        assert_eq!(serde_json::to_string(&read).unwrap(), written);
+    }
+
+    let edition = EditionVersion::parse("2026-11").unwrap();
+    let date = CalendarDate::parse("2026-11-25").unwrap();
+    let at = consent_core::Timestamp::parse("2026-11-25T14:00:00.123Z").unwrap();
+    let publicity = PurposeId::parse("contests_publicity").unwrap();
+    let phone = DataCategoryId::parse("phone").unwrap();
+    let purpose = |granted, changed_at| PurposeState {
+        purpose: publicity,
+        necessary: false,
+        granted,
+        changed_at,
+    };
+    let state = |accepted| ConsentState {
+        current_edition: edition.clone(),
+        deemed_accepted_from: date,
+        accepted,
+        current_accepted: true,
+        answered: true,
+        purposes: vec![purpose(true, Some(at)), purpose(false, None)],
+    };
+    let acceptance = |method| Acceptance {
+        edition: edition.clone(),
+        method,
+        at,
+    };
+    let withdrawal = |address: Option<&str>, consequences: Option<&str>| Withdrawal {
+        withdrawal_id: "w-1".into(),
+        purposes: vec![publicity],
+        application: WrittenApplication {
+            language: Lang::Kk,
+            filename: "өтініш.txt".into(),
+            text: "«Қымыз» \"1 л\"\n".into(),
+            address: address.map(Into::into),
+        },
+        consequences: consequences.map(Into::into),
+    };
+    let receipt = |signed: Option<&str>| Receipt {
+        receipt_id: "r-1".into(),
+        subject: "user:42".into(),
+        choices: [(publicity, true)].into_iter().collect(),
+        policy_version: edition.clone(),
+        language_shown: Lang::En,
+        at,
+        signed: signed.map(Into::into),
+    };
+    same(&ErrorBody {
+        error: "bad_request".into(),
+        message: "Поле policy_version".into(),
+    });
+    same(&EventsAccepted {
+        received: 20,
+        stored: 19,
+    });
+    same(&ReceiptDownload {
+        receipt_id: "r-1".into(),
+        signed: "a.b.c".into(),
+        text: "Түбіртек".into(),
+    });
+    for (accepted, withdrawn, signed) in [
+        (None, None, None),
+        (
+            Some(acceptance(AcceptanceMethod::Button)),
+            Some(withdrawal(Some("Алматы"), Some("2.6"))),
+            Some("a.b.c"),
+        ),
+        (
+            Some(acceptance(AcceptanceMethod::DeemedByContinuedUse)),
+            Some(withdrawal(None, None)),
+            None,
+        ),
+    ] {
+        same(&ConsentUpdated {
+            state: state(accepted),
+            receipt: receipt(signed),
+            withdrawal: withdrawn,
+        });
+    }
+
+    same(&PolicyResponse {
+        version: edition.clone(),
+        published: date,
+        deemed_accepted_from: date,
+        current: true,
+        requested_language: Lang::En,
+        language: Lang::Ru,
+        edition: PolicyEdition {
+            version: edition.clone(),
+            published: date,
+            language: Lang::Ru,
+            title: "Политика".into(),
+            sections: vec![Section {
+                number: "2.".into(),
+                anchor: "s2".into(),
+                title: "Сбор".into(),
+                clauses: vec![Clause {
+                    number: "2.2.".into(),
+                    anchor: "c2-2".into(),
+                    blocks: vec![
+                        Block::Paragraph {
+                            text: "Цели:".into(),
+                        },
+                        Block::Item {
+                            marker: "5)".into(),
+                            anchor: "c2-2-5".into(),
+                            text: "конкурсы".into(),
+                        },
+                    ],
+                }],
+            }],
+        },
+    });
+
+    same(&EditionChanges {
+        from: edition.clone(),
+        to: EditionVersion::parse("2026-12").unwrap(),
+        language: Lang::Kk,
+        clauses: [
+            ClauseChangeKind::Added,
+            ClauseChangeKind::Removed,
+            ClauseChangeKind::Changed,
+        ]
+        .into_iter()
+        .map(|change| ClauseChange {
+            number: "1.5.".into(),
+            change,
+            words: [WordChange::Same, WordChange::Removed, WordChange::Added]
+                .into_iter()
+                .map(|change| WordRun {
+                    change,
+                    text: "сөз".into(),
+                })
+                .collect(),
+        })
+        .collect(),
+    });
+
+    let event = |kind| {
+        outbox::event(
+            kind,
+            EventDetail {
+                purpose: Some(publicity),
+                lang: Some(Lang::Kk),
+                edition: Some(edition.clone()),
+            },
+        )
+    };
+    let mut records = vec![
+        LedgerRecord::Choices {
+            receipt_id: "r-1".into(),
+            choices: [(publicity, false)].into_iter().collect(),
+            policy_version: edition.clone(),
+            language_shown: Lang::Kk,
+        },
+        LedgerRecord::ChoicesCarriedFromDevice {
+            from_device: DeviceId::parse("0b6f3c52-8d3e-4b8e-9a55-3a1d2f4c5e6f").unwrap(),
+            choices: [(publicity, true)].into_iter().collect(),
+        },
+        LedgerRecord::EditionAccepted {
+            edition: edition.clone(),
+            method: AcceptanceMethod::DeemedByContinuedUse,
+        },
+        LedgerRecord::Withdrawal {
+            withdrawal_id: "w-1".into(),
+            purposes: vec![publicity],
+            language: Lang::Ru,
+        },
+        LedgerRecord::DataUpdated {
+            by: "crm".into(),
+            categories: vec![phone],
+        },
+        LedgerRecord::EditionPublished {
+            edition: edition.clone(),
+            published: date,
+            languages: vec![Lang::Kk, Lang::Ru],
+        },
+    ];
+    for role in [
+        StaffRole::Support,
+        StaffRole::PrivacyOfficer,
+        StaffRole::PolicyEditor,
+    ] {
+        for action in [StaffAction::ReadRecords, StaffAction::VerifyLedger] {
+            records.push(LedgerRecord::StaffAccess {
+                role,
+                action,
+                reason: "өтініш".into(),
+            });
+        }
+    }
+    records.extend(
+        every_event_kind()
+            .into_iter()
+            .map(|kind| LedgerRecord::Event(event(kind))),
+    );
+    // One record of each kind: a new kind fails to compile here until it is read and added.
+    for record in &records {
+        match record {
+            LedgerRecord::Choices { .. }
+            | LedgerRecord::ChoicesCarriedFromDevice { .. }
+            | LedgerRecord::EditionAccepted { .. }
+            | LedgerRecord::Event(_)
+            | LedgerRecord::Withdrawal { .. }
+            | LedgerRecord::DataUpdated { .. }
+            | LedgerRecord::StaffAccess { .. }
+            | LedgerRecord::EditionPublished { .. } => {}
+        }
+    }
+    let held = |held, value: Option<&str>, source| HeldCategory {
+        category: phone,
+        name: "Телефон".into(),
+        sensitivity: consent_core::catalog::Sensitivity::Ordinary,
+        held,
+        value: value.map(Into::into),
+        since: value.map(|_| at),
+        source,
+        purposes: vec![publicity],
+        recipients: vec![
+            Recipient::ItProviders,
+            Recipient::Affiliates,
+            Recipient::Partners,
+            Recipient::CrossBorder,
+        ],
+    };
+    same(&MyData {
+        subject: "user:42".into(),
+        generated_at: at,
+        storage_location: "Қазақстан".into(),
+        retention: "3 жыл".into(),
+        categories: vec![
+            held(false, None, None),
+            held(true, Some("+7 7** *** 12 34"), Some(DataSource::User)),
+            held(true, Some("a"), Some(DataSource::Company)),
+            held(true, Some("b"), Some(DataSource::ThirdParty)),
+            HeldCategory {
+                sensitivity: consent_core::catalog::Sensitivity::Sensitive,
+                ..held(true, Some("c"), Some(DataSource::OpenSource))
+            },
+        ],
+        consents: state(Some(acceptance(AcceptanceMethod::Button))),
+        consent_history: records
+            .into_iter()
+            .enumerate()
+            .map(|(seq, record)| LedgerEntry {
+                seq: seq as i64 + 1,
+                at,
+                record,
+                ip: (seq % 2 == 0).then(|| "203.0.113.7".into()),
+                user_agent: (seq % 3 == 0).then(|| "Mozilla/5.0".into()),
+            })
+            .collect(),
+    });
+}
+
+/// Every kind of event; a new one fails to compile here until it is added.
+fn every_event_kind() -> Vec<EventKind> {
+    use EventKind::*;
+    let all = vec![
+        BannerShown,
+        AcceptAll,
+        RefuseOptional,
+        ChoicesOpened,
+        ChoicesSaved,
+        DialogClosed,
+        PolicyOpened,
+        PolicyAcceptedByButton,
+        UpdateNoticeShown,
+        LanguageChanged,
+        WithdrawalStarted,
+        WithdrawalRequested,
+        MyDataOpened,
+        ExportDownloaded,
+        GpcHonoured,
+    ];
+    for kind in &all {
+        match kind {
+            BannerShown
+            | AcceptAll
+            | RefuseOptional
+            | ChoicesOpened
+            | ChoicesSaved
+            | DialogClosed
+            | PolicyOpened
+            | PolicyAcceptedByButton
+            | UpdateNoticeShown
+            | LanguageChanged
+            | WithdrawalStarted
+            | WithdrawalRequested
+            | MyDataOpened
+            | ExportDownloaded
+            | GpcHonoured => {}
+        }
+    }
+    all
 }

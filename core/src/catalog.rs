@@ -247,22 +247,6 @@ impl Catalog {
     }
 }
 
-/// Reads the catalogs' JSON: serde_json natively; the widget passes the browser's own parser,
-/// so that serde_json is not in the wasm every visitor downloads.
-pub trait JsonParser {
-    fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, String>;
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-pub struct SerdeJson;
-
-#[cfg(not(target_arch = "wasm32"))]
-impl JsonParser for SerdeJson {
-    fn parse<T: serde::de::DeserializeOwned>(&self, text: &str) -> Result<T, String> {
-        serde_json::from_str(text).map_err(|e| e.to_string())
-    }
-}
-
 static CATALOG: OnceLock<Catalog> = OnceLock::new();
 
 /// The catalog: natively the one shipped with this build; in the widget, the one the server
@@ -281,18 +265,16 @@ fn shipped() -> Catalog {
     panic!("the widget installs the catalog (catalog::install) before using it")
 }
 
-/// Reads the shipped catalogs with `parser` and makes them the catalog (the first call does):
-/// for the widget's own tests, which run without a server.
+/// The catalogs shipped with this build, checked: for the widget's own tests, which run without
+/// a server.
 #[cfg(feature = "shipped")]
-pub fn install_shipped(parser: &impl JsonParser) {
-    CATALOG.get_or_init(|| {
-        load_with(parser, PURPOSES_JSON, CATEGORIES_JSON).expect("shipped catalogs are valid")
-    });
+pub fn shipped_catalog() -> Catalog {
+    load(PURPOSES_JSON, CATEGORIES_JSON).expect("shipped catalogs are valid")
 }
 
 /// What `GET /v1/catalog` serves: both catalogs, checked, in one JSON object
 /// `{"purposes": […], "categories": […]}`, as [`install`] reads it.
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), feature = "shipped"))]
 pub fn served_json() -> String {
     let entries = |text: &str, key: &str| -> serde_json::Value {
         let mut file: serde_json::Value =
@@ -306,85 +288,79 @@ pub fn served_json() -> String {
     serde_json::to_string(&served).expect("a JSON value serialises")
 }
 
-/// Reads the catalog the server served ([`served_json`]) with `parser` and makes it the
-/// catalog. The first one installed stays: a page never sees its ids change under it.
-pub fn install(parser: &impl JsonParser, served: &str) -> Result<(), String> {
+/// Checks the catalog the server served ([`served_json`]), as the widget read it, and makes it
+/// the catalog. The first one installed stays: a page never sees its ids change under it.
+pub fn install(raw: RawCatalog) -> Result<(), String> {
     if CATALOG.get().is_some() {
         return Ok(());
     }
-    let raw: RawCatalog = parser.parse(served).map_err(|e| format!("catalog: {e}"))?;
     let catalog = checked(raw.purposes, raw.categories)?;
     let _ = CATALOG.set(catalog);
     Ok(())
 }
 
+/// Both catalogs as their files and `GET /v1/catalog` write them, before they are checked.
 #[derive(Deserialize)]
-struct RawCatalog {
-    purposes: Vec<RawPurpose>,
-    categories: Vec<RawCategory>,
+pub struct RawCatalog {
+    pub purposes: Vec<RawPurpose>,
+    pub categories: Vec<RawCategory>,
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "shipped"))]
 #[derive(Deserialize)]
 struct RawPurposes {
     purposes: Vec<RawPurpose>,
 }
 
+/// A purpose as `policy/purposes.json` writes it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawPurpose {
-    id: String,
-    basis: String,
-    ground: Option<NecessaryGround>,
-    default: bool,
-    clauses: BTreeMap<Lang, Vec<String>>,
-    title: Localized,
-    summary: Localized,
+pub struct RawPurpose {
+    pub id: String,
+    pub basis: String,
+    pub ground: Option<NecessaryGround>,
+    pub default: bool,
+    pub clauses: BTreeMap<Lang, Vec<String>>,
+    pub title: Localized,
+    pub summary: Localized,
     #[serde(default)]
-    withdrawal_may_end_agreement: bool,
+    pub withdrawal_may_end_agreement: bool,
     #[serde(default)]
-    gpc_refuses: bool,
+    pub gpc_refuses: bool,
     #[serde(default)]
-    warning: Option<Localized>,
+    pub warning: Option<Localized>,
     #[serde(default)]
-    consent_mode: Vec<ConsentModeType>,
+    pub consent_mode: Vec<ConsentModeType>,
     #[serde(default)]
-    recipients: Vec<Recipient>,
+    pub recipients: Vec<Recipient>,
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "shipped"))]
 #[derive(Deserialize)]
 struct RawCategories {
     categories: Vec<RawCategory>,
 }
 
+/// A data category as `policy/data_categories.json` writes it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawCategory {
-    id: String,
-    group: CategoryGroup,
-    sensitivity: Sensitivity,
-    masking: Masking,
-    quote: BTreeMap<Lang, String>,
-    name: Localized,
-    purposes: Vec<String>,
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-pub fn load(purposes_json: &str, categories_json: &str) -> Result<Catalog, String> {
-    load_with(&SerdeJson, purposes_json, categories_json)
+pub struct RawCategory {
+    pub id: String,
+    pub group: CategoryGroup,
+    pub sensitivity: Sensitivity,
+    pub masking: Masking,
+    pub quote: BTreeMap<Lang, String>,
+    pub name: Localized,
+    pub purposes: Vec<String>,
 }
 
 /// Loads the catalogs' two files and checks them ([`checked`]).
-pub fn load_with(
-    parser: &impl JsonParser,
-    purposes_json: &str,
-    categories_json: &str,
-) -> Result<Catalog, String> {
-    let purposes: RawPurposes = parser
-        .parse(purposes_json)
-        .map_err(|e| format!("purposes: {e}"))?;
-    let categories: RawCategories = parser
-        .parse(categories_json)
-        .map_err(|e| format!("data categories: {e}"))?;
+#[cfg(any(not(target_arch = "wasm32"), feature = "shipped"))]
+pub fn load(purposes_json: &str, categories_json: &str) -> Result<Catalog, String> {
+    let purposes: RawPurposes =
+        serde_json::from_str(purposes_json).map_err(|e| format!("purposes: {e}"))?;
+    let categories: RawCategories =
+        serde_json::from_str(categories_json).map_err(|e| format!("data categories: {e}"))?;
     checked(purposes.purposes, categories.categories)
 }
 
@@ -497,7 +473,7 @@ mod tests {
 
     #[test]
     fn the_served_catalog_reads_as_the_shipped_one() {
-        let raw: RawCatalog = SerdeJson.parse(&served_json()).unwrap();
+        let raw: RawCatalog = serde_json::from_str(&served_json()).unwrap();
         let served = checked(raw.purposes, raw.categories).unwrap();
         assert_eq!(served.purposes, catalog().purposes);
         assert_eq!(served.categories, catalog().categories);

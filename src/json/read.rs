@@ -1,14 +1,37 @@
-//! Reads a value the browser's `JSON.parse` made straight into Rust types.
+//! The shared types read field by field from what the browser's `JSON.parse` made.
 //!
-//! serde-wasm-bindgen's reader does the same, but its errors format what they found
-//! (`invalid type: floating point 1.5, expected ...`), and that brings Rust's float printing
-//! and every type's "expecting" text into the wasm every visitor downloads. The widget never
-//! shows those details: an answer it cannot read is "unreadable", and the log says which field
-//! or variant was wrong. So this reader's errors are built from plain strings, and it knows only
-//! what `JSON.parse` can give: null, booleans, numbers, strings, arrays and plain objects.
+//! serde's derived readers are made for any format: each struct gets a visitor for a map and
+//! one for a list, a state machine over field names, and a copy of that per answer type
+//! inlined wherever an answer is awaited. Here a struct is read by asking the browser's object
+//! for each field by name, which is all JSON from the server needs, and costs the wasm a
+//! fraction of those bytes. Errors are plain strings, never Rust's formatting of what was
+//! found: the widget never shows such details, and the log says which field or variant was
+//! wrong.
+//!
+//! The names are the ones serde writes for these types (the server's answers): the widget's
+//! tests write every type with serde_json and read it back here. A field missing from a type's
+//! list below does not compile: the struct is built with all its fields named.
 
+use consent_core::api::{
+    Acceptance, AcceptanceMethod, ClauseChange, ClauseChangeKind, ConsentState, ConsentUpdate,
+    ConsentUpdated, EditionChanges, ErrorBody, EventKind, EventsAccepted, HeldCategory,
+    LedgerEntry, MyData, PolicyResponse, PurposeState, Receipt, ReceiptDownload, UiEvent,
+    Withdrawal, WordChange, WordRun, WrittenApplication,
+};
+use consent_core::catalog::{
+    CategoryGroup, Masking, NecessaryGround, RawCatalog, RawCategory, RawPurpose, Recipient,
+    Sensitivity,
+};
+use consent_core::lang::Localized;
+use consent_core::ledger::{LedgerRecord, StaffAction, StaffRole};
+use consent_core::policy::{Block, Clause, PolicyEdition, Section};
+use consent_core::signals::ConsentModeType;
+use consent_core::{
+    CalendarDate, DataCategoryId, DeviceId, EditionVersion, Lang, PurposeId, Timestamp,
+};
 use js_sys::{Array, Object, Reflect};
-use serde::de::{self, IntoDeserializer};
+use serde::de;
+use std::collections::BTreeMap;
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -20,6 +43,26 @@ impl Unreadable {
     fn because(why: &str, what: &str) -> Unreadable {
         Unreadable([why, what].concat())
     }
+
+    pub fn wrong_type() -> Unreadable {
+        Unreadable("a value of the wrong type".to_owned())
+    }
+
+    pub fn not_valid() -> Unreadable {
+        Unreadable("a value that is not valid here".to_owned())
+    }
+
+    pub fn missing(field: &str) -> Unreadable {
+        Unreadable::because("missing field ", field)
+    }
+
+    pub fn unknown_variant(variant: &str) -> Unreadable {
+        Unreadable::because("unknown variant ", variant)
+    }
+
+    fn wrong_length() -> Unreadable {
+        Unreadable("a list of the wrong length".to_owned())
+    }
 }
 
 impl fmt::Display for Unreadable {
@@ -30,15 +73,17 @@ impl fmt::Display for Unreadable {
 
 impl std::error::Error for Unreadable {}
 
+/// serde's derive reads the one-word enums (see `read_words!`) and says through this what it
+/// refused.
 impl de::Error for Unreadable {
     /// What a type says of a value it refuses (a date, an id) is left out: the formatters it
     /// needs cost 2 KB of wasm, for a detail only a developer reads.
     fn custom<T: fmt::Display>(_: T) -> Self {
-        Unreadable("a value that is not valid here".to_owned())
+        Unreadable::not_valid()
     }
 
     fn invalid_type(_: de::Unexpected, _: &dyn de::Expected) -> Self {
-        Unreadable("a value of the wrong type".to_owned())
+        Unreadable::wrong_type()
     }
 
     fn invalid_value(_: de::Unexpected, _: &dyn de::Expected) -> Self {
@@ -46,11 +91,11 @@ impl de::Error for Unreadable {
     }
 
     fn invalid_length(_: usize, _: &dyn de::Expected) -> Self {
-        Unreadable("a list of the wrong length".to_owned())
+        Unreadable::wrong_length()
     }
 
     fn unknown_variant(variant: &str, _: &'static [&'static str]) -> Self {
-        Unreadable::because("unknown variant ", variant)
+        Unreadable::unknown_variant(variant)
     }
 
     fn unknown_field(field: &str, _: &'static [&'static str]) -> Self {
@@ -58,7 +103,7 @@ impl de::Error for Unreadable {
     }
 
     fn missing_field(field: &'static str) -> Self {
-        Unreadable::because("missing field ", field)
+        Unreadable::missing(field)
     }
 
     fn duplicate_field(field: &'static str) -> Self {
@@ -66,392 +111,324 @@ impl de::Error for Unreadable {
     }
 }
 
-/// A value from `JSON.parse`, to be read as a Rust type.
-pub struct Value(pub JsValue);
-
 type Result<T> = std::result::Result<T, Unreadable>;
 
-fn wrong_type<T>() -> Result<T> {
-    Err(de::Error::invalid_type(de::Unexpected::Other(""), &""))
+/// A type the widget reads from a value `JSON.parse` made.
+pub trait Read: Sized {
+    fn read(value: &JsValue) -> Result<Self>;
 }
 
-/// What a value from `JSON.parse` is, found once, outside the code compiled for each type.
-enum Kind {
-    Nothing,
-    Bool(bool),
-    Whole(i64),
-    Number(f64),
-    Text(String),
-    List(Array),
-    Object(Object),
-    Other,
+/// The value as a plain object (not a list, not null), or the error every struct gives.
+pub fn object(value: &JsValue) -> Result<&Object> {
+    if value.is_object() && !Array::is_array(value) {
+        Ok(value.unchecked_ref())
+    } else {
+        Err(Unreadable::wrong_type())
+    }
 }
 
-/// The deserializer methods that only hand over to another.
-macro_rules! forward {
-    ($($($method:ident)* => $to:ident;)*) => {$($(
-        fn $method<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            self.$to(visitor)
-        }
-    )*)*};
-}
-
-impl Value {
-    #[inline(never)]
-    fn kind(self) -> Kind {
-        let v = self.0;
-        if is_nothing(&v) {
-            Kind::Nothing
-        } else if let Some(b) = v.as_bool() {
-            Kind::Bool(b)
-        } else if let Some(n) = whole_number(&v) {
-            Kind::Whole(n)
-        } else if let Some(n) = v.as_f64() {
-            Kind::Number(n)
-        } else if let Some(s) = v.as_string() {
-            Kind::Text(s)
-        } else if Array::is_array(&v) {
-            Kind::List(v.unchecked_into())
-        } else if v.is_object() {
-            Kind::Object(v.unchecked_into())
+/// The field `name` of `object`; when it is not there, the error says which is missing.
+pub fn field<T: Read>(object: &Object, name: &'static str) -> Result<T> {
+    let value = Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    T::read(&value).map_err(|e| {
+        if value.is_undefined() {
+            Unreadable::missing(name)
         } else {
-            Kind::Other
+            e
         }
-    }
+    })
+}
 
-    fn object(&self) -> Option<&Object> {
-        (self.0.is_object() && !Array::is_array(&self.0)).then(|| self.0.unchecked_ref())
+/// The field `name` of `object`, or `T`'s default when it is not there (serde's `default`).
+pub fn field_or_default<T: Read + Default>(object: &Object, name: &'static str) -> Result<T> {
+    Ok(field::<Option<T>>(object, name)?.unwrap_or_default())
+}
+
+/// Builds a struct (or a struct-like variant) from an object's fields of the same names; those
+/// after `or default` take their type's default when they are not there (serde's `default`).
+macro_rules! fields {
+    ($object:expr, $($name:ident)::+ { $($field:ident),* $(,)? } $(or default { $($defaulted:ident),* })?) => {
+        $($name)::+ {
+            $($field: field($object, stringify!($field))?,)*
+            $($($defaulted: field_or_default($object, stringify!($defaulted))?,)*)?
+        }
+    };
+}
+
+/// `Read` for structs whose every field is read by its own name.
+macro_rules! read_structs {
+    ($($name:ident { $($field:ident),* $(,)? })*) => {$(
+        impl Read for $name {
+            fn read(value: &JsValue) -> Result<Self> {
+                let object = object(value)?;
+                Ok(fields!(object, $name { $($field),* }))
+            }
+        }
+    )*};
+}
+
+read_structs! {
+    ErrorBody { error, message }
+    ConsentState { current_edition, deemed_accepted_from, accepted, current_accepted, answered, purposes }
+    Acceptance { edition, method, at }
+    PurposeState { purpose, necessary, granted, changed_at }
+    ConsentUpdate { policy_version, lang, choices }
+    ConsentUpdated { state, receipt, withdrawal }
+    Receipt { receipt_id, subject, choices, policy_version, language_shown, at, signed }
+    Withdrawal { withdrawal_id, purposes, application, consequences }
+    WrittenApplication { language, filename, text, address }
+    UiEvent { id, kind, at, purpose, lang, edition }
+    EventsAccepted { received, stored }
+    PolicyResponse { version, published, deemed_accepted_from, current, requested_language, language, edition }
+    PolicyEdition { version, published, language, title, sections }
+    Section { number, anchor, title, clauses }
+    Clause { number, anchor, blocks }
+    MyData { subject, generated_at, storage_location, retention, categories, consents, consent_history }
+    HeldCategory { category, name, sensitivity, held, value, since, source, purposes, recipients }
+    LedgerEntry { seq, at, record, ip, user_agent }
+    EditionChanges { from, to, language, clauses }
+    ClauseChange { number, change, words }
+    WordRun { change, text }
+    ReceiptDownload { receipt_id, signed, text }
+    RawCatalog { purposes, categories }
+    RawCategory { id, group, sensitivity, masking, quote, name, purposes }
+    Localized { kk, ru, en }
+}
+
+/// A purpose as the catalog file writes it, where the flags and lists it does not need are
+/// left out.
+impl Read for RawPurpose {
+    fn read(value: &JsValue) -> Result<Self> {
+        let o = object(value)?;
+        Ok(
+            fields!(o, RawPurpose { id, basis, ground, default, clauses, title, summary, warning }
+            or default { withdrawal_may_end_agreement, gpc_refuses, consent_mode, recipients }),
+        )
     }
 }
 
-/// `null`, or a field that is not there.
-fn is_nothing(v: &JsValue) -> bool {
-    v.is_null() || v.is_undefined()
-}
-
-/// A number that is a whole number JavaScript holds exactly.
-fn whole_number(v: &JsValue) -> Option<i64> {
-    let n = v.as_f64()?;
-    js_sys::Number::is_safe_integer(v).then_some(n as i64)
-}
-
-impl<'de> IntoDeserializer<'de, Unreadable> for Value {
-    type Deserializer = Value;
-
-    fn into_deserializer(self) -> Value {
-        self
+/// A policy block, tagged by its `type` as serde's internally tagged form writes it.
+impl Read for Block {
+    fn read(value: &JsValue) -> Result<Self> {
+        let object = object(value)?;
+        let kind: String = field(object, "type")?;
+        Ok(match kind.as_str() {
+            "paragraph" => fields!(object, Block::Paragraph { text }),
+            "item" => fields!(
+                object,
+                Block::Item {
+                    marker,
+                    anchor,
+                    text
+                }
+            ),
+            _ => return Err(Unreadable::unknown_variant(&kind)),
+        })
     }
 }
 
-impl<'de> de::Deserializer<'de> for Value {
-    type Error = Unreadable;
-
-    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.kind() {
-            Kind::Nothing => visitor.visit_unit(),
-            Kind::Bool(b) => visitor.visit_bool(b),
-            Kind::Whole(n) => visitor.visit_i64(n),
-            Kind::Number(n) => visitor.visit_f64(n),
-            Kind::Text(s) => visitor.visit_string(s),
-            Kind::List(array) => visitor.visit_seq(Items::of(array)),
-            Kind::Object(object) => visitor.visit_map(Entries::of(&object)),
-            Kind::Other => wrong_type(),
-        }
-    }
-
-    // The type says what it expects: one check, not the whole of `deserialize_any`, which
-    // every field of every type would otherwise carry.
-
-    fn deserialize_bool<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.0.as_bool() {
-            Some(b) => visitor.visit_bool(b),
-            None => wrong_type(),
-        }
-    }
-
-    fn deserialize_i64<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match whole_number(&self.0) {
-            Some(n) => visitor.visit_i64(n),
-            None => wrong_type(),
-        }
-    }
-
-    fn deserialize_f64<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.0.as_f64() {
-            Some(n) => visitor.visit_f64(n),
-            None => wrong_type(),
-        }
-    }
-
-    fn deserialize_string<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.0.as_string() {
-            Some(s) => visitor.visit_string(s),
-            None => wrong_type(),
-        }
-    }
-
-    fn deserialize_seq<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.0.dyn_into::<Array>() {
-            Ok(array) => visitor.visit_seq(Items::of(array)),
-            Err(_) => wrong_type(),
-        }
-    }
-
-    fn deserialize_unit<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if is_nothing(&self.0) {
-            visitor.visit_unit()
-        } else {
-            wrong_type()
-        }
-    }
-
-    forward! {
-        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_u8 deserialize_u16
-        deserialize_u32 deserialize_u64 => deserialize_i64;
-        deserialize_f32 => deserialize_f64;
-        deserialize_str deserialize_identifier => deserialize_string;
-    }
-
-    fn deserialize_tuple<V: de::Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value> {
-        self.deserialize_seq(visitor)
-    }
-
-    fn deserialize_tuple_struct<V: de::Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: usize,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_seq(visitor)
-    }
-
-    fn deserialize_unit_struct<V: de::Visitor<'de>>(
-        self,
-        _: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_unit(visitor)
-    }
-
-    fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if is_nothing(&self.0) {
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(self)
-        }
-    }
-
-    fn deserialize_newtype_struct<V: de::Visitor<'de>>(
-        self,
-        _: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_map<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let Some(object) = self.object() else {
-            return wrong_type();
-        };
-        visitor.visit_map(Entries::of(object))
-    }
-
-    /// Looks up each field the type knows by name: no list of the object's keys is made, and
-    /// keys it does not know are never read.
-    fn deserialize_struct<V: de::Visitor<'de>>(
-        self,
-        _: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        match self.object() {
-            Some(object) => visitor.visit_map(Fields {
-                object: object.clone(),
-                fields: fields.iter(),
-                value: None,
-            }),
-            None => wrong_type(),
-        }
-    }
-
-    /// `"Variant"` for a unit variant, `{"Variant": …}` for one with data, as serde_json writes.
-    fn deserialize_enum<V: de::Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        if self.0.is_string() {
-            return visitor.visit_enum(Variant {
-                tag: self.0,
-                data: JsValue::UNDEFINED,
-            });
-        }
-        let Some(object) = self.object() else {
-            return wrong_type();
-        };
-        let entries = Object::entries(object);
+/// A ledger record, `{"<kind>": {…}}`: serde's externally tagged form.
+impl Read for LedgerRecord {
+    fn read(value: &JsValue) -> Result<Self> {
+        let entries = Object::entries(object(value)?);
         if entries.length() != 1 {
             return Err(Unreadable("not one variant".to_owned()));
         }
         let entry: Array = entries.get(0).unchecked_into();
-        visitor.visit_enum(Variant {
-            tag: entry.get(0),
-            data: entry.get(1),
+        let kind = entry.get(0).as_string().unwrap_or_default();
+        let body = entry.get(1);
+        if kind == "event" {
+            return UiEvent::read(&body).map(LedgerRecord::Event);
+        }
+        let o = object(&body)?;
+        Ok(match kind.as_str() {
+            "choices" => fields!(
+                o,
+                LedgerRecord::Choices {
+                    receipt_id,
+                    choices,
+                    policy_version,
+                    language_shown
+                }
+            ),
+            "choices_carried_from_device" => fields!(
+                o,
+                LedgerRecord::ChoicesCarriedFromDevice {
+                    from_device,
+                    choices
+                }
+            ),
+            "edition_accepted" => fields!(o, LedgerRecord::EditionAccepted { edition, method }),
+            "withdrawal" => fields!(
+                o,
+                LedgerRecord::Withdrawal {
+                    withdrawal_id,
+                    purposes,
+                    language
+                }
+            ),
+            "data_updated" => fields!(o, LedgerRecord::DataUpdated { by, categories }),
+            "staff_access" => fields!(
+                o,
+                LedgerRecord::StaffAccess {
+                    role,
+                    action,
+                    reason
+                }
+            ),
+            "edition_published" => fields!(
+                o,
+                LedgerRecord::EditionPublished {
+                    edition,
+                    published,
+                    languages
+                }
+            ),
+            _ => return Err(Unreadable::unknown_variant(&kind)),
         })
     }
-
-    /// Skipped values are not even looked at.
-    fn deserialize_ignored_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        visitor.visit_unit()
-    }
-
-    serde::forward_to_deserialize_any! {
-        i128 u128 char bytes byte_buf
-    }
 }
 
-/// The items of an array.
-struct Items {
-    array: Array,
-    next: u32,
-}
-
-impl Items {
-    fn of(array: Array) -> Items {
-        Items { array, next: 0 }
-    }
-
-    fn next_item(&mut self) -> Option<JsValue> {
-        let item = (self.next < self.array.length()).then(|| self.array.get(self.next));
-        self.next += 1;
-        item
-    }
-}
-
-impl<'de> de::SeqAccess<'de> for Items {
-    type Error = Unreadable;
-
-    fn next_element_seed<T: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>> {
-        self.next_item()
-            .map(|item| seed.deserialize(Value(item)))
-            .transpose()
-    }
-}
-
-/// The `[key, value]` pairs of an object read as a map.
-struct Entries {
-    entries: Items,
-    value: Option<JsValue>,
-}
-
-impl Entries {
-    fn of(object: &Object) -> Entries {
-        Entries {
-            entries: Items::of(Object::entries(object)),
-            value: None,
-        }
-    }
-}
-
-impl<'de> de::MapAccess<'de> for Entries {
-    type Error = Unreadable;
-
-    fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        let Some(entry) = self.entries.next_item() else {
-            return Ok(None);
-        };
-        let entry: Array = entry.unchecked_into();
-        self.value = Some(entry.get(1));
-        seed.deserialize(Value(entry.get(0))).map(Some)
-    }
-
-    fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
-        seed.deserialize(Value(take_pending(&mut self.value)))
-    }
-}
-
-/// The fields of an object read as a struct; a field that is absent (undefined) is left out,
-/// so that serde's defaults and `missing field` apply.
-struct Fields {
-    object: Object,
-    fields: std::slice::Iter<'static, &'static str>,
-    value: Option<JsValue>,
-}
-
-impl<'de> de::MapAccess<'de> for Fields {
-    type Error = Unreadable;
-
-    fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        self.next_present()
-            .map(|field| seed.deserialize(de::value::StrDeserializer::<Unreadable>::new(field)))
-            .transpose()
-    }
-
-    fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
-        seed.deserialize(Value(take_pending(&mut self.value)))
-    }
-}
-
-// Not generic, and kept out of line: each struct read would otherwise carry its own copy.
-impl Fields {
-    #[inline(never)]
-    fn next_present(&mut self) -> Option<&'static str> {
-        for field in self.fields.by_ref() {
-            let value = Reflect::get(&self.object, &JsValue::from_str(field)).unwrap_or_default();
-            if !value.is_undefined() {
-                self.value = Some(value);
-                return Some(field);
+/// Enums written as one word: read by serde's own derive from the word alone, one small copy
+/// per enum.
+macro_rules! read_words {
+    ($($name:ty),*) => {$(
+        impl Read for $name {
+            fn read(value: &JsValue) -> Result<Self> {
+                use serde::Deserialize;
+                let word = String::read(value)?;
+                <$name>::deserialize(serde::de::value::StrDeserializer::<Unreadable>::new(&word))
             }
         }
-        None
+    )*};
+}
+
+read_words!(
+    AcceptanceMethod,
+    EventKind,
+    Sensitivity,
+    consent_core::api::DataSource,
+    Recipient,
+    StaffRole,
+    StaffAction,
+    ClauseChangeKind,
+    WordChange,
+    NecessaryGround,
+    ConsentModeType,
+    CategoryGroup,
+    Masking
+);
+
+/// Types written as a string their own parser checks.
+macro_rules! read_parsed {
+    ($($name:ty => $parse:expr),* $(,)?) => {$(
+        impl Read for $name {
+            fn read(value: &JsValue) -> Result<Self> {
+                let text = String::read(value)?;
+                $parse(&text).ok_or_else(Unreadable::not_valid)
+            }
+        }
+    )*};
+}
+
+read_parsed! {
+    EditionVersion => EditionVersion::parse,
+    CalendarDate => CalendarDate::parse,
+    Timestamp => Timestamp::parse,
+    PurposeId => |t: &str| PurposeId::parse(t).ok(),
+    DataCategoryId => |t: &str| DataCategoryId::parse(t).ok(),
+    DeviceId => |t: &str| DeviceId::parse(t).ok(),
+    uuid::Uuid => |t: &str| uuid::Uuid::parse_str(t).ok(),
+}
+
+/// A language is one of the variants `kk`, `ru`, `en`.
+impl Read for Lang {
+    fn read(value: &JsValue) -> Result<Self> {
+        let code = String::read(value)?;
+        Lang::parse(&code).map_err(|_| Unreadable::unknown_variant(&code))
     }
 }
 
-/// The value whose key a map or struct was just given (kept out of line for the same reason).
-#[inline(never)]
-fn take_pending(value: &mut Option<JsValue>) -> JsValue {
-    value.take().unwrap_or(JsValue::UNDEFINED)
-}
-
-/// An enum's variant name and its data (`undefined` for a unit variant).
-struct Variant {
-    tag: JsValue,
-    data: JsValue,
-}
-
-impl<'de> de::EnumAccess<'de> for Variant {
-    type Error = Unreadable;
-    type Variant = Value;
-
-    fn variant_seed<V: de::DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Value)> {
-        Ok((seed.deserialize(Value(self.tag))?, Value(self.data)))
+impl Read for String {
+    fn read(value: &JsValue) -> Result<Self> {
+        value.as_string().ok_or_else(Unreadable::wrong_type)
     }
 }
 
-impl<'de> de::VariantAccess<'de> for Value {
-    type Error = Unreadable;
-
-    fn unit_variant(self) -> Result<()> {
-        Ok(())
+impl Read for bool {
+    fn read(value: &JsValue) -> Result<Self> {
+        value.as_bool().ok_or_else(Unreadable::wrong_type)
     }
+}
 
-    fn newtype_variant_seed<T: de::DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
-        seed.deserialize(self)
+/// A whole number JavaScript holds exactly.
+impl Read for i64 {
+    fn read(value: &JsValue) -> Result<Self> {
+        match value.as_f64() {
+            Some(n) if js_sys::Number::is_safe_integer(value) => Ok(n as i64),
+            _ => Err(Unreadable::wrong_type()),
+        }
     }
+}
 
-    fn tuple_variant<V: de::Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value> {
-        de::Deserializer::deserialize_seq(self, visitor)
+impl Read for usize {
+    fn read(value: &JsValue) -> Result<Self> {
+        usize::try_from(i64::read(value)?).map_err(|_| Unreadable::wrong_type())
     }
+}
 
-    fn struct_variant<V: de::Visitor<'de>>(
-        self,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        de::Deserializer::deserialize_struct(self, "", fields, visitor)
+/// `null`, or a field that is not there, is `None`.
+impl<T: Read> Read for Option<T> {
+    fn read(value: &JsValue) -> Result<Self> {
+        if value.is_null() || value.is_undefined() {
+            Ok(None)
+        } else {
+            T::read(value).map(Some)
+        }
+    }
+}
+
+impl<T: Read> Read for Box<T> {
+    fn read(value: &JsValue) -> Result<Self> {
+        T::read(value).map(Box::new)
+    }
+}
+
+/// The items of a list, each read on its own.
+pub fn items(value: &JsValue) -> Result<Array> {
+    value
+        .dyn_ref::<Array>()
+        .cloned()
+        .ok_or_else(Unreadable::wrong_type)
+}
+
+impl<T: Read> Read for Vec<T> {
+    fn read(value: &JsValue) -> Result<Self> {
+        items(value)?.iter().map(|item| T::read(&item)).collect()
+    }
+}
+
+/// A pair, written as a list of two.
+impl<A: Read, B: Read> Read for (A, B) {
+    fn read(value: &JsValue) -> Result<Self> {
+        let pair = items(value)?;
+        if pair.length() != 2 {
+            return Err(Unreadable::wrong_length());
+        }
+        Ok((A::read(&pair.get(0))?, B::read(&pair.get(1))?))
+    }
+}
+
+/// An object's keys read as `K` (a purpose, a language), its values as `V`.
+impl<K: Read + Ord, V: Read> Read for BTreeMap<K, V> {
+    fn read(value: &JsValue) -> Result<Self> {
+        let entries = Object::entries(object(value)?);
+        entries
+            .iter()
+            .map(|entry| {
+                let entry: Array = entry.unchecked_into();
+                Ok((K::read(&entry.get(0))?, V::read(&entry.get(1))?))
+            })
+            .collect()
     }
 }

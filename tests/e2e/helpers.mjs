@@ -167,14 +167,58 @@ export { randomUUID };
 /// of its own.
 export function useBrowser() {
   const shared = {};
-  before(async () => { shared.browser = await launch(); });
+  before(async () => { shared.browser = recorded(await launch()); });
   after(async () => { await shared.browser.close(); });
   return shared;
 }
 
+/// What the pages of the running test did: their console, their requests and answers, each
+/// with the milliseconds since the test began. A failing test prints it, so that a failure
+/// seen once can be read afterwards.
+const trail = { started: Date.now(), lines: [], pages: new Set() };
+
+function note(line) {
+  trail.lines.push(`${Date.now() - trail.started} ms ${line}`);
+}
+
+/// Every page of every context the browser opens is followed into `trail`.
+function recorded(browser) {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.on('page', (page) => {
+      trail.pages.add(page);
+      page.on('close', () => trail.pages.delete(page));
+      page.on('console', (m) => note(`console.${m.type()}: ${m.text()}`));
+      page.on('pageerror', (e) => note(`page error: ${e.message}`));
+      page.on('request', (r) => note(`> ${r.method()} ${r.url()}`));
+      page.on('response', (r) => note(`< ${r.status()} ${r.url()}`));
+      page.on('requestfailed', (r) => note(`failed ${r.url()}: ${r.failure()?.errorText}`));
+    });
+    return context;
+  };
+  return browser;
+}
+
 export async function withServer(body) {
   const server = await startServer();
-  try { await body(server); } finally { server.stop(); }
+  trail.started = Date.now();
+  trail.lines = [];
+  trail.pages.clear();
+  try {
+    await body(server);
+  } catch (e) {
+    for (const page of trail.pages) {
+      const kept = await page.evaluate(() => JSON.stringify({
+        url: location.href, localStorage: { ...localStorage }, state: window.DosmartConsent?.getState() ?? null,
+      })).catch((why) => `unreadable: ${why.message}`);
+      note(`at the failure, a page held: ${kept}`);
+    }
+    e.message += `\n--- what the pages did (E2E_TRAIL=0 hides it):\n${process.env.E2E_TRAIL === '0' ? '' : trail.lines.join('\n')}`;
+    throw e;
+  } finally {
+    server.stop();
+  }
 }
 
 /// The widget itself has taken over from the loader's prerendered banner or button.
