@@ -57,6 +57,8 @@
   var shadow = null;
   var root = null;
   var prerendered = null;
+  var pressed = false; // a pointer is down on the prerendered banner
+  var handingOver = false; // the widget took over during that press
   var lastOnPage = null;
   var token = config.token || '';
 
@@ -208,7 +210,7 @@
       return;
     }
     if (kind === 'token_expired') { askForToken(); return; }
-    if (kind === 'ready_view') { removePrerendered(); return; }
+    if (kind === 'ready_view') { handOver(); return; }
     if (kind !== 'change') return;
     // What the widget says is kept for the next page view (see rememberedAnswer).
     if (payload.answered) keep(KEYS.state, JSON.stringify({ state: payload, at: Date.now(), token: fingerprint(token) }));
@@ -291,6 +293,7 @@
     prerendered.setAttribute('data-prerendered', kind);
     prerendered.innerHTML = html; // the build's own markup, never page or user input
     prerendered.addEventListener('click', onPrerenderedClick);
+    prerendered.addEventListener('pointerdown', onPress);
     if (kind === 'settings' && remembered) {
       // "3/6": how many consent purposes are on, from the kept answer.
       var ids = build().consent_purposes;
@@ -303,6 +306,35 @@
   function removePrerendered() {
     if (prerendered) prerendered.remove();
     prerendered = null;
+    if (root) root.style.visibility = '';
+  }
+
+  /** The widget has taken over: its own view replaces the prerendered one, but not under a
+   *  finger. A press must end on what it began on, or its click goes nowhere and the tap is
+   *  lost: until then the widget's view stays hidden behind the prerendered one. */
+  function handOver() {
+    handingOver = pressed;
+    if (pressed) root.style.visibility = 'hidden';
+    else removePrerendered();
+  }
+
+  function onPress() {
+    pressed = true;
+    window.addEventListener('pointerup', onRelease, { capture: true, once: true });
+    window.addEventListener('pointercancel', onRelease, { capture: true, once: true });
+  }
+
+  function onRelease() {
+    pressed = false;
+    if (!handingOver) return;
+    handingOver = false;
+    // The click comes after the release (after a touch, in a later task): the prerendered
+    // banner stays until it has been handled, or until it is clear that none is coming.
+    var late = setTimeout(removePrerendered, 500);
+    window.addEventListener('click', function () {
+      clearTimeout(late);
+      setTimeout(removePrerendered, 0);
+    }, { capture: true, once: true });
   }
 
   /** A click before the widget runs is not lost: answers close the banner at once and are

@@ -49,6 +49,28 @@ test('the banner is painted before the wasm arrives, and a click made then is re
   await context.close();
 }));
 
+test('a press begun on the prerendered banner and ended after the widget took over is not lost', () => withServer(async (server) => {
+  const context = await shared.browser.newContext({ locale: 'en-US' });
+  const wasm = await holdWasm(context);
+  const page = await context.newPage();
+  await page.goto(server.base + '/');
+  const accept = banner(page).getByRole('button', { name: 'Accept all' });
+  const box = await accept.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  // The widget takes over while the finger is still on the button.
+  wasm.release();
+  await page.waitForFunction(() => window.DosmartConsent.getState() !== null);
+  await page.waitForTimeout(300);
+  await page.mouse.up();
+  await banner(page).waitFor({ state: 'detached' });
+  await page.locator('#analytics-status').filter({ hasText: 'Analytics ran 1 time' }).waitFor();
+  await outboxEmpty(page);
+  const kinds = eventsIn(await ledgerOf(server)).map((e) => e.kind);
+  assert.equal(kinds.filter((k) => k === 'accept_all').length, 1, `recorded once: ${kinds}`);
+  await context.close();
+}));
+
 test('the wasm carries no words and no catalog: the widget fetches the language it speaks, another only on a switch', () => withServer(async (server) => {
   const context = await shared.browser.newContext({ locale: 'ru-RU' });
   const page = await context.newPage();
