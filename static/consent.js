@@ -320,21 +320,26 @@
 
   function onPress() {
     pressed = true;
-    window.addEventListener('pointerup', onRelease, { capture: true, once: true });
-    window.addEventListener('pointercancel', onRelease, { capture: true, once: true });
+    window.addEventListener('pointerup', onRelease, true);
+    window.addEventListener('pointercancel', onRelease, true);
   }
 
   function onRelease() {
+    window.removeEventListener('pointerup', onRelease, true);
+    window.removeEventListener('pointercancel', onRelease, true);
     pressed = false;
     if (!handingOver) return;
     handingOver = false;
     // The click comes after the release (after a touch, in a later task): the prerendered
     // banner stays until it has been handled, or until it is clear that none is coming.
-    var late = setTimeout(removePrerendered, 500);
-    window.addEventListener('click', function () {
+    var late = setTimeout(handedOver, 500);
+    window.addEventListener('click', afterClick, true);
+    function afterClick() { setTimeout(handedOver, 0); }
+    function handedOver() {
       clearTimeout(late);
-      setTimeout(removePrerendered, 0);
-    }, { capture: true, once: true });
+      window.removeEventListener('click', afterClick, true);
+      removePrerendered();
+    }
   }
 
   /** A click before the widget runs is not lost: answers close the banner at once and are

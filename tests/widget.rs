@@ -472,7 +472,9 @@ fn what_the_widget_writes_is_what_the_server_writes() {
 
 /// Every answer the widget reads, written as the server writes it (serde_json), is read here
 /// field by field into the same value: the widget's reader and the server's writer agree on
-/// every name, every variant and every optional field, present or not.
+/// every field name, every tag the reader spells itself (each ledger record kind, each policy
+/// block) and every optional field, present or not. One-word enums are read by serde's own
+/// derive, so their words cannot disagree.
 #[wasm_bindgen_test]
 fn every_answer_the_server_writes_is_read_back_as_it_was() {
     use consent_core::api::*;
@@ -641,7 +643,7 @@ fn every_answer_the_server_writes_is_read_back_as_it_was() {
             },
         )
     };
-    let mut records = vec![
+    let records = vec![
         LedgerRecord::Choices {
             receipt_id: "r-1".into(),
             choices: [(publicity, false)].into_iter().collect(),
@@ -670,25 +672,13 @@ fn every_answer_the_server_writes_is_read_back_as_it_was() {
             published: date,
             languages: vec![Lang::Kk, Lang::Ru],
         },
+        LedgerRecord::StaffAccess {
+            role: StaffRole::PrivacyOfficer,
+            action: StaffAction::VerifyLedger,
+            reason: "өтініш".into(),
+        },
+        LedgerRecord::Event(event(EventKind::GpcHonoured)),
     ];
-    for role in [
-        StaffRole::Support,
-        StaffRole::PrivacyOfficer,
-        StaffRole::PolicyEditor,
-    ] {
-        for action in [StaffAction::ReadRecords, StaffAction::VerifyLedger] {
-            records.push(LedgerRecord::StaffAccess {
-                role,
-                action,
-                reason: "өтініш".into(),
-            });
-        }
-    }
-    records.extend(
-        every_event_kind()
-            .into_iter()
-            .map(|kind| LedgerRecord::Event(event(kind))),
-    );
     // One record of each kind: a new kind fails to compile here until it is read and added.
     for record in &records {
         match record {
@@ -746,46 +736,4 @@ fn every_answer_the_server_writes_is_read_back_as_it_was() {
             })
             .collect(),
     });
-}
-
-/// Every kind of event; a new one fails to compile here until it is added.
-fn every_event_kind() -> Vec<EventKind> {
-    use EventKind::*;
-    let all = vec![
-        BannerShown,
-        AcceptAll,
-        RefuseOptional,
-        ChoicesOpened,
-        ChoicesSaved,
-        DialogClosed,
-        PolicyOpened,
-        PolicyAcceptedByButton,
-        UpdateNoticeShown,
-        LanguageChanged,
-        WithdrawalStarted,
-        WithdrawalRequested,
-        MyDataOpened,
-        ExportDownloaded,
-        GpcHonoured,
-    ];
-    for kind in &all {
-        match kind {
-            BannerShown
-            | AcceptAll
-            | RefuseOptional
-            | ChoicesOpened
-            | ChoicesSaved
-            | DialogClosed
-            | PolicyOpened
-            | PolicyAcceptedByButton
-            | UpdateNoticeShown
-            | LanguageChanged
-            | WithdrawalStarted
-            | WithdrawalRequested
-            | MyDataOpened
-            | ExportDownloaded
-            | GpcHonoured => {}
-        }
-    }
-    all
 }

@@ -74,40 +74,16 @@ impl fmt::Display for Unreadable {
 impl std::error::Error for Unreadable {}
 
 /// serde's derive reads the one-word enums (see `read_words!`) and says through this what it
-/// refused.
+/// refused: an unknown word, by name. serde's other complaints come through `custom`.
 impl de::Error for Unreadable {
-    /// What a type says of a value it refuses (a date, an id) is left out: the formatters it
-    /// needs cost 2 KB of wasm, for a detail only a developer reads.
+    /// What serde says of a value it refuses is left out: the formatters it needs cost 2 KB of
+    /// wasm, for a detail only a developer reads.
     fn custom<T: fmt::Display>(_: T) -> Self {
         Unreadable::not_valid()
     }
 
-    fn invalid_type(_: de::Unexpected, _: &dyn de::Expected) -> Self {
-        Unreadable::wrong_type()
-    }
-
-    fn invalid_value(_: de::Unexpected, _: &dyn de::Expected) -> Self {
-        Unreadable("a value out of its range".to_owned())
-    }
-
-    fn invalid_length(_: usize, _: &dyn de::Expected) -> Self {
-        Unreadable::wrong_length()
-    }
-
     fn unknown_variant(variant: &str, _: &'static [&'static str]) -> Self {
         Unreadable::unknown_variant(variant)
-    }
-
-    fn unknown_field(field: &str, _: &'static [&'static str]) -> Self {
-        Unreadable::because("unknown field ", field)
-    }
-
-    fn missing_field(field: &'static str) -> Self {
-        Unreadable::missing(field)
-    }
-
-    fn duplicate_field(field: &'static str) -> Self {
-        Unreadable::because("duplicate field ", field)
     }
 }
 

@@ -60,8 +60,8 @@ test('a press begun on the prerendered banner and ended after the widget took ov
   await page.mouse.down();
   // The widget takes over while the finger is still on the button.
   wasm.release();
-  await page.waitForFunction(() => window.DosmartConsent.getState() !== null);
-  await page.waitForTimeout(300);
+  await page.waitForFunction(() => [...document.querySelector('#dosmart-consent-host').shadowRoot.querySelectorAll('.dc-banner')]
+    .some((b) => !b.closest('[data-prerendered]')));
   await page.mouse.up();
   await banner(page).waitFor({ state: 'detached' });
   await page.locator('#analytics-status').filter({ hasText: 'Analytics ran 1 time' }).waitFor();
