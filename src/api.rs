@@ -122,7 +122,14 @@ fn account_tag(token: &str) -> String {
 }
 
 fn base64url_text(part: &str) -> Option<String> {
-    let mut standard: String = part.replace('-', "+").replace('_', "/");
+    let mut standard: String = part
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
     while !standard.len().is_multiple_of(4) {
         standard.push('=');
     }

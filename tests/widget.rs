@@ -424,6 +424,27 @@ fn the_servers_json_is_read_into_the_shared_types_and_what_does_not_fit_is_named
         from_text::<LedgerRecord>(r#"{"withdrawal":{},"choices":{}}"#).unwrap_err(),
         "not one variant"
     );
+
+    // Ids are read in the one form the widget and the server write them.
+    let id = uuid::Uuid::from_u128(0x0192_f3a4_5b6c_7d8e_9fa0_b1c2_d3e4_f5a6);
+    let read_id = |text: &str| from_text::<uuid::Uuid>(&format!("\"{text}\""));
+    assert_eq!(read_id("0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5a6"), Ok(id));
+    assert_eq!(read_id("0192F3A4-5B6C-7D8E-9FA0-B1C2D3E4F5A6"), Ok(id));
+    for damaged in [
+        "0192f3a45b6c7d8e9fa0b1c2d3e4f5a6",
+        "0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5a",
+        "0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5a6f",
+        "0192f3a4_5b6c-7d8e-9fa0-b1c2d3e4f5a6",
+        "0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5ag",
+        "{0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5a6}",
+        "0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5é",
+    ] {
+        assert_eq!(
+            read_id(damaged),
+            Err("a value that is not valid here".to_owned()),
+            "{damaged}"
+        );
+    }
 }
 
 /// What the widget writes (request bodies, the outbox) is, byte for byte, what the server's
