@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# The widget as visitors get it, in dist/: trunk's release build; then the build step that
-# prerenders the banner with the widget's own components and writes it, the CSS and the
-# content-hashed names of the wasm and its glue into consent.js (src/bin/prerender.rs); terser
-# minifies that loader; then brotli and gzip copies of every file, which the server picks by Accept-Encoding.
+# The widget as visitors get it, in dist/: trunk's release build, its glue minified by terser;
+# then the build step that prerenders the banner with the widget's own components and writes it,
+# the CSS and the content-hashed names of the wasm and its glue into consent.js
+# (src/bin/prerender.rs); terser minifies that loader; then brotli and gzip copies of every
+# file, which the server picks by Accept-Encoding.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export PATH="$HOME/.cargo/bin:$root/.tools/node_modules/.bin:$PATH"
 
 trunk build --release --offline
+# The glue comes with the wasm to every visitor who needs the widget: minified like the loader,
+# before its hashed name is taken (an ES module, so its two exports keep their names).
+terser dist/consent-widget.js --module --compress --mangle --comments false --output dist/consent-widget.min.js
+mv dist/consent-widget.min.js dist/consent-widget.js
 # index.html is only trunk's entry point (its inline module script would break the pages' CSP).
 rm -f dist/index.html
 cargo run --quiet --features ssr --bin prerender -- dist
