@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use yew::prelude::*;
 
 use crate::api;
-use crate::banner::{Banner, SettingsButtonView};
+use crate::banner::{banner, SettingsButtonView};
 use crate::changes::ChangesDialog;
 use crate::choices::ChoicesDialog;
 use crate::config::WidgetConfig;
@@ -20,7 +20,7 @@ use crate::my_data::MyDataDialog;
 use crate::outbox::{self, Report};
 use crate::policy::PolicyDialog;
 use crate::storage;
-use crate::update_notice::UpdateNotice;
+use crate::update_notice::update_notice;
 use crate::withdrawal::ApplicationDialog;
 
 #[derive(Properties, PartialEq)]
@@ -136,13 +136,22 @@ pub fn App(props: &AppProps) -> Html {
             },
         );
     }
+    let update_notice_visible = model.update_pending() && model.views.is_empty();
+    {
+        let lang = model.lang;
+        use_effect_with(update_notice_visible, move |visible| {
+            if *visible {
+                outbox::record(EventKind::UpdateNoticeShown, lang);
+            }
+        });
+    }
 
     let lang = model.lang;
     html! {
         <ContextProvider<Widget> context={widget.clone()}>
             <div class={classes!("dc-root", model.in_app.then_some("dc-inapp"))} lang={lang.code()}>
-                if model.banner_visible() { <Banner /> }
-                if model.update_pending() && model.views.is_empty() { <UpdateNotice /> }
+                if model.banner_visible() { { banner(&widget) } }
+                if update_notice_visible { { update_notice(&widget) } }
                 // In an element of their own: `for` children would join the siblings' list, where
                 // Yew matches them from the end and a screen opening would remount the one below.
                 <div class="dc-screens">

@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 pub use crate::command::BannerAction;
 use crate::i18n::texts;
-use crate::language::LanguageButtons;
+use crate::language::language_buttons;
 use crate::model::Widget;
 
 #[derive(Properties, PartialEq)]
@@ -41,7 +41,7 @@ pub fn BannerView(props: &BannerViewProps) -> Html {
                     { button(BannerAction::ReadPolicy, "dc-link", t.read_policy) }
                 </p>
                 if props.gpc { <p class="dc-gpc">{ t.gpc_honoured }</p> }
-                <LanguageButtons current={props.lang} label_id={props.langs_label_id.clone()} on_pick={on_language} />
+                { language_buttons(props.lang, props.langs_label_id.clone(), on_language) }
             </div>
             <div class="dc-actions">
                 { button(BannerAction::AcceptAll, "dc-button", t.accept_all) }
@@ -52,23 +52,16 @@ pub fn BannerView(props: &BannerViewProps) -> Html {
     }
 }
 
-/// The live banner: the view, acting through the widget.
-#[function_component]
-pub fn Banner() -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
-    let ids = use_memo((), |_| {
-        (
-            crate::dialog::unique_id("banner"),
-            crate::dialog::unique_id("lang"),
-        )
-    });
+/// The live banner: the view, acting through the widget. Its ids are fixed: there is one live
+/// banner at most, and the prerendered one it replaces has ids of its own.
+pub fn banner(widget: &Widget) -> Html {
     let on_action = {
         let widget = widget.clone();
         Callback::from(move |action| widget.act(action))
     };
     html! {
-        <BannerView lang={widget.lang()} gpc={widget.model.gpc} title_id={ids.0.clone()}
-            langs_label_id={ids.1.clone()} {on_action} />
+        <BannerView lang={widget.lang()} gpc={widget.model.gpc} title_id="dc-banner-title"
+            langs_label_id="dc-banner-langs" {on_action} />
     }
 }
 

@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use crate::dialog::{unique_id, Dialog};
 use crate::i18n::texts;
-use crate::language::LanguageSwitcher;
+use crate::language::language_switcher;
 use crate::model::{View, Widget};
 
 #[derive(Properties, PartialEq)]
@@ -30,6 +30,8 @@ pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
         let widget = widget.clone();
         Callback::from(move |_: MouseEvent| widget.open(View::MyData))
     };
+    // The rows' ids, unique on the page even when another choices screen is open below.
+    let ids = use_memo((), |_| unique_id("choices"));
     let (necessary, optional): (Vec<&Purpose>, Vec<&Purpose>) =
         catalog().purposes.iter().partition(|p| p.is_necessary());
     let footer = html! {
@@ -45,7 +47,7 @@ pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
             <p>{ t.choices_intro }</p>
             if widget.model.gpc { <p class="dc-gpc">{ t.gpc_honoured }</p> }
             <ul class="dc-purposes">
-                { for optional.into_iter().map(|p| html! { <PurposeRow purpose={p.id} /> }) }
+                { for optional.into_iter().map(|p| purpose_row(&widget, p.id, &ids)) }
             </ul>
             <details class="dc-necessary">
                 <summary>{ t.always_on.replace("{n}", &necessary.len().to_string()) }</summary>
@@ -55,26 +57,19 @@ pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
                 </ul>
             </details>
             <p><button type="button" class="dc-link" onclick={my_data}>{ t.my_data }</button></p>
-            <LanguageSwitcher />
+            { language_switcher(&widget, format!("{ids}-lang").into()) }
         </Dialog>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct PurposeRowProps {
-    purpose: PurposeId,
-}
-
 /// A consent purpose: its switch on the title's line, what it means and where the policy
 /// says so beneath. The switch comes first in Tab order, then the clause.
-#[function_component]
-fn PurposeRow(props: &PurposeRowProps) -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
+fn purpose_row(widget: &Widget, id: PurposeId, ids: &str) -> Html {
     let lang = widget.lang();
     let t = texts(lang);
-    let purpose = catalog().purpose_by_id(props.purpose);
-    let ids = use_memo((), |_| (unique_id("purpose"), unique_id("summary")));
-    let (title_id, summary_id) = (*ids).clone();
+    let purpose = catalog().purpose_by_id(id);
+    let title_id = format!("{ids}-{id}");
+    let summary_id = format!("{title_id}-summary");
     let gpc_locked = widget.model.gpc && purpose.gpc_refuses;
     let on = widget
         .model
@@ -101,7 +96,7 @@ fn PurposeRow(props: &PurposeRowProps) -> Html {
                 <p class="dc-warning">{ warning.get(lang) }</p>
             }
             if gpc_locked { <p class="dc-gpc">{ t.gpc_honoured }</p> }
-            { clause_links(&widget, purpose.id) }
+            { clause_links(widget, purpose.id) }
         </li>
     }
 }

@@ -35,27 +35,19 @@ pub fn browser_languages() -> Vec<String> {
         .collect()
 }
 
-#[derive(Properties, PartialEq)]
-pub struct LanguageButtonsProps {
-    pub current: Lang,
-    pub label_id: AttrValue,
-    pub on_pick: Callback<Lang>,
-}
-
-/// Kazakh, Russian, English, each named in itself.
-#[function_component]
-pub fn LanguageButtons(props: &LanguageButtonsProps) -> Html {
-    let t = texts(props.current);
+/// Kazakh, Russian, English, each named in itself; `label_id` names the group.
+pub fn language_buttons(current: Lang, label_id: AttrValue, on_pick: Callback<Lang>) -> Html {
+    let t = texts(current);
     html! {
-        <div class="dc-langs" role="group" aria-labelledby={props.label_id.clone()}>
-            <span id={props.label_id.clone()} class="dc-visually-hidden">{ t.language }</span>
+        <div class="dc-langs" role="group" aria-labelledby={label_id.clone()}>
+            <span id={label_id} class="dc-visually-hidden">{ t.language }</span>
             { for Lang::ALL.into_iter().map(|lang| {
-                let on_pick = props.on_pick.clone();
+                let on_pick = on_pick.clone();
                 let onclick = Callback::from(move |_| on_pick.emit(lang));
                 let action = BannerAction::Language(lang).name();
                 html! {
                     <button type="button" class="dc-lang" lang={lang.code()} data-action={action}
-                        aria-pressed={(props.current == lang).to_string()} {onclick}>
+                        aria-pressed={(current == lang).to_string()} {onclick}>
                         { lang.endonym() }
                     </button>
                 }
@@ -64,12 +56,11 @@ pub fn LanguageButtons(props: &LanguageButtonsProps) -> Html {
     }
 }
 
-/// Changes the language at once, everywhere in the widget, and remembers it.
-#[function_component]
-pub fn LanguageSwitcher() -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
-    let label_id = use_memo((), |_| crate::dialog::unique_id("lang"));
+/// Changes the language at once, everywhere in the widget, and remembers it. `label_id` names
+/// the group for screen readers: unique on the page, from the screen it is on.
+pub fn language_switcher(widget: &Widget, label_id: AttrValue) -> Html {
     let current = widget.lang();
+    let widget = widget.clone();
     let on_pick = Callback::from(move |lang| widget.set_lang(lang));
-    html! { <LanguageButtons {current} label_id={(*label_id).clone()} {on_pick} /> }
+    language_buttons(current, label_id, on_pick)
 }

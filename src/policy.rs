@@ -7,9 +7,9 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::api;
-use crate::dialog::Dialog;
+use crate::dialog::{unique_id, Dialog};
 use crate::i18n::texts;
-use crate::language::LanguageSwitcher;
+use crate::language::language_switcher;
 use crate::loading::{self, use_loading, Loading};
 use crate::model::Widget;
 
@@ -95,6 +95,7 @@ pub fn PolicyDialog(props: &PolicyProps) -> Html {
     let (loading, retry) = use_loading(lang, true, api::policy);
     let place = use_state(|| None::<Place>);
     let body_ref = use_node_ref();
+    let language_label = use_memo((), |_| unique_id("lang"));
     {
         let (anchor, place) = (props.anchor.clone(), place.clone());
         use_effect_with((loading.clone(), anchor), move |(loading, anchor)| {
@@ -138,7 +139,7 @@ pub fn PolicyDialog(props: &PolicyProps) -> Html {
     });
     html! {
         <Dialog title={t.policy_title} class="dc-policy" covered={props.covered} {footer} {onscroll} {body_ref}>
-            <LanguageSwitcher />
+            { language_switcher(&widget, (*language_label).clone().into()) }
             { body }
         </Dialog>
     }

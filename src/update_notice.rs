@@ -6,17 +6,12 @@ use yew::prelude::*;
 use crate::i18n::texts;
 use crate::model::{View, Widget};
 
-#[function_component]
-pub fn UpdateNotice() -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
+/// Only one is ever on the page: the notice shows when no screen is open.
+const TITLE_ID: &str = "dc-update-title";
+
+/// The notice; the app records that it was shown.
+pub fn update_notice(widget: &Widget) -> Html {
     let t = texts(widget.lang());
-    let title_id = use_memo((), |_| crate::dialog::unique_id("update"));
-    {
-        let lang = widget.lang();
-        use_effect_with((), move |_| {
-            crate::outbox::record(consent_core::api::EventKind::UpdateNoticeShown, lang)
-        });
-    }
     let Some(state) = widget.model.state.clone() else {
         return html! {};
     };
@@ -49,9 +44,9 @@ pub fn UpdateNotice() -> Html {
         html! { <button type="button" class="dc-button" onclick={open}>{ t.what_changed }</button> }
     });
     html! {
-        <section class="dc-banner dc-update" role="region" aria-labelledby={(*title_id).clone()}>
+        <section class="dc-banner dc-update" role="region" aria-labelledby={TITLE_ID}>
             <div class="dc-banner-text">
-                <h2 id={(*title_id).clone()} class="dc-banner-title">{ t.update_title }</h2>
+                <h2 id={TITLE_ID} class="dc-banner-title">{ t.update_title }</h2>
                 <p>{ body }</p>
             </div>
             <div class="dc-actions">
