@@ -2,20 +2,22 @@
 //! loaded, or failed with a way to try again. One hook and one view serve every such screen.
 
 use consent_core::Lang;
+use std::any::Any;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::api::ApiError;
 use crate::i18n::texts;
 
-pub enum Loading<T> {
+pub enum Loading<T: ?Sized> {
     Waiting,
     Loaded(Rc<T>),
     Failed(String),
 }
 
-impl<T> Clone for Loading<T> {
+impl<T: ?Sized> Clone for Loading<T> {
     fn clone(&self) -> Self {
         match self {
             Loading::Waiting => Loading::Waiting,
@@ -27,7 +29,7 @@ impl<T> Clone for Loading<T> {
 
 /// The same answer, not an equal one: comparing policy texts field by field on every render
 /// would cost more than the render.
-impl<T> PartialEq for Loading<T> {
+impl<T: ?Sized> PartialEq for Loading<T> {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Loading::Waiting, Loading::Waiting) => true,
@@ -51,6 +53,30 @@ where
     F: Fn(Lang) -> Fut + 'static,
     Fut: Future<Output = Result<T, ApiError>> + 'static,
 {
+    let fetch: Fetch = Rc::new(move |lang| {
+        let request = fetch(lang);
+        Box::pin(async move { request.await.map(|value| Rc::new(value) as Rc<dyn Any>) })
+    });
+    let (loading, retry) = use_loading_any(lang, enabled, fetch);
+    let loading = match loading {
+        Loading::Waiting => Loading::Waiting,
+        // Always a `T`: it is what `fetch` made.
+        Loading::Loaded(value) => value.downcast().map_or(Loading::Waiting, Loading::Loaded),
+        Loading::Failed(message) => Loading::Failed(message),
+    };
+    (loading, retry)
+}
+
+type Fetch = Rc<dyn Fn(Lang) -> Pin<Box<dyn Future<Output = Result<Rc<dyn Any>, ApiError>>>>>;
+
+/// The hook itself, compiled once: the state, the effect and the task that awaits the answer
+/// are the same for every screen, so only the answer's type is generic, in `use_loading`.
+#[hook]
+fn use_loading_any(
+    lang: Lang,
+    enabled: bool,
+    fetch: Fetch,
+) -> (Loading<dyn Any>, Callback<MouseEvent>) {
     let loading = use_state(|| Loading::Waiting);
     let attempt = use_state(|| 0u32);
     {
@@ -61,7 +87,7 @@ where
                 let request = fetch(*lang);
                 wasm_bindgen_futures::spawn_local(async move {
                     loading.set(match request.await {
-                        Ok(value) => Loading::Loaded(Rc::new(value)),
+                        Ok(value) => Loading::Loaded(value),
                         Err(e) => Loading::Failed(e.message()),
                     });
                 });
