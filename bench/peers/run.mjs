@@ -264,11 +264,12 @@ try {
   // scripts/size.sh's figure: the wasm, its glue, and the catalog and words the API serves it.
   const sizes = execFileSync(`${repo}/scripts/size.sh`).toString();
   const widgetBytes = Number(/the widget behind it[^:]*: (\d+) B/.exec(sizes)[1]);
+  const worst = (key) => Math.max(...results.phone.ours.map((r) => r[key]));
   const targets = [
     ['first visit, phone: time to banner ≤ 1.0× vanilla-cookieconsent', figure('phone', 'ours', 'shownAt') <= figure('phone', 'vcc', 'shownAt')],
     ['first visit, desktop: time to banner ≤ 1.0× vanilla-cookieconsent', figure('desktop', 'ours', 'shownAt') <= figure('desktop', 'vcc', 'shownAt')],
     ['at most 15 KB brotli fetched before the banner is visible', Math.max(figure('phone', 'ours', 'fetchedBefore'), figure('desktop', 'ours', 'fetchedBefore')) <= 15 * 1024],
-    ['CLS 0 and none of its scripts runs 50 ms or more before the banner (phone; the worst of the loads)', Math.max(...results.phone.ours.map((r) => r.cls)) === 0 && Math.max(...results.phone.ours.map((r) => r.longest)) < 50],
+    [`CLS 0 and none of its scripts runs 50 ms or more before the banner (phone; the worst of the loads: CLS ${worst('cls').toFixed(3)}, its longest script ${Math.round(worst('longest'))} ms, each load's: ${results.phone.ours.map((r) => Math.round(r.longest)).join(', ')})`, worst('cls') === 0 && worst('longest') < 50],
     ['returning visit, phone: gated script within 1.1× vanilla-cookieconsent, no wasm', figure('phone', 'ours', 'gatedAt') <= 1.1 * figure('phone', 'vcc', 'gatedAt') && results.phone.ours.every((r) => !r.wasm)],
     ['returning visit, desktop: gated script within 1.1× vanilla-cookieconsent, no wasm', figure('desktop', 'ours', 'gatedAt') <= 1.1 * figure('desktop', 'vcc', 'gatedAt') && results.desktop.ours.every((r) => !r.wasm)],
     [`the whole Yew widget, loaded lazily, ≤ 100 KB brotli (now ${(widgetBytes / 1024).toFixed(1)} KB)`, widgetBytes <= 100 * 1024],
@@ -287,7 +288,7 @@ try {
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\n';
   const start = existing.indexOf('## This widget against its peers');
   const end = start < 0 ? -1 : existing.indexOf('\n## ', start + 1);
-  const updated = start < 0 ? `${existing.trimEnd()}\n\n${report}` : existing.slice(0, start) + report + (end < 0 ? '' : existing.slice(end + 1));
+  const updated = start < 0 ? `${existing.trimEnd()}\n\n${report}` : existing.slice(0, start) + report + (end < 0 ? '' : '\n' + existing.slice(end + 1));
   writeFileSync(file, updated.endsWith('\n') ? updated : `${updated}\n`);
 } finally {
   server.kill();
