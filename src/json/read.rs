@@ -410,6 +410,7 @@ pub fn items(value: &JsValue) -> Result<Array> {
 
 impl<T: Read> Read for Vec<T> {
     fn read(value: &JsValue) -> Result<Self> {
+        // Pushed one by one: `collect()` into a `Result<Vec<T>>` builds an adapter per `T`.
         let mut read = Vec::new();
         for item in items(value)?.iter() {
             read.push(T::read(&item)?);
