@@ -31,7 +31,7 @@ pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
         Callback::from(move |_: MouseEvent| widget.open(View::MyData))
     };
     // The rows' ids, unique on the page even when another choices screen is open below.
-    let ids = use_memo((), |_| unique_id("choices"));
+    let id_prefix = use_memo((), |_| unique_id("choices"));
     let (necessary, optional): (Vec<&Purpose>, Vec<&Purpose>) =
         catalog().purposes.iter().partition(|p| p.is_necessary());
     let footer = html! {
@@ -47,7 +47,7 @@ pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
             <p>{ t.choices_intro }</p>
             if widget.model.gpc { <p class="dc-gpc">{ t.gpc_honoured }</p> }
             <ul class="dc-purposes">
-                { for optional.into_iter().map(|p| purpose_row(&widget, p.id, &ids)) }
+                { for optional.into_iter().map(|p| purpose_row(&widget, p.id, &id_prefix)) }
             </ul>
             <details class="dc-necessary">
                 <summary>{ t.always_on.replace("{n}", &necessary.len().to_string()) }</summary>
@@ -57,18 +57,18 @@ pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
                 </ul>
             </details>
             <p><button type="button" class="dc-link" onclick={my_data}>{ t.my_data }</button></p>
-            { language_switcher(&widget, format!("{ids}-lang").into()) }
+            { language_switcher(&widget, format!("{id_prefix}-lang").into()) }
         </Dialog>
     }
 }
 
 /// A consent purpose: its switch on the title's line, what it means and where the policy
 /// says so beneath. The switch comes first in Tab order, then the clause.
-fn purpose_row(widget: &Widget, id: PurposeId, ids: &str) -> Html {
+fn purpose_row(widget: &Widget, id: PurposeId, id_prefix: &str) -> Html {
     let lang = widget.lang();
     let t = texts(lang);
     let purpose = catalog().purpose_by_id(id);
-    let title_id = format!("{ids}-{id}");
+    let title_id = format!("{id_prefix}-{id}");
     let summary_id = format!("{title_id}-summary");
     let gpc_locked = widget.model.gpc && purpose.gpc_refuses;
     let on = widget

@@ -154,6 +154,17 @@ test('a newly published edition brings the notice on the next page view', () => 
   const check = asked.indexOf('/v1/policy/current');
   const wasm = asked.findIndex((p) => p.endsWith('.wasm'));
   assert.ok(check >= 0 && check < wasm, `the edition check brought the widget: ${asked}`);
+
+  // Each time the notice appears is recorded once: here, and again on coming back from the text.
+  const notice = page.getByRole('region', { name: 'Новая редакция Политики конфиденциальности' });
+  await notice.getByRole('button', { name: 'Читать новый текст' }).click();
+  await page.getByRole('dialog', { name: 'Политика конфиденциальности' }).waitFor();
+  assert.equal(await notice.count(), 0, 'a screen open: no notice');
+  await page.keyboard.press('Escape');
+  await notice.waitFor();
+  await outboxEmpty(page);
+  const shown = eventsIn(await ledgerOf(server)).filter((e) => e.kind === 'update_notice_shown');
+  assert.equal(shown.length, 2, 'the notice was shown twice');
   await context.close();
 }));
 
