@@ -470,6 +470,8 @@
       });
       return;
     }
+    // The host and its styles now (the browser parses the CSS as they join the page), the
+    // banner's markup in a task of its own.
     attachHost();
     if (BUILD_TEXT && !inApp && token) {
       answeredElsewhere().then(function (answered) {
@@ -477,9 +479,17 @@
         loadWidgetAfterPaint();
       });
     } else {
-      if (BUILD_TEXT && !inApp) showPrerendered('banner');
-      loadWidgetAfterPaint();
+      nextTask(function () {
+        if (BUILD_TEXT && !inApp && !widget) showPrerendered('banner');
+        loadWidgetAfterPaint();
+      });
     }
+  }
+
+  /** The loader's work before the banner comes in several short tasks, not one long one: on a
+   *  slow phone a tap or a scroll on the page is never held up behind all of it. */
+  function nextTask(work) {
+    setTimeout(work, 0);
   }
 
   /** The banner first: the wasm is asked for only once the banner is on screen, so it neither
@@ -493,6 +503,6 @@
   // elements run as they appear, the Consent Mode update goes out now.
   var remembered = rememberedAnswer();
   if (remembered) apply(Object.assign({}, remembered, { lang: language() }));
-  if (document.body) mount();
+  if (document.body) nextTask(mount);
   else document.addEventListener('DOMContentLoaded', mount);
 })();

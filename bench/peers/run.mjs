@@ -141,7 +141,7 @@ async function observeInPage(context, lib) {
     // Long animation frames name the scripts that ran in them: what is the manager's own cost.
     new PerformanceObserver((l) => {
       for (const f of l.getEntries()) {
-        window.__frames.push({ start: f.startTime, duration: f.duration, scripts: f.scripts.map((x) => ({ src: x.sourceURL, duration: x.duration })) });
+        window.__frames.push({ start: f.startTime, duration: f.duration, scripts: f.scripts.map((x) => ({ src: x.sourceURL, duration: x.duration, start: x.startTime, compiled: x.executionStart - x.startTime, forced: x.forcedStyleAndLayoutDuration, invoker: `${x.invokerType} ${x.invoker} ${x.sourceFunctionName}@${x.sourceCharPosition}` })) });
       }
     }).observe({ type: 'long-animation-frame', buffered: true });
     new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push([e.startTime, e.duration]); }).observe({ type: 'longtask', buffered: true });
@@ -191,9 +191,12 @@ async function firstAndReturning(browser, lib, profile) {
       longest: Math.max(0, ...scripts.map((x) => x.duration)),
       allLong: Math.max(0, ...window.__longTasks.filter(([start]) => start <= t).map(([, d]) => d)),
       cls: window.__shifts,
+      scripts: scripts.filter((x) => x.duration >= 20).map((x) => `${Math.round(x.start)}+${Math.round(x.duration)}ms (compile ${Math.round(x.compiled)}, style/layout ${Math.round(x.forced)}) ${x.invoker}`),
     };
   }, [shownAt, script]);
 
+  if (process.env.DEBUG && inPage.scripts.length) console.log(lib, profile, 'banner at', Math.round(shownAt), 'its scripts of 20 ms or more before it:', inPage.scripts);
+  delete inPage.scripts;
   // Accept all, as a shopper would, and let the answer settle.
   const accept = { ours: 'button[data-action="accept_all"]', vcc: '#cc-main [data-role="all"]', klaro: '.klaro .cookie-notice .cm-btn-success' }[lib];
   await page.locator(accept).first().click();
@@ -229,7 +232,9 @@ try {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  const libs = ['ours', 'vcc', 'klaro'];
+  // LIBS=ours (with DEBUG=1) looks at one manager alone; the table and BENCHMARKS.md need all three.
+  const libs = (process.env.LIBS || 'ours,vcc,klaro').split(',');
+  const all = libs.length === 3;
   const results = {};
   for (const profile of ['desktop', 'phone']) {
     for (let run = 0; run < RUNS; run++) {
@@ -242,6 +247,7 @@ try {
     process.stdout.write('\n');
   }
   await browser.close();
+  if (!all) { server.kill(); host.close(); process.exit(0); }
 
   const figure = (profile, lib, key) => median(results[profile][lib].map((r) => Number(r[key])));
   const names = { ours: 'this widget', vcc: 'vanilla-cookieconsent 3.1.0', klaro: 'Klaro 0.7.22' };
