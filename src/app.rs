@@ -1,5 +1,6 @@
-//! The root component: the model in a context, the screens of the stack, and the bridges to
-//! the page, the outbox and the server started once.
+//! The root component: the model (handed to each screen as a prop: a context provider and its
+//! consumers cost the wasm more than the one field), the screens of the stack, and the bridges
+//! to the page, the outbox and the server started once.
 
 use consent_core::api::EventKind;
 use consent_core::Lang;
@@ -148,21 +149,19 @@ pub fn App(props: &AppProps) -> Html {
 
     let lang = model.lang;
     html! {
-        <ContextProvider<Widget> context={widget.clone()}>
-            <div class={classes!("dc-root", model.in_app.then_some("dc-inapp"))} lang={lang.code()}>
-                if model.banner_visible() { { banner(&widget) } }
-                if update_notice_visible { { update_notice(&widget) } }
-                // In an element of their own: `for` children would join the siblings' list, where
-                // Yew matches them from the end and a screen opening would remount the one below.
-                <div class="dc-screens">
-                    { for model.views.iter().enumerate().map(|(depth, view)| {
-                        screen(view, depth, depth + 1 < model.views.len())
-                    }) }
-                </div>
-                { settings_button(&widget) }
-                { toast(&widget) }
+        <div class={classes!("dc-root", model.in_app.then_some("dc-inapp"))} lang={lang.code()}>
+            if model.banner_visible() { { banner(&widget) } }
+            if update_notice_visible { { update_notice(&widget) } }
+            // In an element of their own: `for` children would join the siblings' list, where
+            // Yew matches them from the end and a screen opening would remount the one below.
+            <div class="dc-screens">
+                { for model.views.iter().enumerate().map(|(depth, view)| {
+                    screen(&widget, view, depth, depth + 1 < model.views.len())
+                }) }
             </div>
-        </ContextProvider<Widget>>
+            { settings_button(&widget) }
+            { toast(&widget) }
+        </div>
     }
 }
 
@@ -179,18 +178,19 @@ const NOTICE_MS: u32 = 4_000;
 /// A screen of the stack; those under the shown one stay mounted but hidden, so Back finds
 /// them as they were (switches, scroll, the control last used). Keyed by depth: a screen
 /// closing above never makes the one below mount afresh.
-fn screen(view: &View, depth: usize, covered: bool) -> Html {
+fn screen(widget: &Widget, view: &View, depth: usize, covered: bool) -> Html {
+    let widget = widget.clone();
     match view {
-        View::Choices => html! { <ChoicesDialog key={depth} {covered} /> },
+        View::Choices => html! { <ChoicesDialog key={depth} {widget} {covered} /> },
         View::Policy { anchor } => {
-            html! { <PolicyDialog key={depth} anchor={anchor.clone()} {covered} /> }
+            html! { <PolicyDialog key={depth} {widget} anchor={anchor.clone()} {covered} /> }
         }
         View::Application(application) => {
-            html! { <ApplicationDialog key={depth} application={application.clone()} {covered} /> }
+            html! { <ApplicationDialog key={depth} {widget} application={application.clone()} {covered} /> }
         }
-        View::MyData => html! { <MyDataDialog key={depth} {covered} /> },
+        View::MyData => html! { <MyDataDialog key={depth} {widget} {covered} /> },
         View::Changes { from, to } => {
-            html! { <ChangesDialog key={depth} from={from.clone()} to={to.clone()} {covered} /> }
+            html! { <ChangesDialog key={depth} {widget} from={from.clone()} to={to.clone()} {covered} /> }
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::model::Widget;
 
 #[derive(Properties, PartialEq)]
 pub struct ChangesProps {
+    pub widget: Widget,
     pub from: EditionVersion,
     pub to: EditionVersion,
     #[prop_or_default]
@@ -21,7 +22,7 @@ pub struct ChangesProps {
 
 #[function_component]
 pub fn ChangesDialog(props: &ChangesProps) -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
+    let widget = props.widget.clone();
     let lang = widget.lang();
     let t = texts(lang);
     let (from, to) = (props.from.clone(), props.to.clone());
@@ -31,7 +32,7 @@ pub fn ChangesDialog(props: &ChangesProps) -> Html {
     });
     let title = t.changes_title.replace("{from}", props.from.as_str());
     html! {
-        <Dialog {title} class="dc-changes" covered={props.covered}>
+        <Dialog widget={widget.clone()} {title} class="dc-changes" covered={props.covered}>
             { loading::view(&loading, retry, lang, |changes| render(changes, lang)) }
         </Dialog>
     }

@@ -14,13 +14,14 @@ use crate::model::{View, Widget};
 
 #[derive(Properties, PartialEq)]
 pub struct ChoicesProps {
+    pub widget: Widget,
     #[prop_or_default]
     pub covered: bool,
 }
 
 #[function_component]
 pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
+    let widget = props.widget.clone();
     let t = texts(widget.lang());
     let run = |act: fn(&Widget)| {
         let widget = widget.clone();
@@ -42,7 +43,7 @@ pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
         </div>
     };
     html! {
-        <Dialog title={t.choices_title} class="dc-choices" footer={Some(footer)} first_focus={Some("[role=switch]:not([disabled])")}
+        <Dialog widget={widget.clone()} title={t.choices_title} class="dc-choices" footer={Some(footer)} first_focus={Some("[role=switch]:not([disabled])")}
             covered={props.covered}>
             <p>{ t.choices_intro }</p>
             if widget.model.gpc { <p class="dc-gpc">{ t.gpc_honoured }</p> }

@@ -27,6 +27,7 @@ pub fn unique_id(prefix: &str) -> String {
 
 #[derive(Properties, PartialEq)]
 pub struct DialogProps {
+    pub widget: Widget,
     pub title: AttrValue,
     #[prop_or_default]
     pub children: Html,
@@ -68,7 +69,7 @@ fn active_element() -> Option<HtmlElement> {
 /// always in the app, whose screen it is), else Close. Escape does the same.
 #[function_component]
 pub fn Dialog(props: &DialogProps) -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
+    let widget = props.widget.clone();
     let t = texts(widget.lang());
     let panel = use_node_ref();
     let title_id = use_memo((), |_| unique_id("title"));

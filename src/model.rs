@@ -1,6 +1,6 @@
 //! The widget's state and what changes it: the screens open, the user's draft and latest
-//! word, the notice, and the actions every feature acts through ([`Widget`], the context
-//! handle). Features depend on this module; it depends on none of them.
+//! word, the notice, and the actions every feature acts through ([`Widget`], the handle
+//! every screen gets). Features depend on this module; it depends on none of them.
 
 use consent_core::api::{ConsentState, ConsentUpdate, EventKind, Withdrawal, WrittenApplication};
 use consent_core::{catalog, EditionVersion, Lang, PurposeId};

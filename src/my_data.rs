@@ -15,13 +15,14 @@ use crate::outbox;
 
 #[derive(Properties, PartialEq)]
 pub struct MyDataProps {
+    pub widget: Widget,
     #[prop_or_default]
     pub covered: bool,
 }
 
 #[function_component]
 pub fn MyDataDialog(props: &MyDataProps) -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
+    let widget = props.widget.clone();
     let lang = widget.lang();
     let t = texts(lang);
     let signed_in = api::signed_in();
@@ -32,7 +33,7 @@ pub fn MyDataDialog(props: &MyDataProps) -> Html {
         html! { <p>{ t.sign_in_to_see }</p> }
     };
     html! {
-        <Dialog title={t.my_data_title} class="dc-my-data" covered={props.covered}>
+        <Dialog widget={widget.clone()} title={t.my_data_title} class="dc-my-data" covered={props.covered}>
             { body }
         </Dialog>
     }

@@ -15,6 +15,7 @@ use crate::model::Widget;
 
 #[derive(Properties, PartialEq)]
 pub struct PolicyProps {
+    pub widget: Widget,
     pub anchor: Option<String>,
     #[prop_or_default]
     pub covered: bool,
@@ -89,7 +90,7 @@ fn clause_heading(clause: &Clause) -> String {
 
 #[function_component]
 pub fn PolicyDialog(props: &PolicyProps) -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
+    let widget = props.widget.clone();
     let lang = widget.lang();
     let t = texts(lang);
     let (loading, retry) = use_loading(lang, true, api::policy);
@@ -138,7 +139,7 @@ pub fn PolicyDialog(props: &PolicyProps) -> Html {
         }
     });
     html! {
-        <Dialog title={t.policy_title} class="dc-policy" covered={props.covered} {footer} {onscroll} {body_ref}>
+        <Dialog widget={widget.clone()} title={t.policy_title} class="dc-policy" covered={props.covered} {footer} {onscroll} {body_ref}>
             { language_switcher(&widget, (*language_label).clone().into()) }
             { body }
         </Dialog>

@@ -13,6 +13,7 @@ use crate::model::Widget;
 
 #[derive(Properties, PartialEq)]
 pub struct ApplicationProps {
+    pub widget: Widget,
     pub application: WrittenApplication,
     #[prop_or_default]
     pub covered: bool,
@@ -20,7 +21,7 @@ pub struct ApplicationProps {
 
 #[function_component]
 pub fn ApplicationDialog(props: &ApplicationProps) -> Html {
-    let widget = use_context::<Widget>().expect("inside the widget");
+    let widget = props.widget.clone();
     let t = texts(widget.lang());
     let copied = use_state(|| false);
     let application = props.application.clone();
@@ -54,7 +55,7 @@ pub fn ApplicationDialog(props: &ApplicationProps) -> Html {
         Callback::from(move |_: MouseEvent| print_application(&application))
     };
     html! {
-        <Dialog title={t.application_title} class="dc-application-dialog" covered={props.covered}>
+        <Dialog widget={widget.clone()} title={t.application_title} class="dc-application-dialog" covered={props.covered}>
             <p>{ t.application_intro }</p>
             if let Some(address) = &application.address {
                 <p class="dc-send-to"><strong>{ t.send_to }{ ": " }</strong>{ address }</p>
