@@ -6,7 +6,7 @@ use consent_core::EditionVersion;
 use yew::prelude::*;
 
 use crate::api;
-use crate::dialog::Dialog;
+use crate::dialog::{use_dialog, Dialog};
 use crate::i18n::texts;
 use crate::loading::{self, use_loading};
 use crate::model::Widget;
@@ -23,6 +23,7 @@ pub struct ChangesProps {
 #[function_component]
 pub fn ChangesDialog(props: &ChangesProps) -> Html {
     let widget = props.widget.clone();
+    let dialog = use_dialog(None);
     let lang = widget.lang();
     let t = texts(lang);
     let (from, to) = (props.from.clone(), props.to.clone());
@@ -31,11 +32,16 @@ pub fn ChangesDialog(props: &ChangesProps) -> Html {
         async move { api::changes(&to, &from, lang).await }
     });
     let title = t.changes_title.replace("{from}", props.from.as_str());
-    html! {
-        <Dialog widget={widget.clone()} {title} class="dc-changes" covered={props.covered}>
-            { loading::view(&loading, retry, lang, |changes| render(changes, lang)) }
-        </Dialog>
-    }
+    dialog.view(
+        &widget,
+        Dialog {
+            title: title.into(),
+            class: "dc-changes",
+            covered: props.covered,
+            children: loading::view(&loading, retry, lang, |changes| render(changes, lang)),
+            ..Dialog::default()
+        },
+    )
 }
 
 fn render(changes: &EditionChanges, lang: consent_core::Lang) -> Html {

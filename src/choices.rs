@@ -7,7 +7,7 @@ use consent_core::policy::anchor_for;
 use consent_core::{catalog, Purpose, PurposeId};
 use yew::prelude::*;
 
-use crate::dialog::{unique_id, Dialog};
+use crate::dialog::{unique_id, use_dialog, Dialog};
 use crate::i18n::texts;
 use crate::language::language_switcher;
 use crate::model::{View, Widget};
@@ -22,6 +22,7 @@ pub struct ChoicesProps {
 #[function_component]
 pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
     let widget = props.widget.clone();
+    let dialog = use_dialog(Some("[role=switch]:not([disabled])"));
     let t = texts(widget.lang());
     let run = |act: fn(&Widget)| {
         let widget = widget.clone();
@@ -42,25 +43,34 @@ pub fn ChoicesDialog(props: &ChoicesProps) -> Html {
             <button type="button" class="dc-button" onclick={run(Widget::accept_all)}>{ t.accept_all }</button>
         </div>
     };
-    html! {
-        <Dialog widget={widget.clone()} title={t.choices_title} class="dc-choices" footer={Some(footer)} first_focus={Some("[role=switch]:not([disabled])")}
-            covered={props.covered}>
-            <p>{ t.choices_intro }</p>
-            if widget.model.gpc { <p class="dc-gpc">{ t.gpc_honoured }</p> }
-            <ul class="dc-purposes">
-                { for optional.into_iter().map(|p| purpose_row(&widget, p.id, &id_prefix)) }
-            </ul>
-            <details class="dc-necessary">
-                <summary>{ t.always_on.replace("{n}", &necessary.len().to_string()) }</summary>
-                <p class="dc-reason">{ t.necessary_reason }</p>
-                <ul class="dc-purposes">
-                    { for necessary.into_iter().map(|p| necessary_row(&widget, p.id)) }
-                </ul>
-            </details>
-            <p><button type="button" class="dc-link" onclick={my_data}>{ t.my_data }</button></p>
-            { language_switcher(&widget, format!("{id_prefix}-lang").into()) }
-        </Dialog>
-    }
+    dialog.view(
+        &widget,
+        Dialog {
+            title: t.choices_title.into(),
+            class: "dc-choices",
+            covered: props.covered,
+            footer: Some(footer),
+            children: html! {
+                <>
+                    <p>{ t.choices_intro }</p>
+                    if widget.model.gpc { <p class="dc-gpc">{ t.gpc_honoured }</p> }
+                    <ul class="dc-purposes">
+                        { for optional.into_iter().map(|p| purpose_row(&widget, p.id, &id_prefix)) }
+                    </ul>
+                    <details class="dc-necessary">
+                        <summary>{ t.always_on.replace("{n}", &necessary.len().to_string()) }</summary>
+                        <p class="dc-reason">{ t.necessary_reason }</p>
+                        <ul class="dc-purposes">
+                            { for necessary.into_iter().map(|p| necessary_row(&widget, p.id)) }
+                        </ul>
+                    </details>
+                    <p><button type="button" class="dc-link" onclick={my_data}>{ t.my_data }</button></p>
+                    { language_switcher(&widget, format!("{id_prefix}-lang").into()) }
+                </>
+            },
+            ..Dialog::default()
+        },
+    )
 }
 
 /// A consent purpose: its switch on the title's line, what it means and where the policy

@@ -2,6 +2,7 @@
 //! it puts focus where it was.
 
 use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
@@ -25,29 +26,17 @@ pub fn unique_id(prefix: &str) -> String {
     })
 }
 
-#[derive(Properties, PartialEq)]
-pub struct DialogProps {
-    pub widget: Widget,
+/// What a screen shows in its dialog.
+#[derive(Default)]
+pub struct Dialog {
     pub title: AttrValue,
-    #[prop_or_default]
     pub children: Html,
     /// Stays in view under the scrolling body (the choices' answers, the policy's Accept).
-    #[prop_or_default]
     pub footer: Option<Html>,
-    /// `lang` of the dialog when it differs from the widget's (legal text in its own language).
-    #[prop_or_default]
-    pub lang: Option<AttrValue>,
-    #[prop_or_default]
-    pub class: Classes,
-    /// The control focused on opening; by default the first one after the head.
-    #[prop_or_default]
-    pub first_focus: Option<&'static str>,
+    pub class: &'static str,
     /// Another screen is open over this one: hidden, but kept as it was for Back.
-    #[prop_or_default]
     pub covered: bool,
-    #[prop_or_default]
     pub onscroll: Option<Callback<Event>>,
-    #[prop_or_default]
     pub body_ref: NodeRef,
 }
 
@@ -65,21 +54,27 @@ fn active_element() -> Option<HtmlElement> {
     crate::embed::active_element()?.dyn_into().ok()
 }
 
-/// A screen of the widget: its head has Back when it was opened from another screen (and
-/// always in the app, whose screen it is), else Close. Escape does the same.
-#[function_component]
-pub fn Dialog(props: &DialogProps) -> Html {
-    let widget = props.widget.clone();
-    let t = texts(widget.lang());
+/// A screen's dialog as it lives between renders: the panel focus goes into and is kept in,
+/// and the title's id. A hook of the screen's own (a component of its own would cost the wasm
+/// more), called once at the top of each screen.
+pub struct DialogState {
+    panel: NodeRef,
+    title_id: Rc<String>,
+}
+
+/// Moves focus into the dialog when its screen opens: to `first_focus`, or else to the first
+/// control after the head's Back/Close.
+#[hook]
+pub fn use_dialog(first_focus: Option<&'static str>) -> DialogState {
     let panel = use_node_ref();
     let title_id = use_memo((), |_| unique_id("title"));
     {
-        let (panel, first) = (panel.clone(), props.first_focus);
+        let panel = panel.clone();
         use_effect_with((), move |_| {
             let Some(panel) = panel.cast::<HtmlElement>() else {
                 return;
             };
-            let first = first
+            let first = first_focus
                 .and_then(|selector| panel.query_selector(selector).ok().flatten())
                 .and_then(|e| e.dyn_into::<HtmlElement>().ok());
             // The head's Back/Close is the first control; start on the content's first.
@@ -89,75 +84,84 @@ pub fn Dialog(props: &DialogProps) -> Html {
             };
         });
     }
-    let onkeydown = {
-        let (panel, widget) = (panel.clone(), widget.clone());
-        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
-            "Escape" => {
-                e.prevent_default();
-                widget.back();
-            }
-            "Tab" => {
-                let Some(panel) = panel.cast::<HtmlElement>() else {
-                    return;
-                };
-                let items = focusables(&panel);
-                let (Some(first), Some(last)) = (items.first(), items.last()) else {
-                    return;
-                };
-                let active = active_element();
-                if e.shift_key() && active.as_ref() == Some(first) {
+    DialogState { panel, title_id }
+}
+
+impl DialogState {
+    /// A screen of the widget: its head has Back when it was opened from another screen (and
+    /// always in the app, whose screen it is), else Close. Escape does the same.
+    pub fn view(&self, widget: &Widget, dialog: Dialog) -> Html {
+        let t = texts(widget.lang());
+        let onkeydown = {
+            let (panel, widget) = (self.panel.clone(), widget.clone());
+            Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+                "Escape" => {
                     e.prevent_default();
-                    let _ = last.focus();
-                } else if !e.shift_key() && active.as_ref() == Some(last) {
-                    e.prevent_default();
-                    let _ = first.focus();
+                    widget.back();
                 }
+                "Tab" => {
+                    let Some(panel) = panel.cast::<HtmlElement>() else {
+                        return;
+                    };
+                    let items = focusables(&panel);
+                    let (Some(first), Some(last)) = (items.first(), items.last()) else {
+                        return;
+                    };
+                    let active = active_element();
+                    if e.shift_key() && active.as_ref() == Some(first) {
+                        e.prevent_default();
+                        let _ = last.focus();
+                    } else if !e.shift_key() && active.as_ref() == Some(last) {
+                        e.prevent_default();
+                        let _ = first.focus();
+                    }
+                }
+                _ => {}
+            })
+        };
+        let back = {
+            let widget = widget.clone();
+            Callback::from(move |_: MouseEvent| widget.back())
+        };
+        let nested = widget.model.views.len() > 1 || widget.model.in_app;
+        let quiet = dialog.footer.is_none() && widget.model.notice.is_none();
+        let title_id = (*self.title_id).clone();
+        let title = html! { <h2 id={title_id.clone()}>{ dialog.title }</h2> };
+        let head = if nested {
+            html! {
+                <>
+                    <button type="button" class="dc-back" aria-label={t.back} onclick={back}>
+                        <span aria-hidden="true">{ "←" }</span>
+                    </button>
+                    { title }
+                </>
             }
-            _ => {}
-        })
-    };
-    let back = {
-        let widget = widget.clone();
-        Callback::from(move |_: MouseEvent| widget.back())
-    };
-    let nested = widget.model.views.len() > 1 || widget.model.in_app;
-    let quiet = props.footer.is_none() && widget.model.notice.is_none();
-    let title = html! { <h2 id={(*title_id).clone()}>{ props.title.clone() }</h2> };
-    let head = if nested {
+        } else {
+            html! {
+                <>
+                    { title }
+                    <button type="button" class="dc-close" aria-label={t.close} onclick={back}>
+                        <span aria-hidden="true">{ "×" }</span>
+                    </button>
+                </>
+            }
+        };
         html! {
-            <>
-                <button type="button" class="dc-back" aria-label={t.back} onclick={back}>
-                    <span aria-hidden="true">{ "←" }</span>
-                </button>
-                { title }
-            </>
-        }
-    } else {
-        html! {
-            <>
-                { title }
-                <button type="button" class="dc-close" aria-label={t.close} onclick={back}>
-                    <span aria-hidden="true">{ "×" }</span>
-                </button>
-            </>
-        }
-    };
-    html! {
-        <div class="dc-backdrop" hidden={props.covered}>
-            <div class={classes!("dc-dialog", props.class.clone())} role="dialog" aria-modal="true"
-                aria-labelledby={(*title_id).clone()} ref={panel} tabindex="-1" {onkeydown}
-                lang={props.lang.clone()}>
-                <div class="dc-dialog-head">{ head }</div>
-                <div class="dc-dialog-body" ref={props.body_ref.clone()} onscroll={props.onscroll.clone()}>
-                    { props.children.clone() }
-                </div>
-                // What became of a save shows here, in the screen in view: never under a backdrop
-                // and never over the screen's own controls.
-                <div class={classes!("dc-dialog-foot", quiet.then_some("dc-foot-quiet"))}>
-                    if !props.covered { { inline_notice(&widget) } }
-                    { props.footer.clone().unwrap_or_default() }
+            <div class="dc-backdrop" hidden={dialog.covered}>
+                <div class={classes!("dc-dialog", dialog.class)} role="dialog" aria-modal="true"
+                    aria-labelledby={title_id} ref={self.panel.clone()} tabindex="-1" {onkeydown}>
+                    <div class="dc-dialog-head">{ head }</div>
+                    <div class="dc-dialog-body" ref={dialog.body_ref} onscroll={dialog.onscroll}>
+                        { dialog.children }
+                    </div>
+                    // What became of a save shows here, in the screen in view: never under a backdrop
+                    // and never over the screen's own controls.
+                    <div class={classes!("dc-dialog-foot", quiet.then_some("dc-foot-quiet"))}>
+                        if !dialog.covered { { inline_notice(widget) } }
+                        { dialog.footer.unwrap_or_default() }
+                    </div>
                 </div>
             </div>
-        </div>
+        }
     }
 }

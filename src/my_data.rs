@@ -6,7 +6,7 @@ use consent_core::{catalog, LedgerRecord};
 use yew::prelude::*;
 
 use crate::api;
-use crate::dialog::Dialog;
+use crate::dialog::{use_dialog, Dialog};
 use crate::download::save_file;
 use crate::i18n::{source_name, texts};
 use crate::loading::{self, use_loading};
@@ -23,6 +23,7 @@ pub struct MyDataProps {
 #[function_component]
 pub fn MyDataDialog(props: &MyDataProps) -> Html {
     let widget = props.widget.clone();
+    let dialog = use_dialog(None);
     let lang = widget.lang();
     let t = texts(lang);
     let signed_in = api::signed_in();
@@ -32,11 +33,16 @@ pub fn MyDataDialog(props: &MyDataProps) -> Html {
     } else {
         html! { <p>{ t.sign_in_to_see }</p> }
     };
-    html! {
-        <Dialog widget={widget.clone()} title={t.my_data_title} class="dc-my-data" covered={props.covered}>
-            { body }
-        </Dialog>
-    }
+    dialog.view(
+        &widget,
+        Dialog {
+            title: t.my_data_title.into(),
+            class: "dc-my-data",
+            covered: props.covered,
+            children: body,
+            ..Dialog::default()
+        },
+    )
 }
 
 fn render(data: &MyData, lang: consent_core::Lang) -> Html {

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::api;
-use crate::dialog::{unique_id, Dialog};
+use crate::dialog::{unique_id, use_dialog, Dialog};
 use crate::i18n::texts;
 use crate::language::language_switcher;
 use crate::loading::{self, use_loading, Loading};
@@ -91,6 +91,7 @@ fn clause_heading(clause: &Clause) -> String {
 #[function_component]
 pub fn PolicyDialog(props: &PolicyProps) -> Html {
     let widget = props.widget.clone();
+    let dialog = use_dialog(None);
     let lang = widget.lang();
     let t = texts(lang);
     let (loading, retry) = use_loading(lang, true, api::policy);
@@ -138,12 +139,23 @@ pub fn PolicyDialog(props: &PolicyProps) -> Html {
             </div>
         }
     });
-    html! {
-        <Dialog widget={widget.clone()} title={t.policy_title} class="dc-policy" covered={props.covered} {footer} {onscroll} {body_ref}>
-            { language_switcher(&widget, (*language_label).clone().into()) }
-            { body }
-        </Dialog>
-    }
+    dialog.view(
+        &widget,
+        Dialog {
+            title: t.policy_title.into(),
+            class: "dc-policy",
+            covered: props.covered,
+            footer,
+            onscroll,
+            body_ref,
+            children: html! {
+                <>
+                    { language_switcher(&widget, (*language_label).clone().into()) }
+                    { body }
+                </>
+            },
+        },
+    )
 }
 
 /// The section and clause at the top of the scrolled body.

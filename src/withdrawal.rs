@@ -6,7 +6,7 @@ use consent_core::api::WrittenApplication;
 
 use yew::prelude::*;
 
-use crate::dialog::Dialog;
+use crate::dialog::{use_dialog, Dialog};
 use crate::download::save_file;
 use crate::i18n::texts;
 use crate::model::Widget;
@@ -22,6 +22,7 @@ pub struct ApplicationProps {
 #[function_component]
 pub fn ApplicationDialog(props: &ApplicationProps) -> Html {
     let widget = props.widget.clone();
+    let dialog = use_dialog(None);
     let t = texts(widget.lang());
     let copied = use_state(|| false);
     let application = props.application.clone();
@@ -54,20 +55,29 @@ pub fn ApplicationDialog(props: &ApplicationProps) -> Html {
         let application = application.clone();
         Callback::from(move |_: MouseEvent| print_application(&application))
     };
-    html! {
-        <Dialog widget={widget.clone()} title={t.application_title} class="dc-application-dialog" covered={props.covered}>
-            <p>{ t.application_intro }</p>
-            if let Some(address) = &application.address {
-                <p class="dc-send-to"><strong>{ t.send_to }{ ": " }</strong>{ address }</p>
-            }
-            <pre class="dc-application" lang={application.language.code()} tabindex="0">{ &application.text }</pre>
-            <div class="dc-actions">
-                <button type="button" class="dc-button" onclick={copy}>{ if *copied { t.copied } else { t.copy } }</button>
-                <button type="button" class="dc-button" onclick={download}>{ t.download }</button>
-                <button type="button" class="dc-button" onclick={print}>{ t.print }</button>
-            </div>
-        </Dialog>
-    }
+    dialog.view(
+        &widget,
+        Dialog {
+            title: t.application_title.into(),
+            class: "dc-application-dialog",
+            covered: props.covered,
+            children: html! {
+                <>
+                    <p>{ t.application_intro }</p>
+                    if let Some(address) = &application.address {
+                        <p class="dc-send-to"><strong>{ t.send_to }{ ": " }</strong>{ address }</p>
+                    }
+                    <pre class="dc-application" lang={application.language.code()} tabindex="0">{ &application.text }</pre>
+                    <div class="dc-actions">
+                        <button type="button" class="dc-button" onclick={copy}>{ if *copied { t.copied } else { t.copy } }</button>
+                        <button type="button" class="dc-button" onclick={download}>{ t.download }</button>
+                        <button type="button" class="dc-button" onclick={print}>{ t.print }</button>
+                    </div>
+                </>
+            },
+            ..Dialog::default()
+        },
+    )
 }
 
 /// Prints only the application, from a window of its own: the host page's print styles (and
