@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use yew::prelude::*;
 
 use crate::api;
-use crate::banner::{banner, SettingsButtonView};
+use crate::banner::{banner, settings_button_view, SettingsButtonViewProps};
 use crate::changes::ChangesDialog;
 use crate::choices::ChoicesDialog;
 use crate::config::WidgetConfig;
@@ -230,5 +230,9 @@ fn settings_button(widget: &Widget) -> Html {
     let count = Some(widget.model.consent_count());
     let widget = widget.clone();
     let onclick = Callback::from(move |_| widget.open(View::Choices));
-    html! { <SettingsButtonView {lang} {count} {onclick} /> }
+    settings_button_view(&SettingsButtonViewProps {
+        lang,
+        count,
+        onclick,
+    })
 }

@@ -1,8 +1,9 @@
 //! The first-visit banner: what is processed and why, a link to the policy, and three equally
 //! prominent answers. It overlays the page (fixed), so the page does not move.
 //!
-//! [`BannerView`] is pure markup from its props: the build renders it to HTML for every language
-//! (`src/bin/prerender.rs`), which the loader shows before any wasm has arrived. Each button
+//! [`banner_view`] is pure markup from its props: the build renders it to HTML for every language
+//! (`src/bin/prerender.rs`, through the components of [`prerendered`]), which the loader shows
+//! before any wasm has arrived. Each button
 //! says what it does in `data-action`, so the loader can take a click on the prerendered banner
 //! and hand it to the widget once it runs.
 
@@ -23,8 +24,7 @@ pub struct BannerViewProps {
     pub on_action: Callback<BannerAction>,
 }
 
-#[function_component]
-pub fn BannerView(props: &BannerViewProps) -> Html {
+pub fn banner_view(props: &BannerViewProps) -> Html {
     let t = texts(props.lang);
     let button = |action: BannerAction, class: &'static str, label: &'static str| {
         let on_action = props.on_action.clone();
@@ -59,10 +59,13 @@ pub fn banner(widget: &Widget) -> Html {
         let widget = widget.clone();
         Callback::from(move |action| widget.act(action))
     };
-    html! {
-        <BannerView lang={widget.lang()} gpc={widget.model.gpc} title_id="dc-banner-title"
-            langs_label_id="dc-banner-langs" {on_action} />
-    }
+    banner_view(&BannerViewProps {
+        lang: widget.lang(),
+        gpc: widget.model.gpc,
+        title_id: "dc-banner-title".into(),
+        langs_label_id: "dc-banner-langs".into(),
+        on_action,
+    })
 }
 
 #[derive(Properties, PartialEq)]
@@ -76,8 +79,7 @@ pub struct SettingsButtonViewProps {
 /// Always there once answered: reopens the choices (consent must be as easy to change as to
 /// give). Compact, so it covers little of the page, and it shows the state: "3/6" on.
 /// Prerendered too, for returning visitors whose page loads no wasm.
-#[function_component]
-pub fn SettingsButtonView(props: &SettingsButtonViewProps) -> Html {
+pub fn settings_button_view(props: &SettingsButtonViewProps) -> Html {
     let label = texts(props.lang).settings;
     let action = BannerAction::Choose.name();
     let count = props
@@ -92,5 +94,22 @@ pub fn SettingsButtonView(props: &SettingsButtonViewProps) -> Html {
             </svg>
             <span class="dc-count">{ count }</span>
         </button>
+    }
+}
+
+/// The build step renders components only: these wrap the views for it. The widget itself calls
+/// the views as functions (a component of their own would cost the wasm more).
+#[cfg(feature = "ssr")]
+pub mod prerendered {
+    use super::*;
+
+    #[function_component]
+    pub fn BannerView(props: &BannerViewProps) -> Html {
+        banner_view(props)
+    }
+
+    #[function_component]
+    pub fn SettingsButtonView(props: &SettingsButtonViewProps) -> Html {
+        settings_button_view(props)
     }
 }

@@ -7,9 +7,8 @@
 //! `cargo run --features ssr --bin prerender -- dist` (`scripts/build-widget.sh`).
 
 use consent_core::Lang;
-use consent_widget::banner::{
-    BannerView, BannerViewProps, SettingsButtonView, SettingsButtonViewProps,
-};
+use consent_widget::banner::prerendered::{BannerView, SettingsButtonView};
+use consent_widget::banner::{BannerViewProps, SettingsButtonViewProps};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
