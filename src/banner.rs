@@ -2,10 +2,9 @@
 //! prominent answers. It overlays the page (fixed), so the page does not move.
 //!
 //! [`banner_view`] is pure markup from its props: the build renders it to HTML for every language
-//! (`src/bin/prerender.rs`, through the components of [`prerendered`]), which the loader shows
-//! before any wasm has arrived. Each button
-//! says what it does in `data-action`, so the loader can take a click on the prerendered banner
-//! and hand it to the widget once it runs.
+//! (`src/bin/prerender.rs`, through the components of `prerendered`), which the loader shows
+//! before any wasm has arrived. Each button says what it does in `data-action`, so the loader
+//! can take a click on the prerendered banner and hand it to the widget once it runs.
 
 use consent_core::Lang;
 use yew::prelude::*;
