@@ -49,6 +49,35 @@ test('the banner is painted before the wasm arrives, and a click made then is re
   await context.close();
 }));
 
+/// The banner's shape: each element's tag, attributes and own text, with its ids numbered in the
+/// order they appear (the loader's copy and the widget's have ids of their own).
+function bannerShape(page) {
+  return page.evaluate(() => {
+    const section = [...document.querySelector('#dosmart-consent-host').shadowRoot.querySelectorAll('.dc-banner')].pop();
+    const ids = new Map();
+    const id = (v) => { if (!ids.has(v)) ids.set(v, `id${ids.size}`); return ids.get(v); };
+    return [section, ...section.querySelectorAll('*')].map((e) => [
+      e.tagName,
+      [...e.attributes].map((a) => [a.name, ['id', 'aria-labelledby'].includes(a.name) ? id(a.value) : a.value]).sort(),
+      [...e.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent.trim()).join(''),
+    ]);
+  });
+}
+
+test('the widget takes over from the prerendered banner with the same markup', () => withServer(async (server) => {
+  const context = await shared.browser.newContext({ locale: 'ru-RU' });
+  const wasm = await holdWasm(context);
+  const page = await context.newPage();
+  await page.goto(server.base + '/');
+  await banner(page).getByRole('button', { name: 'Принять все' }).waitFor();
+  assert.equal(await page.locator('[data-prerendered="banner"]').count(), 1, 'the loader\'s banner');
+  const painted = await bannerShape(page);
+  wasm.release();
+  await widgetShown(page);
+  assert.deepEqual(await bannerShape(page), painted, 'the widget\'s banner is the one the loader painted');
+  await context.close();
+}));
+
 test('a press begun on the prerendered banner and ended after the widget took over is not lost', () => withServer(async (server) => {
   const context = await shared.browser.newContext({ locale: 'en-US' });
   const wasm = await holdWasm(context);
