@@ -16,17 +16,60 @@
  */
 (function () {
   'use strict';
-  if (window.DosmartConsent && window.DosmartConsent.version) return; // loaded twice: keep the first
+  // The page's HTML may hold markup nobody scripted (a product description, a review), and an
+  // element's `name` or `id` shadows globals and the document's own members (DOM clobbering):
+  // `<img name="currentScript">` is `document.currentScript`, `<a id="dataLayer">` is
+  // `window.dataLayer`. So the document is read through its prototype, which markup cannot
+  // shadow, and a global only where a script put it (an own property of window, of the type
+  // expected); anything else is ignored and said so in the console.
+  var DOC = Document.prototype;
+  function fromDocument(name) { return Object.getOwnPropertyDescriptor(DOC, name).get.call(document); }
+  function makeElement(tag) { return DOC.createElement.call(document, tag); }
+  function queryAll(selector) { return DOC.querySelectorAll.call(document, selector); }
+  function onDocument(type, listener) { EventTarget.prototype.addEventListener.call(document, type, listener); }
+  function baseUri() { return Object.getOwnPropertyDescriptor(Node.prototype, 'baseURI').get.call(document); }
+  var warned = {};
+  function warn(what) { if (!warned[what]) console.warn('dosmart consent: ' + what); warned[what] = true; }
+  function isPlainObject(value) {
+    return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+  }
+  /** A global the page's scripts set, if `valid` says it is what they would set. */
+  function pageGlobal(name, valid) {
+    var value = Object.prototype.hasOwnProperty.call(window, name) ? window[name] : undefined;
+    if (value === undefined && name in window) warn('window.' + name + ' is an element of the page, not a script\'s: ignored');
+    else if (value !== undefined && !valid(value)) { warn('window.' + name + ' is not what a script would set: ignored'); value = undefined; }
+    return value;
+  }
+  function isFunction(value) { return typeof value === 'function'; }
 
-  var script = document.currentScript;
+  // The loader never reads these as `document.x`; the page's owner is told they are shadowed.
+  ['currentScript', 'body', 'documentElement', 'baseURI'].forEach(function (name) {
+    var own = name === 'baseURI' ? baseUri() : fromDocument(name);
+    if (document[name] !== own) warn('document.' + name + ' is shadowed by an element of the page: ignored');
+  });
+  ['createElement', 'querySelectorAll', 'addEventListener'].forEach(function (name) {
+    if (document[name] !== DOC[name] && document[name] !== EventTarget.prototype[name]) warn('document.' + name + ' is shadowed by an element of the page: ignored');
+  });
+
+  var existing = pageGlobal('DosmartConsent', isPlainObject);
+  if (existing && typeof existing.version === 'string') return; // loaded twice: keep the first
+
+  // Read once, here: only while this script runs is it the script running.
+  var script = fromDocument('currentScript');
+  if (!(script instanceof HTMLScriptElement)) {
+    if (script) warn('document.currentScript is an element of the page, not this script: ignored');
+    script = null;
+  }
   var data = (script && script.dataset) || {};
+  // Where the widget's files are: beside this script, never anywhere the page's markup says.
   var base = script ? new URL('.', script.src).href : new URL('/', location.href).href;
   var inApp = data.mode === 'app';
   // With data-nonce, only elements carrying the same nonce are ever activated: HTML that users
   // wrote (a product description, a review) cannot bring in a gated element of its own.
   var requiredNonce = data.nonce || '';
+  var pageConfig = pageGlobal('dosmartConsentConfig', isPlainObject) || {};
   var config = Object.assign({ api: data.api || '', lang: data.lang || '', tokenUrl: data.tokenUrl || '', inApp: inApp },
-    window.dosmartConsentConfig || {}, fromFragment());
+    pageConfig, fromFragment());
 
   // Consent Mode v2 before any tag can run: what the necessary purposes grant, every optional
   // type denied. Written by the build from the catalog (`consent_mode` in policy/purposes.json),
@@ -89,7 +132,7 @@
   window.DosmartConsent = api;
 
   // Calls the page made before this script ran: window.dosmartConsentQueue = [["openChoices"], …]
-  var early = Array.isArray(window.dosmartConsentQueue) ? window.dosmartConsentQueue : [];
+  var early = pageGlobal('dosmartConsentQueue', Array.isArray) || [];
   window.dosmartConsentQueue = { push: function (call) { invoke(call); } };
   early.forEach(invoke);
   function invoke(call) {
@@ -115,8 +158,12 @@
   }
 
   function signal(kind, values) {
-    if (typeof window.gtag === 'function') window.gtag('consent', kind, values);
-    else (window.dataLayer = window.dataLayer || []).push(['consent', kind, values]);
+    var gtag = pageGlobal('gtag', isFunction);
+    if (gtag) { gtag('consent', kind, values); return; }
+    // GTM's dataLayer is an array whose push GTM replaces; anything else is made anew.
+    var layer = pageGlobal('dataLayer', Array.isArray);
+    if (!layer) layer = window.dataLayer = [];
+    layer.push(['consent', kind, values]);
   }
 
   // Fails closed: an element runs only when it names at least one purpose, every purpose it
@@ -147,7 +194,7 @@
   function safeUrl(element, attribute) {
     var raw = element.getAttribute(attribute);
     var url;
-    try { url = new URL(raw, document.baseURI); } catch (e) { return refuse(element, attribute + ' is not a URL') || null; }
+    try { url = new URL(raw, baseUri()); } catch (e) { return refuse(element, attribute + ' is not a URL') || null; }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       return refuse(element, attribute + ' must be an http(s) URL, not ' + url.protocol) || null;
     }
@@ -157,11 +204,11 @@
   // Gated scripts and iframes: run once, only when every purpose they name is granted.
   function activate(state) {
     if (!state || !state.answered) return;
-    document.querySelectorAll('script[type="text/plain"][data-consent]:not([data-consent-ran])').forEach(function (gated) {
+    queryAll('script[type="text/plain"][data-consent]:not([data-consent-ran])').forEach(function (gated) {
       if (!trusted(gated) || !granted(gated, state)) return;
       if (gated.hasAttribute('src') && !safeUrl(gated, 'src')) return;
       gated.setAttribute('data-consent-ran', '');
-      var live = document.createElement('script');
+      var live = makeElement('script');
       [].forEach.call(gated.attributes, function (a) {
         if (a.name !== 'type' && a.name !== 'data-consent-ran') live.setAttribute(a.name, a.value);
       });
@@ -171,7 +218,7 @@
       live.setAttribute('data-consent-ran', '');
       gated.parentNode.insertBefore(live, gated.nextSibling);
     });
-    document.querySelectorAll('iframe[data-src][data-consent]:not([data-consent-ran])').forEach(function (frame) {
+    queryAll('iframe[data-src][data-consent]:not([data-consent-ran])').forEach(function (frame) {
       if (!trusted(frame) || !granted(frame, state)) return;
       var src = safeUrl(frame, 'data-src');
       if (!src) return;
@@ -180,16 +227,19 @@
     });
   }
 
-  new MutationObserver(function () { activate(current); }).observe(document.documentElement, { childList: true, subtree: true });
+  new MutationObserver(function () { activate(current); }).observe(fromDocument('documentElement'), { childList: true, subtree: true });
 
   function toNative(type, payload) {
     if (!inApp) return;
     var message = { source: 'dosmart-consent', type: type, payload: payload };
     var json = JSON.stringify(message);
-    var w = window;
-    if (w.webkit && w.webkit.messageHandlers && w.webkit.messageHandlers.dosmartConsent) w.webkit.messageHandlers.dosmartConsent.postMessage(message);
-    if (w.DosmartConsentAndroid && typeof w.DosmartConsentAndroid.postMessage === 'function') w.DosmartConsentAndroid.postMessage(json);
-    if (w.ReactNativeWebView && typeof w.ReactNativeWebView.postMessage === 'function') w.ReactNativeWebView.postMessage(json);
+    var webkit = pageGlobal('webkit', Boolean);
+    var handler = webkit && webkit.messageHandlers && webkit.messageHandlers.dosmartConsent;
+    if (handler && typeof handler.postMessage === 'function') handler.postMessage(message);
+    var android = pageGlobal('DosmartConsentAndroid', Boolean);
+    if (android && typeof android.postMessage === 'function') android.postMessage(json);
+    var reactNative = pageGlobal('ReactNativeWebView', Boolean);
+    if (reactNative && typeof reactNative.postMessage === 'function') reactNative.postMessage(json);
   }
   if (inApp) {
     // React Native's WebView posts to window on iOS and to document on Android. Only messages of
@@ -198,7 +248,7 @@
       if (e.origin === location.origin && (e.source === window || e.source === null)) api.receive(e.data);
     };
     window.addEventListener('message', fromNative);
-    document.addEventListener('message', fromNative);
+    onDocument('message', fromNative);
   }
 
   function onEvent(kind, payload) {
@@ -238,7 +288,7 @@
   function askForToken() {
     window.dispatchEvent(new CustomEvent('dosmart:token-expired'));
     toNative('token_expired', {});
-    var refresh = window.dosmartConsentConfig && window.dosmartConsentConfig.refreshToken;
+    var refresh = pageConfig.refreshToken;
     if (typeof refresh !== 'function') return;
     Promise.resolve()
       .then(function () { return refresh(); })
@@ -287,7 +337,7 @@
     var gpc = navigator.globalPrivacyControl === true;
     var html = kind === 'settings' ? build().settings[lang] : (gpc ? build().banner_gpc : build().banner)[lang];
     removePrerendered();
-    prerendered = document.createElement('div');
+    prerendered = makeElement('div');
     prerendered.className = 'dc-root';
     prerendered.lang = lang;
     prerendered.setAttribute('data-prerendered', kind);
@@ -383,7 +433,7 @@
 
   function loadWidget() {
     if (loading) return loading;
-    if (!document.body) { document.addEventListener('DOMContentLoaded', loadWidget); return null; }
+    if (!fromDocument('body')) { onDocument('DOMContentLoaded', loadWidget); return null; }
     attachHost();
     var glue = base + (BUILD_TEXT ? build().glue : 'consent-widget.js');
     var wasm = base + (BUILD_TEXT ? build().wasm : 'consent-widget_bg.wasm');
@@ -430,25 +480,26 @@
   /** The shadow root the widget lives in, made once. */
   function attachHost() {
     if (root) return;
-    var host = document.createElement('div');
+    var host = makeElement('div');
     host.id = 'dosmart-consent-host';
     // Takes no room: the widget inside is fixed-position, so the page never shifts.
     host.setAttribute('style', 'all: initial; position: static; display: contents;');
     shadow = host.attachShadow({ mode: 'open' });
     var style;
     if (BUILD_TEXT) {
-      style = document.createElement('style');
+      style = makeElement('style');
       style.textContent = build().styles;
     } else {
-      style = document.createElement('link');
+      style = makeElement('link');
       style.rel = 'stylesheet';
       style.href = base + 'consent.css';
     }
-    root = document.createElement('div');
+    root = makeElement('div');
     shadow.append(style, root);
     // First in the body: the banner is the first Tab stop, before the page's links.
-    document.body.insertBefore(host, document.body.firstChild);
-    document.addEventListener('focusin', function (e) { if (e.target !== host) lastOnPage = e.target; });
+    var body = fromDocument('body');
+    body.insertBefore(host, body.firstChild);
+    onDocument('focusin', function (e) { if (e.target !== host) lastOnPage = e.target; });
     window.__dosmartConsentEmbed = true;
   }
 
@@ -503,6 +554,6 @@
   // elements run as they appear, the Consent Mode update goes out now.
   var remembered = rememberedAnswer();
   if (remembered) apply(Object.assign({}, remembered, { lang: language() }));
-  if (document.body) nextTask(mount);
-  else document.addEventListener('DOMContentLoaded', mount);
+  if (fromDocument('body')) nextTask(mount);
+  else onDocument('DOMContentLoaded', mount);
 })();

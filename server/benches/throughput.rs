@@ -41,6 +41,7 @@ async fn main() {
         checkpoint_every: None,
         company_address: None,
         limits: consent_server::limits::RateLimits::off(),
+        connections: Default::default(),
         tls: None,
         receipt_key: Some(consent_server::receipts::ReceiptKey::generate()),
         controller: consent_core::receipt::Controller {

@@ -5,8 +5,6 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use axum_extra::headers::authorization::{Authorization, Bearer};
-use axum_extra::TypedHeader;
 use consent_core::api::{DEVICE_HEADER, DEVICE_PROOF_HEADER};
 pub use consent_core::{DeviceId, UserId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -53,6 +51,9 @@ pub struct Claims {
     pub sub: String,
     pub exp: i64,
     pub aud: String,
+    /// Not valid before this time (seconds): a token issued for later is refused until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<StaffRole>,
 }
@@ -70,6 +71,7 @@ pub fn issue(
         sub: sub.to_owned(),
         exp: now_secs() + ttl_secs,
         aud: audience.to_owned(),
+        nbf: None,
         role,
     };
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &secret.encoding)
@@ -85,11 +87,13 @@ fn verify(secret: &Secret, audience: &str, token: &str) -> Result<Claims, ApiErr
     validation.set_audience(&[audience]);
     validation.set_required_spec_claims(&["exp", "sub", "aud"]);
     validation.leeway = 30;
+    validation.validate_nbf = true;
     let claims = jsonwebtoken::decode::<Claims>(token, &secret.decoding, &validation)
         .map_err(|e| {
             use jsonwebtoken::errors::ErrorKind::*;
             ApiError::Unauthorized(match e.kind() {
                 ExpiredSignature => "the token has expired",
+                ImmatureSignature => "the token is not valid yet (nbf)",
                 InvalidAudience => "the token is not for this service (audience)",
                 InvalidSignature => "the token's signature does not match",
                 InvalidAlgorithm => "the token must be signed with HS256",
@@ -107,15 +111,36 @@ fn subject_of(claims: &Claims) -> Result<UserId, ApiError> {
         .map_err(|_| ApiError::Unauthorized("the token's subject is not a valid user id"))
 }
 
-/// The request's bearer token, if it sends one.
-async fn bearer(parts: &mut Parts) -> Result<Option<String>, ApiError> {
-    match TypedHeader::<Authorization<Bearer>>::from_request_parts(parts, &()).await {
-        Ok(TypedHeader(Authorization(bearer))) => Ok(Some(bearer.token().to_owned())),
-        Err(rejection) if rejection.is_missing() => Ok(None),
-        Err(_) => Err(ApiError::Unauthorized(
+/// The longest token taken. The site's tokens are a few hundred bytes; a longer one is refused
+/// before anything is done with it.
+pub const MAX_TOKEN_BYTES: usize = 4096;
+
+/// The request's bearer token, if it sends one. The scheme is `Bearer` in any letter case (RFC
+/// 9110, 11.1), then one space, then the token: one spelling of a credential, so no other
+/// spelling can pass for another caller.
+pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let text = value.to_str().map_err(|_| ApiError::BadAuthorization)?;
+    let (scheme, token) = text.split_once(' ').ok_or(ApiError::BadAuthorization)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::Unauthorized(
             "use `Authorization: Bearer <token>`",
-        )),
+        ));
     }
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(ApiError::TokenTooLong(MAX_TOKEN_BYTES));
+    }
+    let token68 = |b: u8| b.is_ascii_alphanumeric() || b"-._~+/=".contains(&b);
+    if token.is_empty() || !token.bytes().all(token68) {
+        return Err(ApiError::BadAuthorization);
+    }
+    Ok(Some(token))
+}
+
+async fn bearer(parts: &mut Parts) -> Result<Option<String>, ApiError> {
+    bearer_token(&parts.headers).map(|t| t.map(str::to_owned))
 }
 
 /// The claims of the request's bearer token for `audience`; `missing` says what to send when
@@ -151,29 +176,22 @@ fn device(headers: &HeaderMap, keys: &ServerKeys) -> Result<Option<DeviceId>, Ap
     Ok(Some(id))
 }
 
-/// Who a request says it is, unchecked: the device header, or the subject a bearer token names.
-/// Only to count its requests against a rate limit; the request is checked where it is served.
-/// A forged name gains nothing: the request is still refused, and counted by its address.
-pub fn claimed_subject(headers: &HeaderMap) -> Option<String> {
-    if let Some(device) = headers.get(DEVICE_HEADER).filter(|v| !v.is_empty()) {
-        return device.to_str().ok().map(|d| format!("d:{d}"));
+/// Whom a request's requests count against: the user its token names, if the token verifies,
+/// else the device it names, if the device's proof holds. A forged or unreadable credential
+/// names no one, and the request counts by its address alone: no one can spend another's
+/// allowance, and no spelling of one credential passes for another subject.
+pub fn verified_subject(headers: &HeaderMap, keys: &Keys) -> Option<consent_core::SubjectKey> {
+    match bearer_token(headers) {
+        Ok(Some(token)) => verify(&keys.user, USER_AUDIENCE, token)
+            .and_then(|claims| subject_of(&claims))
+            .ok()
+            .map(|id| id.subject()),
+        Ok(None) => device(headers, &keys.server)
+            .ok()
+            .flatten()
+            .map(|id| id.subject()),
+        Err(_) => None,
     }
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")?;
-    let mut unchecked = Validation::new(Algorithm::HS256);
-    unchecked.insecure_disable_signature_validation();
-    unchecked.validate_exp = false;
-    unchecked.validate_aud = false;
-    unchecked.required_spec_claims.clear();
-    #[derive(Deserialize)]
-    struct Named {
-        sub: String,
-    }
-    let named = jsonwebtoken::decode::<Named>(token, &DecodingKey::from_secret(&[]), &unchecked);
-    named.ok().map(|t| format!("u:{}", t.claims.sub))
 }
 
 /// A new device's id, with the proof the widget keeps and sends with it.
@@ -327,7 +345,13 @@ mod fuzz {
                 .into_iter()
                 .filter_map(|(k, v)| Some((k, v.parse().ok()?)))
                 .collect();
-            let _ = claimed_subject(&headers);
+            let keys = Keys {
+                user: Secret::new(SECRET),
+                service: None,
+                staff: None,
+                server: std::sync::Arc::new(ServerKeys::from_secret(SECRET)),
+            };
+            prop_assert_eq!(verified_subject(&headers, &keys), None);
         }
 
         #[test]

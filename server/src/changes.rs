@@ -3,38 +3,86 @@
 //! same number, whatever moved around it. Clauses are matched by anchor, which tells apart a
 //! number the policy publishes twice (3.4).
 
+//!
+//! Two large editions cost a word diff of seconds, so a comparison runs off the async threads,
+//! outside the editions' lock, within [`DIFF_DEADLINE`] (past it the diff is coarser, never
+//! wrong), and once per pair of editions: [`Comparisons`] keeps each result.
+
 use consent_core::api::{ClauseChange, ClauseChangeKind, WordChange, WordRun};
 use consent_core::policy::{Block, Clause};
-use consent_core::PolicyEdition;
+use consent_core::{EditionVersion, Lang, PolicyEdition};
 use similar::{ChangeTag, TextDiff};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
+
+/// The longest a comparison searches for the smallest word diff.
+pub const DIFF_DEADLINE: Duration = Duration::from_millis(300);
+
+/// The two editions compared, each in its language.
+type Pair = (EditionVersion, Lang, EditionVersion, Lang);
+
+/// The comparisons made so far: editions never change once published, so neither do they.
+#[derive(Default)]
+pub struct Comparisons {
+    made: Mutex<HashMap<Pair, Arc<OnceCell<Arc<Vec<ClauseChange>>>>>>,
+}
+
+impl Comparisons {
+    /// What changed from `old` to `new`: made once, by the first request that asks, in a
+    /// blocking thread; later and concurrent requests get the same result.
+    pub async fn between(&self, old: &PolicyEdition, new: &PolicyEdition) -> Arc<Vec<ClauseChange>> {
+        let pair = (old.version.clone(), old.language, new.version.clone(), new.language);
+        let cell = self
+            .made
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(pair)
+            .or_default()
+            .clone();
+        cell.get_or_init(|| {
+            let (old, new) = (old.clone(), new.clone());
+            async move {
+                let deadline = Instant::now() + DIFF_DEADLINE;
+                let made = tokio::task::spawn_blocking(move || compare(&old, &new, deadline));
+                Arc::new(made.await.expect("a comparison does not panic"))
+            }
+        })
+        .await
+        .clone()
+    }
+}
 
 /// The clauses of `new` that `old` did not have or had otherwise, then those `new` dropped.
-pub fn compare(old: &PolicyEdition, new: &PolicyEdition) -> Vec<ClauseChange> {
+/// Past `deadline`, changed clauses are told with a coarser diff.
+pub fn compare(old: &PolicyEdition, new: &PolicyEdition, deadline: Instant) -> Vec<ClauseChange> {
+    let (in_old, in_new) = (by_anchor(old), by_anchor(new));
     let mut changes: Vec<ClauseChange> = new
         .clauses()
-        .flat_map(|clause| match at_anchor(old, &clause.anchor) {
+        .flat_map(|clause| match in_old.get(clause.anchor.as_str()) {
             None => vec![whole(clause, ClauseChangeKind::Added, WordChange::Added)],
-            Some(before) => changed(before, clause),
+            Some(before) => changed(before, clause, deadline),
         })
         .collect();
     changes.extend(
         old.clauses()
-            .filter(|c| at_anchor(new, &c.anchor).is_none())
+            .filter(|c| !in_new.contains_key(c.anchor.as_str()))
             .map(|c| whole(c, ClauseChangeKind::Removed, WordChange::Removed)),
     );
     changes
 }
 
-/// The clause an edition has at `anchor`: clauses are matched by anchor, not number, since
-/// the policy publishes one number (3.4) twice.
-fn at_anchor<'e>(edition: &'e PolicyEdition, anchor: &str) -> Option<&'e Clause> {
-    edition.clauses().find(|c| c.anchor == anchor)
+/// An edition's clauses by anchor: clauses are matched by anchor, not number, since the
+/// policy publishes one number (3.4) twice.
+fn by_anchor(edition: &PolicyEdition) -> HashMap<&str, &Clause> {
+    edition.clauses().map(|c| (c.anchor.as_str(), c)).collect()
 }
 
 /// What changed in a clause both editions have. Where its paragraphs and items are the same
 /// ones in the same order, each changed one is named on its own (item 5 of 2.2 as `2.2.5`), so
 /// a reader on a phone sees the item, not the whole list around it; otherwise the clause.
-fn changed(before: &Clause, after: &Clause) -> Vec<ClauseChange> {
+fn changed(before: &Clause, after: &Clause, deadline: Instant) -> Vec<ClauseChange> {
     let same_shape = before.blocks.len() == after.blocks.len()
         && before
             .blocks
@@ -48,7 +96,7 @@ fn changed(before: &Clause, after: &Clause) -> Vec<ClauseChange> {
     let change = |number: String, was: String, is: String| ClauseChange {
         number,
         change: ClauseChangeKind::Changed,
-        words: word_runs(&was, &is),
+        words: word_runs(&was, &is, deadline),
     };
     if !same_shape {
         let (was, is) = (text_of(before), text_of(after));
@@ -127,10 +175,13 @@ fn words(text: &str) -> Vec<&str> {
 }
 
 /// The word-level difference, consecutive words of one kind in one run.
-fn word_runs(before: &str, after: &str) -> Vec<WordRun> {
+fn word_runs(before: &str, after: &str, deadline: Instant) -> Vec<WordRun> {
     let (old, new) = (words(before), words(after));
     let mut runs: Vec<WordRun> = Vec::new();
-    for change in TextDiff::from_slices(&old, &new).iter_all_changes() {
+    let diff = TextDiff::configure()
+        .deadline(deadline)
+        .diff_slices(&old, &new);
+    for change in diff.iter_all_changes() {
         let kind = match change.tag() {
             ChangeTag::Equal => WordChange::Same,
             ChangeTag::Delete => WordChange::Removed,

@@ -187,6 +187,13 @@ struct ServeArgs {
     /// How many of them may come at once.
     #[arg(long, env = "CONSENT_BURST_ADDRESS", default_value_t = limits::ADDRESS_BURST)]
     burst_address: u32,
+    /// Connections one network address may hold open at once (0: no cap; set 0 behind a proxy,
+    /// whose one address carries every client).
+    #[arg(long, env = "CONSENT_CONNECTIONS_PER_ADDRESS", default_value_t = limits::CONNECTIONS_PER_ADDRESS)]
+    connections_per_address: usize,
+    /// Connections open at once in all; keep it under the process's file descriptor limit.
+    #[arg(long, env = "CONSENT_CONNECTIONS", default_value_t = limits::CONNECTIONS_TOTAL)]
+    connections: usize,
     /// Serve HTTPS (TLS 1.2 or 1.3) with this certificate chain, a PEM file; plain HTTP without.
     #[arg(long, env = "CONSENT_TLS_CERT", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -334,6 +341,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             per_subject: Rate::per_minute(args.rate_subject, args.burst_subject),
             per_address: Rate::per_minute(args.rate_address, args.burst_address),
         },
+        connections: limits::ConnectionLimits::new(args.connections_per_address, args.connections),
         tls: args
             .tls_cert
             .zip(args.tls_key)

@@ -21,6 +21,10 @@ pub enum ApiError {
     InvalidPath(String),
     #[error("`X-Consent-Device` must be a UUID")]
     BadDeviceId,
+    #[error("`Authorization` must be `Bearer <token>`: the scheme, one space, then the token")]
+    BadAuthorization,
+    #[error("`Authorization`: a token is at most {0} bytes")]
+    TokenTooLong(usize),
     #[error("this device id comes without a valid `X-Consent-Device-Proof`: use the id and proof the server issued (GET /v1/consents without a device issues a new one)")]
     DeviceNotProven,
     #[error("this `Idempotency-Key` was used for a different request")]
@@ -83,7 +87,9 @@ impl ApiError {
             NoSubject => (StatusCode::UNAUTHORIZED, "no_subject"),
             InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
             InvalidPath(_) => (StatusCode::BAD_REQUEST, "invalid_path"),
-            BadDeviceId => (StatusCode::UNAUTHORIZED, "bad_device_id"),
+            BadDeviceId => (StatusCode::BAD_REQUEST, "bad_device_id"),
+            BadAuthorization => (StatusCode::BAD_REQUEST, "bad_authorization"),
+            TokenTooLong(_) => (StatusCode::BAD_REQUEST, "token_too_long"),
             DeviceNotProven => (StatusCode::UNAUTHORIZED, "device_not_proven"),
             IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             BadIdempotencyKey => (StatusCode::BAD_REQUEST, "bad_idempotency_key"),

@@ -57,6 +57,8 @@ pub struct AppState {
     pub retention: Retention,
     /// Signs consent receipts.
     pub receipts: Arc<receipts::Signer>,
+    /// What changed between two editions, as asked so far.
+    pub comparisons: Arc<changes::Comparisons>,
 }
 
 pub struct Settings {
@@ -79,6 +81,8 @@ pub struct Settings {
     pub company_address: Option<String>,
     /// Requests per subject and per network address.
     pub limits: limits::RateLimits,
+    /// Connections open at once, per network address and in all.
+    pub connections: limits::ConnectionLimits,
     /// Serve HTTPS with these; plain HTTP (behind a proxy) without.
     pub tls: Option<listen::TlsFiles>,
     /// When staff access raises an alert (3.2.2).
@@ -108,6 +112,7 @@ pub struct Application {
     router: Router,
     state: AppState,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    connections: limits::ConnectionLimits,
 }
 
 impl Application {
@@ -128,6 +133,7 @@ impl Application {
                 key: receipt_key,
                 controller: settings.controller.clone(),
             }),
+            comparisons: Default::default(),
         };
         vital::spawn(refresh_editions(state.clone()));
         if settings.purge_daily {
@@ -141,7 +147,7 @@ impl Application {
             demo::seed(&state).await?;
             router = router.merge(demo::routes());
         }
-        let limiters = limits::Limiters::new(settings.limits);
+        let limiters = limits::Limiters::new(settings.limits, state.keys.clone());
         let mut router = router
             .route_layer(middleware::from_fn_with_state(limiters, limits::limit))
             .route_layer(middleware::from_fn_with_state(
@@ -173,6 +179,7 @@ impl Application {
             router,
             state,
             tls,
+            connections: settings.connections,
         })
     }
 
@@ -195,7 +202,7 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        listen::serve(self.listener, self.router, self.tls).await
+        listen::serve(self.listener, self.router, self.tls, self.connections).await
     }
 }
 

@@ -60,7 +60,7 @@ pub enum BodyRefused {
 pub enum SubjectRefused {
     #[response(
         status = 400,
-        description = "`X-Consent-Device` is not a UUID (`bad_device_id`)"
+        description = "`X-Consent-Device` is not a UUID (`bad_device_id`), or `Authorization` is not `Bearer <token>` (`bad_authorization`) or its token is too long (`token_too_long`)"
     )]
     BadDeviceId(ErrorBody),
     #[response(
@@ -74,6 +74,11 @@ pub enum SubjectRefused {
 #[derive(IntoResponses)]
 pub enum TokenRefused {
     #[response(
+        status = 400,
+        description = "`Authorization` is not `Bearer <token>` (`bad_authorization`), or its token is too long (`token_too_long`)"
+    )]
+    Malformed(ErrorBody),
+    #[response(
         status = 401,
         description = "No token, or a bad, expired or other kind of token (`unauthorized`)"
     )]
@@ -83,6 +88,11 @@ pub enum TokenRefused {
 /// A staff token in one of the operation's roles is required.
 #[derive(IntoResponses)]
 pub enum StaffRefused {
+    #[response(
+        status = 400,
+        description = "`Authorization` is not `Bearer <token>` (`bad_authorization`), or its token is too long (`token_too_long`)"
+    )]
+    Malformed(ErrorBody),
     #[response(
         status = 401,
         description = "No staff token, or a bad or expired one (`unauthorized`)"

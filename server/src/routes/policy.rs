@@ -127,20 +127,30 @@ pub async fn changes(
     let from = q
         .from
         .ok_or_else(|| ApiError::Invalid("say which edition to compare with: `?from=`".into()))?;
-    let editions = app.editions.read().await;
-    let edition = |text: &str| {
-        EditionVersion::parse(text)
-            .and_then(|v| editions.get(&v, lang))
-            .ok_or_else(|| {
-                ApiError::NotFound(format!("there is no policy edition `{}`", short(text)))
-            })
+    // Copies out of the lock: the comparison may take a while, and must not hold up others.
+    let (old, new) = {
+        let editions = app.editions.read().await;
+        let today = crate::clock::now().kazakhstan_date();
+        let edition = |text: &str| {
+            EditionVersion::parse(text)
+                .and_then(|v| editions.get(&v, lang))
+                .filter(|e| e.published <= today)
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::NotFound(format!(
+                        "there is no published policy edition `{}`",
+                        short(text)
+                    ))
+                })
+        };
+        (edition(&from)?, edition(&version)?)
     };
-    let (old, new) = (edition(&from)?, edition(&version)?);
+    let clauses = app.comparisons.between(&old, &new).await;
     Ok(Json(EditionChanges {
-        from: old.version.clone(),
-        to: new.version.clone(),
+        from: old.version,
+        to: new.version,
         language: new.language,
-        clauses: crate::changes::compare(old, new),
+        clauses: clauses.as_ref().clone(),
     }))
 }
 

@@ -40,6 +40,18 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
+    /// The process's resident memory, in bytes (Linux).
+    pub fn resident_bytes(&self) -> u64 {
+        let pid = self.child.id().expect("the server runs");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let kb = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmRSS in /proc/PID/status");
+        kb * 1024
+    }
+
     /// SIGKILL: the process ends at once, mid-write, with no chance to clean up.
     pub async fn kill(&mut self) {
         self.child.start_kill().unwrap();
@@ -174,6 +186,7 @@ async fn serve(
         checkpoint_every: None,
         company_address: Some(COMPANY_ADDRESS.into()),
         limits: Default::default(),
+        connections: Default::default(),
         tls: None,
         alerts: Default::default(),
         receipt_key: Some(
@@ -499,6 +512,15 @@ impl TestApp {
 
     /// Another server process whose log (at `level`) goes to `log`, when given.
     pub async fn process_logging_to(&self, log: Option<(&std::path::Path, &str)>) -> ServerProcess {
+        self.process_with(log, &[]).await
+    }
+
+    /// Another server process with these environment variables set besides the usual ones.
+    pub async fn process_with(
+        &self,
+        log: Option<(&std::path::Path, &str)>,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -515,6 +537,7 @@ impl TestApp {
             .env("CONSENT_RECEIPT_KEY", RECEIPT_KEY)
             .env("RUST_LOG", log.map_or("warn", |(_, level)| level))
             .env_remove("DATABASE_URL")
+            .envs(env.iter().copied())
             .kill_on_drop(true);
         if let Some((path, _)) = log {
             let file = std::fs::File::create(path).unwrap();

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod adversary;
 mod auth;
 mod bad_input;
 mod consents;

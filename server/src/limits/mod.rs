@@ -2,19 +2,25 @@
 //! and, looser, per network address, since a mobile carrier puts many people behind one; how
 //! long a request may take; how large each route's body may be.
 //!
-//! The counting is `governor`'s (GCRA, one cell per key); this module only says what is
+//! Only credentials that hold are counted as a subject: a token whose signature verifies, a
+//! device id with its proof. Anything else counts by its address alone, so no one can spend a
+//! user's allowance by naming them. The counting is in [`keyed`]; this module says what is
 //! counted and answers 429 with `Retry-After` in the API's error shape.
+
+mod keyed;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota};
+use consent_core::SubjectKey;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+pub use keyed::{KeyedLimiter, MAX_KEYS};
+
+use crate::auth::Keys;
 use crate::error::{ApiError, LimitedBy};
 
 /// Requests per minute, and how many may come at once before the rate applies; `None`: no limit.
@@ -31,10 +37,6 @@ impl Rate {
             per_minute: NonZeroU32::new(per_minute)?,
             burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
         })
-    }
-
-    fn quota(self) -> Quota {
-        Quota::per_minute(self.per_minute).allow_burst(self.burst)
     }
 }
 
@@ -70,6 +72,35 @@ impl Default for RateLimits {
     }
 }
 
+/// How many connections may be open at once: from one network address, and in all. Each holds
+/// a file descriptor; without a cap, a few hundred stalled ones would take them all.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// `None`: no cap per address (behind a proxy, whose one address carries everyone).
+    pub per_address: Option<std::num::NonZeroUsize>,
+    pub total: std::num::NonZeroUsize,
+}
+
+/// A browser opens a handful of connections; a carrier's address carries many browsers.
+pub const CONNECTIONS_PER_ADDRESS: usize = 256;
+/// Well under the file descriptors a server process is given here (20,000).
+pub const CONNECTIONS_TOTAL: usize = 10_000;
+
+impl ConnectionLimits {
+    pub fn new(per_address: usize, total: usize) -> ConnectionLimits {
+        ConnectionLimits {
+            per_address: std::num::NonZeroUsize::new(per_address),
+            total: std::num::NonZeroUsize::new(total).unwrap_or(std::num::NonZeroUsize::MIN),
+        }
+    }
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> ConnectionLimits {
+        ConnectionLimits::new(CONNECTIONS_PER_ADDRESS, CONNECTIONS_TOTAL)
+    }
+}
+
 /// The longest a request may take, reading its body included; a client that sends slower
 /// than this holds nothing of ours longer.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -92,68 +123,65 @@ pub mod body {
 }
 
 pub struct Limiters {
-    subject: Option<DefaultKeyedRateLimiter<String>>,
-    address: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    subject: Option<KeyedLimiter<SubjectKey>>,
+    address: Option<KeyedLimiter<IpAddr>>,
+    /// To tell a subject's genuine credentials from forged ones.
+    keys: Arc<Keys>,
 }
 
 impl Limiters {
-    pub fn new(limits: RateLimits) -> Arc<Limiters> {
+    pub fn new(limits: RateLimits, keys: Arc<Keys>) -> Arc<Limiters> {
         let limiters = Arc::new(Limiters {
-            subject: limits
-                .per_subject
-                .map(|r| DefaultKeyedRateLimiter::keyed(r.quota())),
-            address: limits
-                .per_address
-                .map(|r| DefaultKeyedRateLimiter::keyed(r.quota())),
+            subject: limits.per_subject.map(KeyedLimiter::new),
+            address: limits.per_address.map(KeyedLimiter::new),
+            keys,
         });
         crate::vital::spawn(forget_idle(Arc::downgrade(&limiters)));
         limiters
     }
 
     fn check(&self, request: &Request) -> Result<(), ApiError> {
-        let refused = |by: LimitedBy, not_until: governor::NotUntil<_>| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
+        let now = Instant::now();
+        let refused = |by: LimitedBy, wait: Duration| {
             ApiError::RateLimited(by, wait.as_secs_f64().ceil().max(1.0) as u64)
         };
-        // Only what a limit counts is read: a token is decoded only for the subject's limit.
-        let address = || {
-            request
+        if let Some(limiter) = &self.address {
+            let address = request
                 .extensions()
                 .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip())
-        };
-        if let Some(limiter) = &self.address {
-            if let Some(ip) = address() {
+                .map(|ConnectInfo(addr)| addr.ip());
+            if let Some(ip) = address {
                 limiter
-                    .check_key(&ip)
-                    .map_err(|n| refused(LimitedBy::Address, n))?;
+                    .check(ip, now)
+                    .map_err(|w| refused(LimitedBy::Address, w))?;
             }
         }
+        // Only what a limit counts is read: a token is verified only for the subject's limit.
         if let Some(limiter) = &self.subject {
-            if let Some(key) = crate::auth::claimed_subject(request.headers()) {
+            if let Some(key) = crate::auth::verified_subject(request.headers(), &self.keys) {
                 limiter
-                    .check_key(&key)
-                    .map_err(|n| refused(LimitedBy::Subject, n))?;
+                    .check(key, now)
+                    .map_err(|w| refused(LimitedBy::Subject, w))?;
             }
         }
         Ok(())
     }
 }
 
-/// Keys whose cell is full again are dropped, so the maps stay as small as the recent clients.
+/// Keys whose allowance is whole again are dropped, so the maps stay as small as the recent
+/// clients.
 async fn forget_idle(limiters: std::sync::Weak<Limiters>) {
     loop {
         tokio::time::sleep(Duration::from_secs(60)).await;
         let Some(limiters) = limiters.upgrade() else {
             return;
         };
+        let now = Instant::now();
         if let Some(l) = &limiters.subject {
-            l.retain_recent();
-            l.shrink_to_fit();
+            l.forget_idle(now);
         }
         if let Some(l) = &limiters.address {
-            l.retain_recent();
-            l.shrink_to_fit();
+            l.forget_idle(now);
         }
     }
 }
