@@ -44,6 +44,7 @@ async fn main() {
         connections: Default::default(),
         tls: None,
         receipt_key: Some(consent_server::receipts::ReceiptKey::generate()),
+        receipt_retired_keys: Vec::new(),
         controller: consent_core::receipt::Controller {
             name: "AITU Sauda LLP".into(),
             bin: None,

@@ -32,8 +32,17 @@ pub struct Comparisons {
 impl Comparisons {
     /// What changed from `old` to `new`: made once, by the first request that asks, in a
     /// blocking thread; later and concurrent requests get the same result.
-    pub async fn between(&self, old: &PolicyEdition, new: &PolicyEdition) -> Arc<Vec<ClauseChange>> {
-        let pair = (old.version.clone(), old.language, new.version.clone(), new.language);
+    pub async fn between(
+        &self,
+        old: &PolicyEdition,
+        new: &PolicyEdition,
+    ) -> Arc<Vec<ClauseChange>> {
+        let pair = (
+            old.version.clone(),
+            old.language,
+            new.version.clone(),
+            new.language,
+        );
         let cell = self
             .made
             .lock()

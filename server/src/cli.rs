@@ -44,6 +44,8 @@ enum Command {
         /// A user id; without it, every subject is checked.
         #[arg(long)]
         user: Option<String>,
+        #[command(flatten)]
+        retired: RetiredKeysArgs,
     },
     /// Sign a checkpoint of every chain's head now (the server also makes one regularly).
     Checkpoint {
@@ -109,6 +111,39 @@ enum RoleArg {
     Support,
     PrivacyOfficer,
     PolicyEditor,
+}
+
+/// The receipt keys retired from signing whose receipts stay trusted.
+#[derive(Args, Debug, Clone)]
+struct RetiredKeysArgs {
+    /// Public halves (`x`, base64url) of receipt keys that signed before the current one,
+    /// comma-separated; `consent-server receipt key` prints a key's.
+    #[arg(long, env = "CONSENT_RECEIPT_RETIRED_KEYS", value_delimiter = ',')]
+    receipt_retired_keys: Vec<String>,
+    /// A file of such public keys, one a line (`#` starts a comment).
+    #[arg(long, env = "CONSENT_RECEIPT_RETIRED_KEYS_FILE")]
+    receipt_retired_keys_file: Option<PathBuf>,
+}
+
+impl RetiredKeysArgs {
+    fn keys(&self) -> Result<Vec<crate::receipts::Jwk>, String> {
+        let from_file = match &self.receipt_retired_keys_file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| format!("--receipt-retired-keys-file {}: {e}", path.display()))?,
+            None => String::new(),
+        };
+        let lines = from_file.lines().map(|l| l.split('#').next().unwrap_or(""));
+        self.receipt_retired_keys
+            .iter()
+            .map(String::as_str)
+            .chain(lines)
+            .filter(|x| !x.trim().is_empty())
+            .map(|x| {
+                crate::receipts::Jwk::from_public(x)
+                    .map_err(|e| format!("a retired receipt key: {e}"))
+            })
+            .collect()
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -194,6 +229,8 @@ struct ServeArgs {
     /// Connections open at once in all; keep it under the process's file descriptor limit.
     #[arg(long, env = "CONSENT_CONNECTIONS", default_value_t = limits::CONNECTIONS_TOTAL)]
     connections: usize,
+    #[command(flatten)]
+    retired: RetiredKeysArgs,
     /// Serve HTTPS (TLS 1.2 or 1.3) with this certificate chain, a PEM file; plain HTTP without.
     #[arg(long, env = "CONSENT_TLS_CERT", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -231,7 +268,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(*args).await,
-        Some(Command::Verify { db, user }) => verify(&db, user).await,
+        Some(Command::Verify { db, user, retired }) => verify(&db, user, &retired).await,
         Some(Command::Checkpoint { db }) => make_checkpoint(&db).await,
         Some(Command::Purge {
             db,
@@ -351,6 +388,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             refusals: args.alert_refusals.max(1),
         },
         receipt_key: receipt_key(args.demo)?,
+        receipt_retired_keys: args.retired.keys()?,
         controller: Controller {
             name: args.controller_name,
             bin: args.controller_bin.filter(|b| !b.trim().is_empty()),
@@ -384,9 +422,14 @@ async fn open(db: &DatabaseArgs) -> Result<Store, String> {
         .map_err(|e| e.to_string())
 }
 
-async fn verify(db: &DatabaseArgs, user: Option<String>) -> Result<ExitCode, String> {
+async fn verify(
+    db: &DatabaseArgs,
+    user: Option<String>,
+    retired: &RetiredKeysArgs,
+) -> Result<ExitCode, String> {
     let store = open(db).await?;
     let fail = |e: crate::store::StoreError| e.to_string();
+    let unvouched = unvouched_receipt_keys(&store, retired).await?;
     let latest = match checkpoint::latest_authentic(&store).await.map_err(fail)? {
         Ok(latest) => latest,
         Err(problem) => {
@@ -463,12 +506,34 @@ async fn verify(db: &DatabaseArgs, user: Option<String>) -> Result<ExitCode, Str
             }
         }
     }
+    for kid in &unvouched {
+        broken += 1;
+        println!("BROKEN  receipt key {kid}: in the database, but configuration does not vouch for it (CONSENT_RECEIPT_KEY, CONSENT_RECEIPT_RETIRED_KEYS): never trusted");
+    }
     println!("{checked} subjects checked, {erased} erased under 2.5, {broken} broken");
     Ok(if broken == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)
     })
+}
+
+/// The receipt key rows configuration does not vouch for; none checked (and said so) where
+/// no receipt key is configured here to vouch with.
+async fn unvouched_receipt_keys(
+    store: &Store,
+    retired: &RetiredKeysArgs,
+) -> Result<Vec<String>, String> {
+    let Ok(seed) = std::env::var("CONSENT_RECEIPT_KEY") else {
+        println!("receipt keys not checked: set CONSENT_RECEIPT_KEY (and CONSENT_RECEIPT_RETIRED_KEYS) to check them");
+        return Ok(Vec::new());
+    };
+    let current =
+        ReceiptKey::from_seed_hex(&seed).map_err(|e| format!("CONSENT_RECEIPT_KEY: {e}"))?;
+    let trusted = crate::receipts::trusted_keys(&current, &retired.keys()?);
+    crate::receipts::unvouched_keys(store, &trusted)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn make_checkpoint(db: &DatabaseArgs) -> Result<ExitCode, String> {
@@ -577,6 +642,10 @@ fn receipt(action: ReceiptAction) -> Result<ExitCode, String> {
             let key = ReceiptKey::generate();
             println!("CONSENT_RECEIPT_KEY={}", key.seed_hex());
             println!("kid {}", key.jwk().kid);
+            println!(
+                "public {} (for CONSENT_RECEIPT_RETIRED_KEYS once it is replaced)",
+                key.jwk().x
+            );
             Ok(ExitCode::SUCCESS)
         }
         ReceiptAction::Verify { file, jwks } => {

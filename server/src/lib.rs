@@ -89,6 +89,9 @@ pub struct Settings {
     pub alerts: alerts::AlertRules,
     /// The key that signs receipts; `None`: the one `--demo` makes and keeps in the database.
     pub receipt_key: Option<receipts::ReceiptKey>,
+    /// The public halves of keys that signed receipts before `receipt_key`: still published
+    /// and trusted. A key found only in the database is not.
+    pub receipt_retired_keys: Vec<receipts::Jwk>,
     /// Who the receipts name as the operator (Law 94-V Art. 8).
     pub controller: consent_core::receipt::Controller,
 }
@@ -130,6 +133,7 @@ impl Application {
             refusals: Default::default(),
             retention: settings.retention,
             receipts: Arc::new(receipts::Signer {
+                trusted: receipts::trusted_keys(&receipt_key, &settings.receipt_retired_keys),
                 key: receipt_key,
                 controller: settings.controller.clone(),
             }),

@@ -106,6 +106,23 @@ pub struct Jwk {
 }
 
 impl Jwk {
+    /// A retired key's public half as configuration names it: its `x`, 32 bytes in base64url.
+    pub fn from_public(x: &str) -> Result<Jwk, String> {
+        let x = x.trim();
+        let bytes: [u8; 32] = URL_SAFE_NO_PAD
+            .decode(x)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| {
+                format!(
+                    "`{}` is not an Ed25519 public key (32 bytes, base64url)",
+                    x.chars().take(60).collect::<String>()
+                )
+            })?;
+        VerifyingKey::from_bytes(&bytes).map_err(|_| format!("`{x}` is not a point on Ed25519"))?;
+        Ok(Jwk::ed25519(x.to_owned()))
+    }
+
     fn ed25519(x: String) -> Jwk {
         // RFC 7638: the required members, in lexicographic order, no spaces.
         let members = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
@@ -212,22 +229,41 @@ pub async fn install(store: &Store, key: Option<ReceiptKey>) -> Result<ReceiptKe
     Ok(key)
 }
 
-/// Every key that has signed receipts, oldest first.
-pub async fn published_keys(store: &Store) -> Result<Jwks, StoreError> {
-    let keys = sql::query("SELECT x FROM receipt_keys ORDER BY added_at, kid")
+/// The keys configuration vouches for: the one that signs now, then the retired ones. Only
+/// these are published and trusted; a key row in the database proves nothing by being there.
+pub fn trusted_keys(current: &ReceiptKey, retired: &[Jwk]) -> Jwks {
+    let mut keys = vec![current.jwk()];
+    for key in retired {
+        if !keys.contains(key) {
+            keys.push(key.clone());
+        }
+    }
+    Jwks { keys }
+}
+
+/// The key rows of the database that `trusted` does not vouch for: a key planted there to make
+/// forged receipts look genuine, or one whose retirement was not configured.
+pub async fn unvouched_keys(store: &Store, trusted: &Jwks) -> Result<Vec<String>, StoreError> {
+    let rows = sql::query("SELECT kid, x FROM receipt_keys ORDER BY added_at, kid")
         .fetch_all(store.pool())
         .await
-        .during("read the receipt keys")?
-        .iter()
-        .map(|row| Ok(Jwk::ed25519(row.try_get("x")?)))
-        .collect::<Result<_, StoreError>>()?;
-    Ok(Jwks { keys })
+        .during("read the receipt keys")?;
+    let mut unvouched = Vec::new();
+    for row in rows {
+        let (kid, x): (String, String) = (row.try_get("kid")?, row.try_get("x")?);
+        if !trusted.keys.iter().any(|k| k.x == x && k.kid == kid) {
+            unvouched.push(kid);
+        }
+    }
+    Ok(unvouched)
 }
 
 /// The controller as configured, and the key: what every receipt is signed with.
 pub struct Signer {
     pub key: ReceiptKey,
     pub controller: Controller,
+    /// What `GET /v1/receipts/jwks.json` publishes: [`trusted_keys`].
+    pub trusted: Jwks,
 }
 
 /// One receipt to sign: what was decided, on which record, by whom.

@@ -12,9 +12,12 @@
 use super::checkpoint::Head;
 use super::sql;
 use super::{placeholders, During, Row, Store, StoreError, WriteTx, ROWS_PER_STATEMENT};
-use consent_core::api::{ChainReport, LedgerEntry};
+use consent_core::api::{Acceptance, ChainReport, LedgerEntry};
 use consent_core::{catalog, LedgerRecord, PurposeId, Timestamp};
 use std::collections::BTreeMap;
+
+/// How an edition's acceptance is stored (`LedgerRecord::EditionAccepted`, snake case).
+const ACCEPTANCE_KIND: &str = "edition_accepted";
 
 /// The hash the first record of a subject chains to.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -418,10 +421,9 @@ pub async fn verify(
             return Ok(report(first, Some(problem)));
         }
     }
-    let stored = super::records::subject_now(store.pool(), subject, None)
-        .await?
-        .choices;
-    let stored: BTreeMap<PurposeId, bool> = stored.iter().map(|(p, c)| (*p, c.granted)).collect();
+    let now = super::records::subject_now(store.pool(), subject, None).await?;
+    let stored: BTreeMap<PurposeId, bool> =
+        now.choices.iter().map(|(p, c)| (*p, c.granted)).collect();
     let replayed = replay(&records)?;
     if stored != replayed {
         let problem = format!(
@@ -429,7 +431,51 @@ pub async fn verify(
         );
         return Ok(report(None, Some(problem)));
     }
+    let accepted = last_acceptance(&records)?;
+    if now.accepted != accepted {
+        let problem = format!(
+            "the acceptance held is not what the ledger says: it holds {}, the ledger gives {}",
+            acceptance_text(now.accepted.as_ref()),
+            acceptance_text(accepted.as_ref())
+        );
+        return Ok(report(None, Some(problem)));
+    }
     Ok(report(None, None))
+}
+
+/// The edition acceptance the subject's records end with (button or continued use, 1.6):
+/// what `acceptances` must hold. Only a newer edition's acceptance is ever appended.
+fn last_acceptance(records: &[Stored]) -> Result<Option<Acceptance>, StoreError> {
+    let mut last = None;
+    for stored in records.iter().filter(|r| r.kind == ACCEPTANCE_KIND) {
+        if let LedgerRecord::EditionAccepted { edition, method } =
+            parse_stored(&stored.kind, &stored.body)?
+        {
+            last = Some(Acceptance {
+                edition,
+                method,
+                at: Timestamp(stored.at),
+            });
+        }
+    }
+    Ok(last)
+}
+
+#[cfg(test)]
+#[test]
+fn the_acceptance_kind_is_spelled_as_stored() {
+    let record = LedgerRecord::EditionAccepted {
+        edition: consent_core::EditionVersion::parse("2026-11").unwrap(),
+        method: consent_core::api::AcceptanceMethod::Button,
+    };
+    assert_eq!(stored_form(&record).0, ACCEPTANCE_KIND);
+}
+
+fn acceptance_text(acceptance: Option<&Acceptance>) -> String {
+    match acceptance {
+        Some(a) => format!("{} ({:?}, at {})", a.edition, a.method, a.at.millis()),
+        None => "none".into(),
+    }
 }
 
 /// The choices the subject's records add up to: what `consent_state` must hold.
@@ -450,7 +496,7 @@ fn replay(records: &[Stored]) -> Result<BTreeMap<PurposeId, bool>, StoreError> {
 /// a finding).
 pub async fn subjects(store: &Store) -> Result<Vec<String>, StoreError> {
     sql::query(
-        "SELECT subject FROM ledger UNION SELECT subject FROM consent_state UNION SELECT subject FROM activity ORDER BY subject",
+        "SELECT subject FROM ledger UNION SELECT subject FROM consent_state UNION SELECT subject FROM activity UNION SELECT subject FROM acceptances ORDER BY subject",
     )
     .fetch_all(store.pool())
     .await

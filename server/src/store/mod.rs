@@ -217,8 +217,10 @@ fn open_sqlite(url: &DatabaseUrl) -> Result<rusqlite::Connection, StoreError> {
         let conn = rusqlite::Connection::open(&file)?;
         // The same settings as the readers': WAL, and a commit durable before any 2xx.
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        // secure_delete: what a deletion frees is overwritten, so an erased user's data is not
+        // left readable in the file (2.5); the WAL is emptied after each erasure (retention).
         conn.execute_batch(
-            "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+            "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
         )?;
         // Each write's savepoint keeps the pages it changes in a statement journal, to undo
         // them alone. In a temporary file (the default), that was a write(2) per page, 8 % of
@@ -291,6 +293,7 @@ impl Store {
                             conn.execute("PRAGMA synchronous = FULL").await?;
                             conn.execute("PRAGMA busy_timeout = 5000").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA secure_delete = ON").await?;
                             Ok(())
                         })
                     })

@@ -57,9 +57,67 @@ pub async fn purge(
             Ok::<_, StoreError>(done)
         }
     };
-    Ok(Purged {
+    let purged = Purged {
         erased_users: super::erasure::erase_expired(store, retention.user_days, now).await?,
         user_origins: purge_kind(SubjectKey::USERS, retention.user_days).await?,
         device_origins: purge_kind(SubjectKey::DEVICES, retention.device_days).await?,
-    })
+    };
+    if purged.erased_users + purged.user_origins + purged.device_origins > 0 {
+        leave_no_copies(store).await?;
+    }
+    Ok(purged)
 }
+
+/// Deleted rows must not stay readable where the database keeps its bytes.
+///
+/// SQLite overwrites what a deletion frees (`secure_delete`, set on every connection); the
+/// WAL still holds the pages as they were before, so it is checkpointed into the file and
+/// truncated. PostgreSQL marks deleted rows dead and leaves them in the table's files until
+/// VACUUM: VACUUM here makes their space reusable and drops them from every index. The bytes
+/// leave the files only with `VACUUM FULL` of these tables, which locks them while it rewrites
+/// them: docs/security.md says when to run it.
+async fn leave_no_copies(store: &Store) -> Result<(), StoreError> {
+    match store.backend() {
+        super::Backend::Sqlite => {
+            // Readers on old snapshots can hold the checkpoint back: a few tries.
+            for _ in 0..10 {
+                let row = sql::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .fetch_one(store.pool())
+                    .await
+                    .during("checkpoint the WAL after a purge")?;
+                if row.try_get::<i64>("busy")? == 0 {
+                    return Ok(());
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            tracing::warn!("the WAL could not be emptied after a purge: readers held it");
+            Ok(())
+        }
+        super::Backend::Postgres => {
+            for table in PURGED_TABLES {
+                sql::query(&format!("VACUUM (ANALYZE) {table}"))
+                    .execute(store.pool())
+                    .await
+                    .during("vacuum after a purge")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The tables an erasure or purge deletes from.
+pub const PURGED_TABLES: &[&str] = &[
+    "ledger",
+    "origins",
+    "events",
+    "idempotency",
+    "consent_state",
+    "acceptances",
+    "activity",
+    "withdrawals",
+    "receipts",
+    "audit_log",
+    "subject_data",
+    "device_links",
+    "agreements",
+];

@@ -192,6 +192,7 @@ async fn serve(
         receipt_key: Some(
             consent_server::receipts::ReceiptKey::from_seed_hex(RECEIPT_KEY).unwrap(),
         ),
+        receipt_retired_keys: Vec::new(),
         controller: consent_core::receipt::Controller {
             name: "AITU Sauda LLP".into(),
             bin: Some(CONTROLLER_BIN.into()),
@@ -482,11 +483,18 @@ impl TestApp {
 
     /// Runs `consent-server <args> --database <this test's database>` with the server's secret.
     pub async fn command(&self, args: &[&str]) -> std::process::Output {
+        self.command_with(args, &[]).await
+    }
+
+    /// A command with these environment variables besides the server's secret.
+    pub async fn command_with(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         tokio::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
             .args(args)
             .args(["--database", &self.database_url])
             .env("CONSENT_SERVER_SECRET", SERVER_SECRET)
             .env_remove("DATABASE_URL")
+            .env_remove("CONSENT_RECEIPT_KEY")
+            .envs(env.iter().copied())
             .output()
             .await
             .unwrap()

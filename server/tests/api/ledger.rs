@@ -234,6 +234,47 @@ async fn a_current_state_the_ledger_does_not_explain_is_found(app: TestApp) {
     );
 }
 
+/// F5: the acceptance held decides whether the user is asked again: it must be what the
+/// ledger's acceptances (button or continued use) add up to.
+async fn an_acceptance_deleted_altered_or_planted_is_found(app: TestApp) {
+    build_history(&app, "u-acc-gone").await;
+    build_history(&app, "u-acc-edited").await;
+    build_history(&app, "u-acc-kept").await;
+    for user in ["u-acc-gone", "u-acc-edited"] {
+        assert_eq!(verify(&app, user).await["intact"], true, "{user}");
+    }
+    app.sql("DELETE FROM acceptances WHERE subject = 'user:u-acc-gone'")
+        .await
+        .unwrap();
+    app.sql("UPDATE acceptances SET method = 'deemed_by_continued_use' WHERE subject = 'user:u-acc-edited'")
+        .await
+        .unwrap();
+    for user in ["u-acc-gone", "u-acc-edited"] {
+        let report = verify(&app, user).await;
+        assert_eq!(report["intact"], false, "{user}");
+        assert!(
+            report["problem"]
+                .as_str()
+                .unwrap()
+                .contains("the acceptance held is not what the ledger says"),
+            "{report}"
+        );
+    }
+    assert_eq!(verify(&app, "u-acc-kept").await["intact"], true);
+    app.sql("INSERT INTO acceptances (subject, edition, method, at) VALUES ('user:u-acc-planted', '2026-11', 'button', 0)")
+        .await
+        .unwrap();
+    let output = app.command(&["verify"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    for user in ["u-acc-gone", "u-acc-edited", "u-acc-planted"] {
+        assert!(
+            stdout.contains(&format!("BROKEN  user:{user}: the acceptance held")),
+            "{user}: {stdout}"
+        );
+    }
+}
+
 /// IP addresses and user agents go after their period (2.5); every chain still verifies.
 async fn the_retention_purge_deletes_origins_and_verify_still_passes(app: TestApp) {
     let device = new_device();
@@ -302,6 +343,7 @@ both_databases!(
     truncation_and_deleted_chains_are_found_against_the_signed_checkpoint,
     a_current_state_the_ledger_does_not_explain_is_found,
     the_retention_purge_deletes_origins_and_verify_still_passes,
+    an_acceptance_deleted_altered_or_planted_is_found,
 );
 
 #[tokio::test]

@@ -275,9 +275,14 @@ async fn receipts_signed_before_the_key_was_replaced_still_verify(app: TestApp) 
         .await
         .unwrap();
     let old = first["receipt"]["signed"].as_str().unwrap().to_owned();
+    // The key that signed is retired in configuration: its public half stays vouched for.
+    let retired = consent_server::receipts::ReceiptKey::from_seed_hex(RECEIPT_KEY)
+        .unwrap()
+        .jwk();
     let replaced = app
         .same_database_with(|s| {
-            s.receipt_key = Some(consent_server::receipts::ReceiptKey::generate())
+            s.receipt_key = Some(consent_server::receipts::ReceiptKey::generate());
+            s.receipt_retired_keys = vec![retired];
         })
         .await;
     let second: Value = replaced
@@ -297,7 +302,7 @@ async fn receipts_signed_before_the_key_was_replaced_still_verify(app: TestApp) 
     assert_eq!(verify_offline(&old, &jwks).await.0, 0, "the old receipt");
     assert_eq!(verify_offline(new, &jwks).await.0, 0, "the new one");
     // A key set without the key that signed: not verified.
-    let only_new = json!({ "keys": [jwks["keys"][1]] });
+    let only_new = json!({ "keys": [jwks["keys"][0]] });
     let (code, out) = verify_offline(&old, &only_new).await;
     assert_eq!(code, 2);
     assert!(out.contains("not in the key set"), "{out}");
@@ -317,7 +322,52 @@ async fn an_edition_source_is_served_as_published_in_kk_and_ru_only(app: TestApp
     assert_eq!(error_of(unknown, 404).await["error"], "not_found");
 }
 
+/// F7: keys were trusted from the database, so one `INSERT` made a forged receipt verify.
+async fn a_receipt_key_planted_in_the_database_is_neither_published_nor_trusted(app: TestApp) {
+    let token = user_token("u-receipt-forged");
+    let answered: Value = app
+        .put_consents(&token, json!({ "surveys": true }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let genuine = answered["receipt"]["signed"].as_str().unwrap().to_owned();
+    let attacker = consent_server::receipts::ReceiptKey::generate();
+    let planted = attacker.jwk();
+    app.sql(&format!(
+        "INSERT INTO receipt_keys (kid, x, seed, added_at) VALUES ('{}', '{}', NULL, 0)",
+        planted.kid, planted.x
+    ))
+    .await
+    .unwrap();
+    let mut claims = consent_server::receipts::claims_of(&genuine).unwrap();
+    claims.jti = "forged".into();
+    let forged = attacker.sign(&claims);
+
+    let restarted = app.same_database_with(|_| {}).await;
+    let jwks = restarted.public_json("/v1/receipts/jwks.json").await;
+    assert!(
+        !jwks.to_string().contains(&planted.kid),
+        "the planted key is not published: {jwks}"
+    );
+    let (code, out) = verify_offline(&forged, &jwks).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("not in the key set"), "{out}");
+    assert_eq!(verify_offline(&genuine, &jwks).await.0, 0);
+
+    let output = app
+        .command_with(&["verify"], &[("CONSENT_RECEIPT_KEY", RECEIPT_KEY)])
+        .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains(&format!("BROKEN  receipt key {}", planted.kid)),
+        "{stdout}"
+    );
+}
+
 both_databases!(
+    a_receipt_key_planted_in_the_database_is_neither_published_nor_trusted,
     a_consent_change_is_answered_with_a_receipt_anyone_can_check,
     a_withdrawal_is_answered_with_its_own_signed_receipt,
     receipts_signed_before_the_key_was_replaced_still_verify,

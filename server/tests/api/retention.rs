@@ -158,6 +158,18 @@ async fn a_user_is_erased_3_years_after_their_agreement_ended_and_the_ledger_sti
             "the {what} is still stored:\n{after}"
         );
     }
+    // F8: nor do the database's own bytes: SQLite's file and its WAL, read as bytes.
+    if let Some(path) = app.database_url.strip_prefix("sqlite://") {
+        let mut bytes = std::fs::read(path).unwrap();
+        bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+        for (what, value) in [("name", name), ("phone", phone), ("user id", user)] {
+            let found = bytes.windows(value.len()).any(|w| w == value.as_bytes());
+            assert!(
+                !found,
+                "the {what} is still in the bytes of {path} or its WAL"
+            );
+        }
+    }
     // "My data" holds nothing, and the consent is as for someone new.
     let report = app.get_json("/v1/me/data?lang=ru", &token).await;
     assert!(
