@@ -485,7 +485,8 @@ async fn verify(
     for head in gone {
         let named = named_gone.get(&head.subject);
         checked += usize::from(named.is_none());
-        match checkpoint::erased_under_retention(&store, head)
+        let checkpoint_at = latest.as_ref().map_or(consent_core::Timestamp(0), |c| c.at);
+        match checkpoint::erased_under_retention(&store, checkpoint_at, head)
             .await
             .map_err(fail)?
         {

@@ -187,10 +187,11 @@ pub async fn latest_authentic(
 }
 
 /// A chain the checkpoint saw that the ledger no longer has is fine only if it was erased
-/// under 2.5: a signed erasure of at least as many records as the checkpoint saw. Otherwise,
-/// what is wrong.
+/// under 2.5: a signed erasure, made after the checkpoint, of at least as many records as the
+/// checkpoint saw. Otherwise, what is wrong.
 pub async fn erased_under_retention(
     store: &Store,
+    checkpoint_at: Timestamp,
     head: &Head,
 ) -> Result<Result<super::erasure::Erasure, String>, StoreError> {
     // Checkpoints made before subjects were hashed name them as they are.
@@ -199,13 +200,13 @@ pub async fn erased_under_retention(
     } else {
         head.subject.clone()
     };
-    Ok(match super::erasure::find(store, &anon).await? {
+    Ok(match super::erasure::find(store, &anon, checkpoint_at).await? {
         Some(e) if e.is_authentic(store) && e.records >= head.seq => Ok(e),
         Some(_) => Err(format!(
             "the erasure of chain {anon} does not match its signature or what the checkpoint saw"
         )),
         None => Err(format!(
-            "a chain the checkpoint saw ({anon}, {} records) is gone",
+            "a chain the checkpoint saw ({anon}, {} records) is gone, and no erasure since explains it",
             head.seq
         )),
     })
@@ -221,7 +222,8 @@ pub async fn verify_subject(
             let head = checkpoint.as_ref().and_then(|c| c.head_of(store, subject));
             let mut report = super::ledger::verify(store, subject, head).await?;
             if let (Some(head), 0) = (head, report.records) {
-                if erased_under_retention(store, head).await?.is_ok() {
+                let at = checkpoint.as_ref().map_or(Timestamp(0), |c| c.at);
+                if erased_under_retention(store, at, head).await?.is_ok() {
                     report.intact = true;
                     report.problem = None;
                 }

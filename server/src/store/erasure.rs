@@ -86,8 +86,10 @@ pub async fn erase_expired(
             .iter()
             .map(|row| row.try_get("user_id"))
             .collect::<Result<_, _>>()?;
+    // Each erasure is dated when it is made, whatever day the purge runs as of: it must come
+    // after every checkpoint that saw the chain it ends.
     for user in &due {
-        erase(store, user, now).await?;
+        erase(store, user).await?;
     }
     Ok(due.len() as u64)
 }
@@ -95,7 +97,7 @@ pub async fn erase_expired(
 /// One user's erasure, in one write, with the chains of the devices they used before signing
 /// in: each proof is stored in the same commit as the deletions, so there is never a chain
 /// gone without its proof, nor a proof beside its chain.
-async fn erase(store: &Store, user_id: &str, now: Timestamp) -> Result<(), StoreError> {
+async fn erase(store: &Store, user_id: &str) -> Result<(), StoreError> {
     let mut tx = store.begin().await?;
     let devices: Vec<String> = sql::query("SELECT device FROM device_links WHERE user_id = $1")
         .bind(user_id)
@@ -113,7 +115,7 @@ async fn erase(store: &Store, user_id: &str, now: Timestamp) -> Result<(), Store
     // Always in one order, so that two erasures never wait on each other.
     subjects.sort();
     for subject in &subjects {
-        erase_chain(&mut tx, store, subject, now).await?;
+        erase_chain(&mut tx, store, subject).await?;
     }
     for statement in [
         "DELETE FROM subject_data WHERE user_id = $1",
@@ -134,7 +136,6 @@ async fn erase_chain(
     tx: &mut super::WriteTx,
     store: &Store,
     subject: &str,
-    now: Timestamp,
 ) -> Result<(), StoreError> {
     tx.lock_subject(subject).await?;
     let chain = sql::query(
@@ -148,7 +149,7 @@ async fn erase_chain(
     .during("read the chain to erase")?;
     let mut erasure = Erasure {
         anon: store.keys().subject_ref(subject),
-        erased_at: now,
+        erased_at: crate::clock::now(),
         records: chain.try_get("records")?,
         first_at: chain.try_get("first_at")?,
         last_at: chain.try_get("last_at")?,
@@ -160,7 +161,7 @@ async fn erase_chain(
     sql::query(
         "INSERT INTO erasures (anon, erased_at, records, first_at, last_at, head_hash, summary, signature)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (anon) DO NOTHING",
+         ON CONFLICT (anon, erased_at) DO NOTHING",
     )
     .bind(&erasure.anon)
     .bind(erasure.erased_at.millis())
@@ -245,11 +246,20 @@ async fn summary(tx: &mut super::WriteTx, subject: &str) -> Result<Summary, Stor
 }
 
 /// The erasure of the chain a checkpoint names by `anon`, if there is one.
-pub async fn find(store: &Store, anon: &str) -> Result<Option<Erasure>, StoreError> {
+/// The first erasure of a chain of `anon` made at or after `since`: only an erasure made after
+/// a checkpoint saw a chain can explain that chain's absence. A user erased who came back has
+/// a new chain, which an erasure from before it does not cover.
+pub async fn find(
+    store: &Store,
+    anon: &str,
+    since: Timestamp,
+) -> Result<Option<Erasure>, StoreError> {
     let Some(row) = sql::query(
-        "SELECT anon, erased_at, records, first_at, last_at, head_hash, summary, signature FROM erasures WHERE anon = $1",
+        "SELECT anon, erased_at, records, first_at, last_at, head_hash, summary, signature FROM erasures
+         WHERE anon = $1 AND erased_at >= $2 ORDER BY erased_at LIMIT 1",
     )
     .bind(anon)
+    .bind(since.millis())
     .fetch_optional(store.pool())
     .await
     .during("read an erasure")?

@@ -572,6 +572,21 @@ impl TestApp {
         }
     }
 
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite")
+    }
+
+    /// What an insider with database access does first: drops the guards that keep the
+    /// ledger and the checkpoints append-only.
+    pub async fn drop_ledger_guards(&self) {
+        let statements = if self.is_sqlite() {
+            "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete; DROP TRIGGER checkpoints_no_update; DROP TRIGGER checkpoints_no_delete;"
+        } else {
+            "DROP TRIGGER ledger_no_update ON ledger; DROP TRIGGER ledger_no_delete ON ledger; DROP TRIGGER ledger_no_truncate ON ledger; DROP TRIGGER checkpoints_no_change ON checkpoints;"
+        };
+        self.sql(statements).await.unwrap();
+    }
+
     /// Another handle on the same server, for a task of its own.
     pub fn clone_client(&self) -> TestApp {
         TestApp {
@@ -583,6 +598,20 @@ impl TestApp {
     }
 
     /// How many rows of `table` are the subject's.
+    /// How many rows `table` has.
+    pub async fn count_all(&self, table: &str) -> i64 {
+        use sqlx::{Connection, Row};
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url)
+            .await
+            .unwrap();
+        let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        row.get::<i64, _>("n")
+    }
+
     pub async fn count_rows(&self, table: &str, subject: &str) -> i64 {
         use sqlx::{Connection, Row};
         sqlx::any::install_default_drivers();

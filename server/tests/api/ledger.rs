@@ -32,20 +32,6 @@ async fn build_history(app: &TestApp, user: &str) {
     assert_eq!(app.post_events(&token, &batch).await.status(), 200);
 }
 
-fn is_sqlite(app: &TestApp) -> bool {
-    app.database_url.starts_with("sqlite")
-}
-
-/// What an insider with database access does first.
-async fn drop_guards(app: &TestApp) {
-    let statements = if is_sqlite(app) {
-        "DROP TRIGGER ledger_no_update; DROP TRIGGER ledger_no_delete; DROP TRIGGER checkpoints_no_update; DROP TRIGGER checkpoints_no_delete;"
-    } else {
-        "DROP TRIGGER ledger_no_update ON ledger; DROP TRIGGER ledger_no_delete ON ledger; DROP TRIGGER ledger_no_truncate ON ledger; DROP TRIGGER checkpoints_no_change ON checkpoints;"
-    };
-    app.sql(statements).await.unwrap();
-}
-
 async fn the_ledger_refuses_updates_deletes_and_truncation(app: TestApp) {
     build_history(&app, "u-append").await;
     let update = app
@@ -56,7 +42,7 @@ async fn the_ledger_refuses_updates_deletes_and_truncation(app: TestApp) {
         .sql("DELETE FROM ledger WHERE subject = 'user:u-append'")
         .await;
     assert!(delete.unwrap_err().to_string().contains("append-only"));
-    if !is_sqlite(&app) {
+    if !app.is_sqlite() {
         let truncate = app.sql("TRUNCATE ledger").await;
         assert!(truncate.unwrap_err().to_string().contains("append-only"));
     }
@@ -83,7 +69,7 @@ async fn an_edit_to_any_field_is_found_by_verify_and_the_command(app: TestApp) {
     }
     build_history(&app, "u-origin").await;
     build_history(&app, "u-honest").await;
-    drop_guards(&app).await;
+    app.drop_ledger_guards().await;
     for (i, (what, edit)) in edits.iter().enumerate() {
         app.sql(&format!(
             "UPDATE ledger SET {edit} WHERE subject = 'user:u-edit-{i}' AND seq = 3"
@@ -122,7 +108,7 @@ async fn an_edit_to_any_field_is_found_by_verify_and_the_command(app: TestApp) {
 async fn a_deleted_middle_record_or_a_rechained_history_is_found(app: TestApp) {
     build_history(&app, "u-gap").await;
     build_history(&app, "u-rechained").await;
-    drop_guards(&app).await;
+    app.drop_ledger_guards().await;
     app.sql("DELETE FROM ledger WHERE subject = 'user:u-gap' AND seq = 2")
         .await
         .unwrap();
@@ -162,7 +148,7 @@ async fn truncation_and_deleted_chains_are_found_against_the_signed_checkpoint(a
         "a published checkpoint names no one"
     );
 
-    drop_guards(&app).await;
+    app.drop_ledger_guards().await;
     app.sql("DELETE FROM ledger WHERE subject = 'user:u-cut' AND seq >= 4")
         .await
         .unwrap();

@@ -217,4 +217,74 @@ async fn a_user_is_erased_3_years_after_their_agreement_ended_and_the_ledger_sti
     );
 }
 
-both_databases!(a_user_is_erased_3_years_after_their_agreement_ended_and_the_ledger_still_verifies);
+/// The user's agreement ends, and the purge erases them (3 years on).
+async fn erase(app: &TestApp, user: &str) {
+    let ended = report_end(app, user, "2022-11-01T10:00:00Z", Some(&service_token())).await;
+    assert_eq!(ended.status(), 200);
+    let due = purge_as_of(app, "2025-11-02").await;
+    assert!(due.contains("about 1 users"), "{due}");
+}
+
+async fn verify_all(app: &TestApp) -> (Option<i32>, String) {
+    let output = app.command(&["verify"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.code(), stdout)
+}
+
+/// F6: a user erased who comes back starts a new chain. The checkpoints cover it, and the
+/// erasure of the old one does not excuse its deletion; erased again, it has its own proof.
+async fn a_returning_users_new_chain_is_held_to_the_checkpoint_and_erased_with_its_own_proof(
+    app: TestApp,
+) {
+    let answer = |user: &'static str| {
+        let app = app.clone_client();
+        async move {
+            let token = user_token(user);
+            let answered = app.put_consents(&token, json!({ "surveys": true })).await;
+            assert_eq!(answered.status(), 200);
+        }
+    };
+    for user in ["u-returns", "u-returns-twice"] {
+        answer(user).await;
+        assert!(app.command(&["checkpoint"]).await.status.success());
+        erase(&app, user).await;
+        answer(user).await; // back: a new chain
+    }
+    assert!(app.command(&["checkpoint"]).await.status.success());
+    let (code, stdout) = verify_all(&app).await;
+    assert_eq!(code, Some(0), "{stdout}");
+
+    // The second chain is erased in its turn, with a proof of its own beside the first.
+    erase(&app, "u-returns-twice").await;
+    let (code, stdout) = verify_all(&app).await;
+    assert_eq!(code, Some(0), "{stdout}");
+    let proofs = app.count_all("erasures").await;
+    assert_eq!(proofs, 3, "one proof per chain erased");
+
+    // The returning user's new chain deleted: nothing excuses it.
+    app.drop_ledger_guards().await;
+    for table in [
+        "ledger",
+        "consent_state",
+        "acceptances",
+        "activity",
+        "origins",
+    ] {
+        app.sql(&format!(
+            "DELETE FROM {table} WHERE subject = 'user:u-returns'"
+        ))
+        .await
+        .unwrap();
+    }
+    let (code, stdout) = verify_all(&app).await;
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(
+        stdout.contains("is gone, and no erasure since explains it"),
+        "{stdout}"
+    );
+}
+
+both_databases!(
+    a_user_is_erased_3_years_after_their_agreement_ended_and_the_ledger_still_verifies,
+    a_returning_users_new_chain_is_held_to_the_checkpoint_and_erased_with_its_own_proof
+);

@@ -1,0 +1,1 @@
+../portable/0009_erasures_per_chain.sql
