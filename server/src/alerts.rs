@@ -201,25 +201,90 @@ pub async fn watch_refusals(State(app): State<AppState>, request: Request, next:
     response
 }
 
-/// The latest alerts, newest first.
-pub async fn latest(store: &Store, limit: i64) -> Result<Vec<Alert>, StoreError> {
-    sql::query(
-        "SELECT id, at, kind, staff, source, detail FROM alerts ORDER BY at DESC, id LIMIT $1",
+/// Where a page of alerts ends: the next page starts after it. Alerts are never deleted, so
+/// a flood of new ones cannot push an old one out of reach: it is on a later page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    at: i64,
+    id: String,
+}
+
+impl Cursor {
+    /// `<at>_<id>`, as [`AlertPage::next`] gives it.
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let (at, id) = text.split_once('_')?;
+        let id = uuid::Uuid::parse_str(id).ok()?.to_string();
+        Some(Cursor {
+            at: at.parse().ok()?,
+            id,
+        })
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}_{}", self.at, self.id)
+    }
+}
+
+/// One page of alerts, newest first, and how many there are in all.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AlertPage {
+    pub alerts: Vec<Alert>,
+    /// Every alert ever raised.
+    pub total: i64,
+    /// `?before=` for the next, older page; absent on the last.
+    pub next: Option<String>,
+}
+
+/// A page of at most `limit` alerts, newest first, after `before` (from the newest without).
+pub async fn page(
+    store: &Store,
+    before: Option<&Cursor>,
+    limit: i64,
+) -> Result<AlertPage, StoreError> {
+    let (at, id) = before.map_or((i64::MAX, String::new()), |c| (c.at, c.id.clone()));
+    let rows = sql::query(
+        "SELECT id, at, kind, staff, source, detail FROM alerts
+         WHERE at < $1 OR (at = $1 AND id > $2)
+         ORDER BY at DESC, id LIMIT $3",
     )
-    .bind(limit)
+    .bind(at)
+    .bind(id)
+    .bind(limit + 1)
     .fetch_all(store.pool())
     .await
-    .during("read the alerts")?
-    .iter()
-    .map(|row| {
-        Ok(Alert {
-            id: row.try_get("id")?,
-            at: Timestamp(row.try_get("at")?),
-            kind: AlertKind::parse(&row.try_get::<String>("kind")?)?,
-            staff: row.try_get("staff")?,
-            source: row.try_get("source")?,
-            detail: row.try_get("detail")?,
+    .during("read the alerts")?;
+    let mut alerts = rows
+        .iter()
+        .map(|row| {
+            Ok(Alert {
+                id: row.try_get("id")?,
+                at: Timestamp(row.try_get("at")?),
+                kind: AlertKind::parse(&row.try_get::<String>("kind")?)?,
+                staff: row.try_get("staff")?,
+                source: row.try_get("source")?,
+                detail: row.try_get("detail")?,
+            })
         })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let more = alerts.len() as i64 > limit;
+    alerts.truncate(limit as usize);
+    let next = more.then(|| alerts.last()).flatten().map(|last| {
+        Cursor {
+            at: last.at.millis(),
+            id: last.id.clone(),
+        }
+        .to_string()
+    });
+    let total = sql::query("SELECT COUNT(*) AS n FROM alerts")
+        .fetch_one(store.pool())
+        .await
+        .during("count the alerts")?
+        .try_get("n")?;
+    Ok(AlertPage {
+        alerts,
+        total,
+        next,
     })
-    .collect()
 }

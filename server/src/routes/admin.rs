@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::bounded_text;
 use super::my_data::data_held;
 use super::openapi::{BodyRefused, QueryRefused, StaffRefused, StoreFailed, TokenRefused};
-use crate::alerts::Alert;
+use crate::alerts::AlertPage;
 use crate::auth::{ServiceCaller, Staff, StaffRole, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{JsonBody, PathOf, QueryOf};
@@ -182,13 +182,39 @@ async fn audited_look(
     Ok((user, key))
 }
 
-/// Unusual staff access, newest first (3.2.2): for the privacy officer.
-#[utoipa::path(get, path = "/v1/admin/alerts",
-    responses((status = 200, description = "The latest 200 alerts, newest first", body = Vec<Alert>), StaffRefused, StoreFailed),
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlertsQuery {
+    /// Where the previous page ended (its `next`); the newest alerts without it.
+    before: Option<String>,
+    /// Alerts on a page, 1 to 500; 100 without it.
+    limit: Option<i64>,
+}
+
+/// Unusual staff access, newest first, page by page (3.2.2): for the privacy officer. Every
+/// alert is kept.
+#[utoipa::path(get, path = "/v1/admin/alerts", params(AlertsQuery),
+    responses((status = 200, description = "A page of alerts, newest first, and how many there are", body = AlertPage), QueryRefused, StaffRefused, StoreFailed),
     security(("staff_token" = [])))]
-pub async fn alerts(State(app): State<AppState>, staff: Staff) -> ApiResult<Json<Vec<Alert>>> {
+pub async fn alerts(
+    State(app): State<AppState>,
+    staff: Staff,
+    WithRejection(Query(q), _): QueryOf<AlertsQuery>,
+) -> ApiResult<Json<AlertPage>> {
     staff.require(&[StaffRole::PrivacyOfficer])?;
-    Ok(Json(crate::alerts::latest(&app.store, 200).await?))
+    let before = match q.before.as_deref() {
+        Some(text) => Some(crate::alerts::Cursor::parse(text).ok_or_else(|| {
+            ApiError::Invalid("`before` is the `next` of a page of alerts".into())
+        })?),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::Invalid("`limit` is 1 to 500".into()));
+    }
+    Ok(Json(
+        crate::alerts::page(&app.store, before.as_ref(), limit).await?,
+    ))
 }
 
 /// The latest signed checkpoint of the ledger, to publish: a digest of every chain's head,

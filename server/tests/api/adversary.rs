@@ -469,3 +469,60 @@ async fn comparing_two_huge_editions_answers_within_a_second_and_holds_up_no_one
     let (unpublished, _) = changes("2027-02", "2027-03").await;
     assert_eq!(unpublished, 404);
 }
+
+/// Alert flooding: only the latest 200 alerts were shown, so 200 more hid the one that
+/// mattered. Every alert is kept, and the privacy officer pages back to the first.
+#[tokio::test]
+async fn an_alert_buried_under_three_hundred_newer_ones_is_still_found_page_by_page() {
+    let app = spawn_app_with(Db::Sqlite, |s| s.alerts.subjects_per_hour = 3)
+        .await
+        .unwrap();
+    let support = staff_token("sup-curious", auth::StaffRole::Support);
+    for i in 0..5 {
+        let path = format!("/v1/admin/subjects/u-buried-{i}/records?reason=ticket");
+        let read = app.get(&path).bearer_auth(&support).send().await.unwrap();
+        assert_eq!(read.status(), 200);
+    }
+    // The flood: reads without a reason, each one an alert of its own.
+    let flooder = staff_token("sup-flooder", auth::StaffRole::Support);
+    for _ in 0..300 {
+        let read = app
+            .get("/v1/admin/subjects/u-any/records")
+            .bearer_auth(&flooder)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status(), 422);
+    }
+    let dpo = staff_token("dpo", auth::StaffRole::PrivacyOfficer);
+    let (mut path, mut seen, mut pages) = ("/v1/admin/alerts?limit=120".to_owned(), Vec::new(), 0);
+    let total = loop {
+        let page = app.get_json(&path, &dpo).await;
+        pages += 1;
+        seen.extend(page["alerts"].as_array().unwrap().iter().cloned());
+        match page["next"].as_str() {
+            Some(next) => path = format!("/v1/admin/alerts?limit=120&before={next}"),
+            None => break page["total"].as_i64().unwrap(),
+        }
+    };
+    assert_eq!(total, 301);
+    assert_eq!((seen.len(), pages), (301, 3), "every alert, once");
+    let ids: std::collections::BTreeSet<_> = seen.iter().map(|a| a["id"].to_string()).collect();
+    assert_eq!(ids.len(), 301, "no alert on two pages");
+    let buried = seen.last().unwrap();
+    assert_eq!(
+        (&buried["kind"], &buried["staff"]),
+        (
+            &serde_json::json!("many_subjects"),
+            &serde_json::json!("sup-curious")
+        ),
+        "the oldest, on the last page"
+    );
+    let bad = app
+        .get("/v1/admin/alerts?before=yesterday")
+        .bearer_auth(&dpo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(bad, 422).await["error"], "invalid");
+}
