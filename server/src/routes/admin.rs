@@ -16,6 +16,7 @@ use crate::json::{JsonBody, PathOf, QueryOf};
 use crate::store::checkpoint::{self, PublishedCheckpoint};
 use crate::store::ledger;
 use crate::store::records::{self, AuditEntry, HeldValue};
+use crate::store::retention::DAY_MS;
 use crate::AppState;
 
 fn user_id(raw: &str) -> ApiResult<UserId> {
@@ -242,8 +243,14 @@ pub struct AgreementEnd {
 pub struct AgreementEndRecorded {
     pub ended_at: consent_core::Timestamp,
     /// From then on, the daily purge erases everything held about the user (2.5: the
-    /// agreement's term plus 3 years), leaving a signed, anonymous proof of their consent.
+    /// agreement's term plus 3 years), leaving a signed, anonymous proof of their consent;
+    /// never sooner than the grace period after the report, within which it can be cancelled.
     pub erased_after: consent_core::Timestamp,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AgreementEndCancelled {
+    pub cancelled: bool,
 }
 
 /// How far ahead of this server's clock a reported end may be: clocks differ.
@@ -261,15 +268,45 @@ pub async fn agreement_ended(
     WithRejection(Json(end), _): JsonBody<AgreementEnd>,
 ) -> ApiResult<Json<AgreementEndRecorded>> {
     let user = user_id(&user)?;
-    if end.at.millis() > crate::clock::now().millis() + CLOCK_SKEW_MS {
+    let now = crate::clock::now();
+    let keep_ms = app.retention.user_days * DAY_MS;
+    if end.at.millis() > now.millis() + CLOCK_SKEW_MS {
         return Err(ApiError::Invalid(
             "`at` is in the future: report an agreement's end once it has ended".into(),
         ));
     }
+    // An end older than the whole retention period would be erased at the next purge: that is
+    // a mistake or an attack, never a report made as agreements end.
+    if end.at.millis() < now.millis() - keep_ms {
+        return Err(ApiError::Invalid(format!(
+            "`at` is more than {} days ago, the retention period: report an agreement's end when it ends; an older one is for the privacy officer",
+            app.retention.user_days
+        )));
+    }
     crate::store::erasure::agreement_ended(&app.store, &user, end.at).await?;
-    let keep_ms = app.retention.user_days * crate::store::retention::DAY_MS;
+    let grace_ms = crate::store::erasure::GRACE_DAYS * DAY_MS;
     Ok(Json(AgreementEndRecorded {
         ended_at: end.at,
-        erased_after: consent_core::Timestamp(end.at.millis() + keep_ms),
+        erased_after: consent_core::Timestamp(
+            (end.at.millis() + keep_ms).max(now.millis() + grace_ms),
+        ),
     }))
+}
+
+/// A report of an agreement's end withdrawn, within its grace period: nothing is erased.
+#[utoipa::path(delete, path = "/v1/admin/subjects/{user}/agreement-ended", params(("user" = UserId, Path)),
+    responses((status = 200, description = "Withdrawn", body = AgreementEndCancelled), (status = 404, description = "No end is reported for this user (`not_found`)", body = ErrorBody), TokenRefused, QueryRefused, StoreFailed),
+    security(("service_token" = [])))]
+pub async fn agreement_end_cancelled(
+    State(app): State<AppState>,
+    _caller: ServiceCaller,
+    WithRejection(Path(user), _): PathOf<String>,
+) -> ApiResult<Json<AgreementEndCancelled>> {
+    let user = user_id(&user)?;
+    if !crate::store::erasure::agreement_end_cancelled(&app.store, &user).await? {
+        return Err(ApiError::NotFound(
+            "no end of this user's agreement is waiting to be acted on".into(),
+        ));
+    }
+    Ok(Json(AgreementEndCancelled { cancelled: true }))
 }

@@ -68,7 +68,7 @@ pub fn api() -> Router<AppState> {
         .route("/v1/admin/alerts", get(admin::alerts))
         .route(
             "/v1/admin/subjects/{user}/agreement-ended",
-            post(admin::agreement_ended),
+            post(admin::agreement_ended).delete(admin::agreement_end_cancelled),
         )
         .route("/v1/checkpoints/latest", get(admin::latest_checkpoint))
         .route("/v1/openapi.json", get(openapi::document))

@@ -22,7 +22,7 @@ use crate::AppState;
         super::consents::read, super::consents::update,
         super::events::record, super::withdrawals::request,
         super::my_data::report, super::my_data::export, super::my_data::receipt,
-        super::admin::upsert_data, super::admin::records, super::admin::verify, super::admin::alerts, super::admin::agreement_ended,
+        super::admin::upsert_data, super::admin::records, super::admin::verify, super::admin::alerts, super::admin::agreement_ended, super::admin::agreement_end_cancelled,
         super::admin::latest_checkpoint,
     ),
     components(schemas(consent_core::UserId)),

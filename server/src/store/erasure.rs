@@ -50,6 +50,22 @@ impl Erasure {
     }
 }
 
+/// Days between a report of an agreement's end and the first purge that may act on it: time
+/// for a mistaken report to be cancelled before anything is erased, which cannot be undone.
+pub const GRACE_DAYS: i64 = 30;
+
+/// A report withdrawn within its grace period: `false` when there was none to withdraw.
+pub async fn agreement_end_cancelled(store: &Store, user: &UserId) -> Result<bool, StoreError> {
+    let mut tx = store.begin().await?;
+    let done = sql::query("DELETE FROM agreements WHERE user_id = $1")
+        .bind(user.as_str())
+        .execute(&mut tx)
+        .await
+        .during("cancel the end of an agreement")?;
+    tx.commit().await?;
+    Ok(done > 0)
+}
+
 /// The company's systems say when a user's agreement ended; a later report replaces it.
 pub async fn agreement_ended(
     store: &Store,
@@ -77,15 +93,18 @@ pub async fn erase_expired(
     now: Timestamp,
 ) -> Result<u64, StoreError> {
     let cutoff = now.millis() - keep_days * super::retention::DAY_MS;
-    let due: Vec<String> =
-        sql::query("SELECT user_id FROM agreements WHERE ended_at < $1 ORDER BY user_id")
-            .bind(cutoff)
-            .fetch_all(store.pool())
-            .await
-            .during("find agreements past their retention")?
-            .iter()
-            .map(|row| row.try_get("user_id"))
-            .collect::<Result<_, _>>()?;
+    let reported_before = now.millis() - GRACE_DAYS * super::retention::DAY_MS;
+    let due: Vec<String> = sql::query(
+        "SELECT user_id FROM agreements WHERE ended_at < $1 AND reported_at < $2 ORDER BY user_id",
+    )
+    .bind(cutoff)
+    .bind(reported_before)
+    .fetch_all(store.pool())
+    .await
+    .during("find agreements past their retention")?
+    .iter()
+    .map(|row| row.try_get("user_id"))
+    .collect::<Result<_, _>>()?;
     // Each erasure is dated when it is made, whatever day the purge runs as of: it must come
     // after every checkpoint that saw the chain it ends.
     for user in &due {

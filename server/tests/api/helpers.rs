@@ -331,6 +331,10 @@ impl TestApp {
         self.http.put(format!("{}{path}", self.base))
     }
 
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        self.http.delete(format!("{}{}", self.base, path))
+    }
+
     pub fn post(&self, path: &str) -> RequestBuilder {
         self.http.post(format!("{}{path}", self.base))
     }

@@ -58,6 +58,20 @@ async fn report_end(app: &TestApp, user: &str, at: &str, token: Option<&str>) ->
     .unwrap()
 }
 
+/// The moment `days` days from now (before it, when negative), as the API writes moments.
+fn days_from_now(days: f64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    consent_core::Timestamp(now + (days * 86_400_000.0) as i64).to_string()
+}
+
+/// The retention period of a signed-in user's data: 3 years and a day of a leap year.
+const KEEP_DAYS: f64 = (3 * 365 + 1) as f64;
+/// When the agreements of these tests ended: well inside the retention period.
+const ENDED_DAYS_AGO: f64 = 1000.0;
+
 async fn purge_as_of(app: &TestApp, day: &str) -> String {
     let output = app.command(&["purge", "--as-of", day]).await;
     assert!(
@@ -117,7 +131,7 @@ async fn a_user_is_erased_3_years_after_their_agreement_ended_and_the_ledger_sti
 
     // The report: refused without the service's token, or for a day still to come.
     assert_eq!(
-        report_end(&app, user, "2022-11-01T10:00:00Z", None)
+        report_end(&app, user, &days_from_now(-ENDED_DAYS_AGO), None)
             .await
             .status(),
         401
@@ -125,16 +139,23 @@ async fn a_user_is_erased_3_years_after_their_agreement_ended_and_the_ledger_sti
     let service = service_token();
     let future = report_end(&app, user, "2099-01-01T00:00:00Z", Some(&service)).await;
     assert!(message_of(future, 422).await.contains("future"));
-    let recorded = report_end(&app, user, "2022-11-01T10:00:00Z", Some(&service)).await;
+    let ended = days_from_now(-ENDED_DAYS_AGO);
+    let recorded = report_end(&app, user, &ended, Some(&service)).await;
     assert_eq!(recorded.status(), 200);
     let recorded: Value = recorded.json().await.unwrap();
+    assert_eq!(recorded["ended_at"], ended);
+    let erased_after = consent_core::Timestamp::parse(recorded["erased_after"].as_str().unwrap())
+        .unwrap()
+        .millis()
+        - consent_core::Timestamp::parse(&ended).unwrap().millis();
     assert_eq!(
-        recorded["erased_after"], "2025-11-01T10:00:00.000Z",
-        "3 years and a day of 2024"
+        erased_after,
+        (KEEP_DAYS * 86_400_000.0) as i64,
+        "3 years and a day"
     );
 
     // A day before the 3 years are up: nothing goes.
-    let early = purge_as_of(&app, "2025-10-31").await;
+    let early = purge_as_of(&app, &days_from_now(KEEP_DAYS - ENDED_DAYS_AGO - 1.0)).await;
     assert!(early.contains("about 0 users"), "{early}");
     assert!(app
         .get_json("/v1/me/data?lang=ru", &token)
@@ -142,7 +163,7 @@ async fn a_user_is_erased_3_years_after_their_agreement_ended_and_the_ledger_sti
         .to_string()
         .contains("Ерасыл"));
 
-    let due = purge_as_of(&app, "2025-11-02").await;
+    let due = purge_as_of(&app, &days_from_now(KEEP_DAYS - ENDED_DAYS_AGO + 1.0)).await;
     assert!(due.contains("about 1 users"), "{due}");
     // Nothing in any table names the user, their device, their name or their phone (looked
     // at before the user comes back, which starts a new record of their visit).
@@ -219,9 +240,15 @@ async fn a_user_is_erased_3_years_after_their_agreement_ended_and_the_ledger_sti
 
 /// The user's agreement ends, and the purge erases them (3 years on).
 async fn erase(app: &TestApp, user: &str) {
-    let ended = report_end(app, user, "2022-11-01T10:00:00Z", Some(&service_token())).await;
+    let ended = report_end(
+        app,
+        user,
+        &days_from_now(-ENDED_DAYS_AGO),
+        Some(&service_token()),
+    )
+    .await;
     assert_eq!(ended.status(), 200);
-    let due = purge_as_of(app, "2025-11-02").await;
+    let due = purge_as_of(app, &days_from_now(KEEP_DAYS - ENDED_DAYS_AGO + 1.0)).await;
     assert!(due.contains("about 1 users"), "{due}");
 }
 
@@ -284,7 +311,60 @@ async fn a_returning_users_new_chain_is_held_to_the_checkpoint_and_erased_with_i
     );
 }
 
+/// An end date long past made the next purge erase the user at once, irreversibly. It is
+/// bounded, and nothing is erased within the grace period after a report, which can be
+/// withdrawn meanwhile.
+async fn an_agreement_end_is_bounded_and_can_be_withdrawn_before_anything_is_erased(app: TestApp) {
+    let (user, service) = ("u-mistaken-end", service_token());
+    let token = user_token(user);
+    assert_eq!(
+        app.put_consents(&token, json!({ "surveys": true }))
+            .await
+            .status(),
+        200
+    );
+    let long_ago = report_end(&app, user, "2003-01-01T00:00:00Z", Some(&service)).await;
+    assert!(
+        message_of(long_ago, 422).await.contains("retention period"),
+        "an end in 2003 is refused"
+    );
+    // Just inside the retention period: due at once, but not before the grace period is over.
+    let recorded = report_end(&app, user, &days_from_now(1.0 - KEEP_DAYS), Some(&service)).await;
+    let recorded: Value = recorded.json().await.unwrap();
+    let grace_from_now = consent_core::Timestamp::parse(recorded["erased_after"].as_str().unwrap())
+        .unwrap()
+        .millis()
+        - consent_core::Timestamp::parse(&days_from_now(0.0))
+            .unwrap()
+            .millis();
+    let grace_days = grace_from_now as f64 / 86_400_000.0;
+    assert!((29.9..30.1).contains(&grace_days), "{recorded}");
+    let tomorrow = purge_as_of(&app, &days_from_now(2.0)).await;
+    assert!(tomorrow.contains("about 0 users"), "{tomorrow}");
+    assert_eq!(app.consents(&token).await["answered"], true);
+
+    // The report was a mistake: withdrawn, and the purge a month on erases no one.
+    let withdrawn = app
+        .delete(&format!("/v1/admin/subjects/{user}/agreement-ended"))
+        .bearer_auth(&service)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.status(), 200);
+    let again = app
+        .delete(&format!("/v1/admin/subjects/{user}/agreement-ended"))
+        .bearer_auth(&service)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(again, 404).await["error"], "not_found");
+    let month_on = purge_as_of(&app, &days_from_now(40.0)).await;
+    assert!(month_on.contains("about 0 users"), "{month_on}");
+    assert_eq!(app.consents(&token).await["answered"], true);
+}
+
 both_databases!(
+    an_agreement_end_is_bounded_and_can_be_withdrawn_before_anything_is_erased,
     a_user_is_erased_3_years_after_their_agreement_ended_and_the_ledger_still_verifies,
     a_returning_users_new_chain_is_held_to_the_checkpoint_and_erased_with_its_own_proof
 );
