@@ -68,8 +68,9 @@
   // wrote (a product description, a review) cannot bring in a gated element of its own.
   var requiredNonce = data.nonce || '';
   var pageConfig = pageGlobal('dosmartConsentConfig', isPlainObject) || {};
+  var fragment = fromFragment();
   var config = Object.assign({ api: data.api || '', lang: data.lang || '', tokenUrl: data.tokenUrl || '', inApp: inApp },
-    pageConfig, fromFragment());
+    pageConfig, { lang: fragment.lang || pageConfig.lang || data.lang || '' });
 
   // Consent Mode v2 before any tag can run: what the necessary purposes grant, every optional
   // type denied. Written by the build from the catalog (`consent_mode` in policy/purposes.json),
@@ -90,6 +91,8 @@
   var KEYS = { state: 'dosmart-consent:state', lang: 'dosmart-consent:lang', outbox: 'dosmart-consent:outbox', served: 'dosmart-consent:' };
   /** A kept answer older than this is checked by the widget against the server. */
   var FRESH_MS = 24 * 3600 * 1000;
+  /** How long the app has to answer the handshake for a token in the address. */
+  var HANDSHAKE_MS = 5000;
 
   var current = null;
   var lastSignalled = JSON.stringify(DEFAULTS);
@@ -104,6 +107,11 @@
   var handingOver = false; // the widget took over during that press
   var lastOnPage = null;
   var token = config.token || '';
+  // Anyone can send a link to app.html#token=THEIRS: opened in a browser, the user's answers
+  // would go into the sender's account (login CSRF). A token in the address counts only once
+  // the app's native side confirms it, answering a fresh nonce sent through its bridge; the
+  // widget waits for that (or gives up) before it starts. Without a bridge it is dropped.
+  var handshake = fragment.token ? askNative(fragment.token) : null;
 
   var api = {
     version: '1',
@@ -127,6 +135,7 @@
       if (message.type === 'set_language') api.setLanguage(message.lang);
       else if (message.type === 'token_refresh') api.setToken(message.token);
       else if (message.type === 'close') api.close();
+      else if (message.type === 'handshake' && handshake) handshake.answer(message.nonce);
     },
   };
   window.DosmartConsent = api;
@@ -155,6 +164,26 @@
     if (params.get('lang')) found.lang = params.get('lang');
     history.replaceState(null, '', location.pathname + location.search);
     return found;
+  }
+
+  /** Sends the native side a nonce to answer with `{type: "handshake", nonce}`; `settled`
+   *  resolves once it has (the token is then used) or cannot (the token is dropped). */
+  function askNative(addressToken) {
+    var nonce = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) {
+      return (b + 256).toString(16).slice(1);
+    }).join('');
+    var done;
+    var asked = { settled: new Promise(function (resolve) { done = resolve; }), answer: null };
+    function settle(confirmed) {
+      asked.answer = function () {};
+      if (confirmed) { token = addressToken; config.token = addressToken; }
+      else warn('the token in the address was ignored: only the app\'s webview may hand one over (it answers the handshake)');
+      done();
+    }
+    asked.answer = function (answered) { if (answered === nonce) settle(true); };
+    if (!toNative('handshake', { nonce: nonce })) settle(false);
+    else setTimeout(function () { settle(false); }, HANDSHAKE_MS);
+    return asked;
   }
 
   function signal(kind, values) {
@@ -229,8 +258,9 @@
 
   new MutationObserver(function () { activate(current); }).observe(fromDocument('documentElement'), { childList: true, subtree: true });
 
+  /** Sends the app a message through every bridge present; whether there was one. */
   function toNative(type, payload) {
-    if (!inApp) return;
+    if (!inApp) return false;
     var message = { source: 'dosmart-consent', type: type, payload: payload };
     var json = JSON.stringify(message);
     var webkit = pageGlobal('webkit', Boolean);
@@ -240,6 +270,7 @@
     if (android && typeof android.postMessage === 'function') android.postMessage(json);
     var reactNative = pageGlobal('ReactNativeWebView', Boolean);
     if (reactNative && typeof reactNative.postMessage === 'function') reactNative.postMessage(json);
+    return [handler, android, reactNative].some(function (bridge) { return bridge && typeof bridge.postMessage === 'function'; });
   }
   if (inApp) {
     // React Native's WebView posts to window on iOS and to document on Android. Only messages of
@@ -433,6 +464,7 @@
 
   function loadWidget() {
     if (loading) return loading;
+    if (handshake) return (loading = handshake.settled.then(function () { handshake = loading = null; return loadWidget(); }));
     if (!fromDocument('body')) { onDocument('DOMContentLoaded', loadWidget); return null; }
     attachHost();
     var glue = base + (BUILD_TEXT ? build().glue : 'consent-widget.js');

@@ -193,9 +193,14 @@ test('in-app mode: each native bridge gets the documented messages; token refres
   const context = await shared.browser.newContext({ locale: 'en-US', viewport: phone });
   await context.addInitScript(() => {
     window.__native = { ios: [], android: [], rn: [] };
-    window.webkit = { messageHandlers: { dosmartConsent: { postMessage: (m) => window.__native.ios.push(m) } } };
-    window.DosmartConsentAndroid = { postMessage: (json) => window.__native.android.push(JSON.parse(json)) };
-    window.ReactNativeWebView = { postMessage: (json) => window.__native.rn.push(JSON.parse(json)) };
+    // The app confirms the token it put in the address, as docs/embedding.md says.
+    const heard = (kind, m) => {
+      window.__native[kind].push(m);
+      if (m.type === 'handshake') setTimeout(() => window.DosmartConsent.receive({ type: 'handshake', nonce: m.payload.nonce }));
+    };
+    window.webkit = { messageHandlers: { dosmartConsent: { postMessage: (m) => heard('ios', m) } } };
+    window.DosmartConsentAndroid = { postMessage: (json) => heard('android', JSON.parse(json)) };
+    window.ReactNativeWebView = { postMessage: (json) => heard('rn', JSON.parse(json)) };
   });
   const page = await context.newPage();
   const framing = (await fetch(`${server.base}/app.html`)).headers.get('content-security-policy');
@@ -210,7 +215,7 @@ test('in-app mode: each native bridge gets the documented messages; token refres
   await page.waitForFunction(() => window.__native.rn.some((m) => m.type === 'consent_changed'));
   for (const kind of ['ios', 'android', 'rn']) {
     const seen = await types(kind);
-    assert.equal(seen[0], 'ready', kind);
+    assert.deepEqual(seen.slice(0, 2), ['handshake', 'ready'], kind);
     assert.ok(seen.includes('consent_changed'), `${kind}: ${seen}`);
   }
   const message = await page.evaluate(() => window.__native.android.find((m) => m.type === 'consent_changed'));

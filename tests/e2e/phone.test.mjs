@@ -212,7 +212,13 @@ test('kk: the in-app screen is never blank; Back and the app\'s own back go one 
     path: `/app.html#token=${token}&lang=kk`,
     init: () => {
       window.__native = [];
-      window.ReactNativeWebView = { postMessage: (json) => window.__native.push(JSON.parse(json).type) };
+      window.ReactNativeWebView = {
+        postMessage: (json) => {
+          const m = JSON.parse(json);
+          window.__native.push(m.type);
+          if (m.type === 'handshake') setTimeout(() => window.DosmartConsent.receive({ type: 'handshake', nonce: m.payload.nonce }));
+        },
+      };
     },
   });
   const w = words.kk;
