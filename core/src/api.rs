@@ -444,11 +444,14 @@ pub struct DataStored {
     pub stored: usize,
 }
 
-/// One look of staff at a subject's records, from the audit log (3.5).
+/// One look of staff at a subject's records, from the audit log (3.5): when, in which role and
+/// why. Who it was is named only to the privacy officer.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffLook {
-    pub staff: String,
+    /// The member of staff: only in what a privacy officer reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<String>,
     pub role: crate::ledger::StaffRole,
     pub action: crate::ledger::StaffAction,
     pub reason: String,

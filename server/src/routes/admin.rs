@@ -87,6 +87,7 @@ impl Reason {
 }
 
 /// Staff look at a user's records, unmasked; the look is audited first: who, whose, when, why.
+/// The audit trail names the staff who looked only to a privacy officer.
 #[utoipa::path(get, path = "/v1/admin/subjects/{user}/records", params(("user" = UserId, Path), Reason),
     responses((status = 200, description = "The records and their audit trail", body = StaffRecords), StaffRefused, QueryRefused, StoreFailed),
     security(("staff_token" = [])))]
@@ -107,7 +108,13 @@ pub async fn records(
     )
     .await?;
     let report = data_held(&app, &user, Lang::En, false, None).await?;
-    let audit_log = records::audit_of(&app.store, &key).await?;
+    // Who looked is for the privacy officer; support sees the role and the reason.
+    let named = if staff.role == StaffRole::PrivacyOfficer {
+        records::StaffNamed::Named
+    } else {
+        records::StaffNamed::Unnamed
+    };
+    let audit_log = records::audit_of(&app.store, &key, named).await?;
     Ok(Json(StaffRecords {
         records: report,
         audit_log,

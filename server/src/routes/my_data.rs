@@ -82,7 +82,7 @@ pub async fn export(State(app): State<AppState>, user: AuthenticatedUser) -> Api
         export_of: report.subject.clone(),
         data: report,
         withdrawals: records::withdrawals_of(&app.store, &key).await?,
-        staff_access: records::audit_of(&app.store, &key).await?,
+        staff_access: records::audit_of(&app.store, &key, records::StaffNamed::Unnamed).await?,
     };
     let filename = format!(
         "dosmart-my-data-{}.json",

@@ -507,7 +507,20 @@ pub async fn insert_audit(tx: &mut WriteTx, entry: &AuditEntry<'_>) -> Result<()
     Ok(())
 }
 
-pub async fn audit_of(store: &Store, subject: &str) -> Result<Vec<StaffLook>, StoreError> {
+/// Whether a reader of the audit log learns which member of staff looked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffNamed {
+    /// The privacy officer.
+    Named,
+    /// The user, and every other role: the role and the reason, not who (3.5).
+    Unnamed,
+}
+
+pub async fn audit_of(
+    store: &Store,
+    subject: &str,
+    named: StaffNamed,
+) -> Result<Vec<StaffLook>, StoreError> {
     sql::query(
         "SELECT staff, role, action, reason, at FROM audit_log WHERE subject = $1 ORDER BY at",
     )
@@ -518,7 +531,10 @@ pub async fn audit_of(store: &Store, subject: &str) -> Result<Vec<StaffLook>, St
     .iter()
     .map(|row| {
         Ok(StaffLook {
-            staff: row.try_get("staff")?,
+            staff: match named {
+                StaffNamed::Named => Some(row.try_get("staff")?),
+                StaffNamed::Unnamed => None,
+            },
             role: unspelled("staff role", row.try_get("role")?)?,
             action: unspelled("staff action", row.try_get("action")?)?,
             reason: row.try_get("reason")?,

@@ -188,7 +188,11 @@ async fn staff_look_only_with_a_reason_and_every_look_is_audited(app: TestApp) {
     let body: Value = response.json().await.unwrap();
     let audit = body["audit_log"].as_array().unwrap();
     assert_eq!(audit.len(), 1, "only the allowed look is logged: {audit:?}");
-    assert_eq!(audit[0]["staff"], "agent-7");
+    assert_eq!(
+        audit[0]["staff"],
+        Value::Null,
+        "support sees no staff member's identity"
+    );
     assert_eq!(audit[0]["role"], "support");
     assert_eq!(
         audit[0]["reason"],
@@ -214,6 +218,42 @@ async fn staff_look_only_with_a_reason_and_every_look_is_audited(app: TestApp) {
     assert_eq!(look["action"], "read_records");
     assert_eq!(look["reason"], "ticket 42: user asked about their phone");
     assert!(!mine.to_string().contains("agent-7"), "no staff id: {mine}");
+
+    // F11: nor in the export; only the privacy officer reads who looked.
+    let export = app
+        .get("/v1/me/export")
+        .bearer_auth(user_token("u-audit"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        export.contains("ticket 42"),
+        "the look is in the export: {export}"
+    );
+    assert!(
+        !export.contains("agent-7"),
+        "no staff id in the export: {export}"
+    );
+    let officer: Value = app
+        .get_json(
+            &format!("{path}?reason=complaint%20review"),
+            staff_token("dpo-1", StaffRole::PrivacyOfficer),
+        )
+        .await;
+    assert_eq!(officer["audit_log"][0]["staff"], "agent-7");
+    let support: Value = app
+        .get_json(
+            &format!("{path}?reason=follow-up"),
+            staff_token("agent-8", StaffRole::Support),
+        )
+        .await;
+    assert!(
+        !support.to_string().contains("agent-7") && !support.to_string().contains("dpo-1"),
+        "support sees no other staff member: {support}"
+    );
 }
 
 both_databases!(
