@@ -162,18 +162,23 @@ pub async fn data_held(
     })
 }
 
-/// The user's ledger and those of the devices they used before signing in: they hold IP
-/// addresses and user agents, personal data too.
+/// The user's ledger and what the devices they signed in from recorded before they did: it
+/// holds IP addresses and user agents, personal data too. What a device recorded after its
+/// link is someone else's on the same browser, signed out, and never joins this account.
 async fn history(
     conn: &mut sqlx::AnyConnection,
     user_id: &UserId,
     key: &str,
 ) -> ApiResult<Vec<LedgerEntry>> {
     let mut entries = ledger::entries(conn, key).await?;
-    for device in records::linked_devices(conn, user_id.as_str()).await? {
+    for (device, linked_at) in records::linked_devices(conn, user_id.as_str()).await? {
         let device = DeviceId::parse(&device)
             .map_err(|e| StoreError::Corrupt(format!("a linked device: {e}")))?;
-        entries.extend(ledger::entries(conn, &device.subject().to_string()).await?);
+        let before_link = ledger::entries(conn, &device.subject().to_string())
+            .await?
+            .into_iter()
+            .filter(|e| e.at <= linked_at);
+        entries.extend(before_link);
     }
     entries.sort_by_key(|e| e.at);
     Ok(entries)

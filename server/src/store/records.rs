@@ -362,17 +362,20 @@ pub async fn link_device(
     Ok(done == 1)
 }
 
+/// The devices a user signed in from, each with when it was linked: what the device's chain
+/// holds from before then is the user's; what comes after (someone else on the same browser,
+/// signed out) is not.
 pub async fn linked_devices(
     conn: &mut sqlx::AnyConnection,
     user_id: &str,
-) -> Result<Vec<String>, StoreError> {
-    sql::query("SELECT device FROM device_links WHERE user_id = $1 ORDER BY linked_at")
+) -> Result<Vec<(String, Timestamp)>, StoreError> {
+    sql::query("SELECT device, linked_at FROM device_links WHERE user_id = $1 ORDER BY linked_at")
         .bind(user_id)
         .fetch_all(conn)
         .await
         .during("read a user's devices")?
         .iter()
-        .map(|row| row.try_get("device"))
+        .map(|row| Ok((row.try_get("device")?, Timestamp(row.try_get("linked_at")?))))
         .collect()
 }
 

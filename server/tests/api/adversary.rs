@@ -526,3 +526,44 @@ async fn an_alert_buried_under_three_hundred_newer_ones_is_still_found_page_by_p
         .unwrap();
     assert_eq!(error_of(bad, 422).await["error"], "invalid");
 }
+
+/// F12: on a shared browser, A signs out; B answers the banner the signed-out browser shows and
+/// signs in. None of B's doing may appear in A's "my data" through the device A signed in from.
+#[tokio::test]
+async fn what_someone_does_on_a_browser_after_its_user_signed_out_never_joins_that_account() {
+    let app = spawn_app(Db::Sqlite).await.unwrap();
+    let device = new_device();
+    app.answer_as_device(&device, serde_json::json!({ "promotion": true }))
+        .await;
+    let alice = user_token("u-alice");
+    app.consents_from_device(&alice, &device).await; // signs in: the device is linked
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    // Alice signs out. Bob, on the same browser, answers the banner, then signs in.
+    app.answer_as_device(&device, serde_json::json!({ "surveys": true }))
+        .await;
+    let shown = serde_json::json!({ "events": [event("banner_shown")] });
+    let events = app
+        .post("/v1/events")
+        .device(&device)
+        .json(&shown)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+    app.consents_from_device(&user_token("u-bob"), &device)
+        .await;
+
+    let mine = app.get_json("/v1/me/data", &alice).await.to_string();
+    assert!(
+        mine.contains(r#""promotion":true"#),
+        "Alice's own answer from before: {mine}"
+    );
+    assert!(
+        !mine.contains(r#""surveys":true"#),
+        "Bob's answer is not Alice's: {mine}"
+    );
+    assert!(
+        !mine.contains("banner_shown"),
+        "nor the banner Bob was shown: {mine}"
+    );
+}
