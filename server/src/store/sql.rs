@@ -459,17 +459,17 @@ mod tests {
     #[tokio::test]
     async fn a_write_whose_subject_another_process_changed_meanwhile_stores_nothing() {
         use crate::store::{ledger, StoreError};
-        use consent_core::api::AcceptanceMethod;
-        use consent_core::{EditionVersion, LedgerRecord};
+        use consent_core::LedgerRecord;
         let (store, dir) = sqlite_store("changed").await;
         let url: DatabaseUrl = format!("sqlite://{}", dir.join("t.db").display())
             .parse()
             .unwrap();
         let other_process = Store::connect(&url, store.keys.clone()).await.unwrap();
         let subject = "devices/changed";
-        let record = LedgerRecord::EditionAccepted {
-            edition: EditionVersion::parse("2026-11").unwrap(),
-            method: AcceptanceMethod::Button,
+        // A record that changes no current state: only the chain is at stake here.
+        let record = LedgerRecord::DataUpdated {
+            by: "crm".into(),
+            categories: Vec::new(),
         };
         let now = crate::clock::now();
 

@@ -344,19 +344,13 @@ async fn an_agreement_end_is_bounded_and_can_be_withdrawn_before_anything_is_era
     assert_eq!(app.consents(&token).await["answered"], true);
 
     // The report was a mistake: withdrawn, and the purge a month on erases no one.
-    let withdrawn = app
-        .delete(&format!("/v1/admin/subjects/{user}/agreement-ended"))
-        .bearer_auth(&service)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(withdrawn.status(), 200);
-    let again = app
-        .delete(&format!("/v1/admin/subjects/{user}/agreement-ended"))
-        .bearer_auth(&service)
-        .send()
-        .await
-        .unwrap();
+    let withdraw = || {
+        app.delete(&format!("/v1/admin/subjects/{user}/agreement-ended"))
+            .bearer_auth(&service)
+            .send()
+    };
+    assert_eq!(withdraw().await.unwrap().status(), 200);
+    let again = withdraw().await.unwrap();
     assert_eq!(error_of(again, 404).await["error"], "not_found");
     let month_on = purge_as_of(&app, &days_from_now(40.0)).await;
     assert!(month_on.contains("about 0 users"), "{month_on}");
