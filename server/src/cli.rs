@@ -678,3 +678,35 @@ fn receipt(action: ReceiptAction) -> Result<ExitCode, String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Retired receipt keys come from the environment's list and from a file, one a line with
+    /// comments; anything that is not an Ed25519 public key stops the server, named.
+    #[test]
+    fn retired_receipt_keys_are_read_from_the_list_and_the_file() {
+        let (a, b) = (ReceiptKey::generate().jwk(), ReceiptKey::generate().jwk());
+        let file = std::env::temp_dir().join(format!("retired-{}.txt", uuid::Uuid::new_v4()));
+        std::fs::write(
+            &file,
+            format!("# retired 2026-12\n{}  # the demo's\n\n", b.x),
+        )
+        .unwrap();
+        let args = RetiredKeysArgs {
+            receipt_retired_keys: vec![a.x.clone()],
+            receipt_retired_keys_file: Some(file.clone()),
+        };
+        assert_eq!(args.keys().unwrap(), vec![a.clone(), b]);
+        let bad = RetiredKeysArgs {
+            receipt_retired_keys: vec!["not-a-key".into()],
+            receipt_retired_keys_file: None,
+        };
+        assert!(bad
+            .keys()
+            .unwrap_err()
+            .contains("not an Ed25519 public key"));
+        let _ = std::fs::remove_file(file);
+    }
+}

@@ -87,7 +87,8 @@ impl ApiError {
             NoSubject => (StatusCode::UNAUTHORIZED, "no_subject"),
             InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
             InvalidPath(_) => (StatusCode::BAD_REQUEST, "invalid_path"),
-            BadDeviceId => (StatusCode::BAD_REQUEST, "bad_device_id"),
+            // A device id is a credential: one that cannot be one is refused as any bad one.
+            BadDeviceId => (StatusCode::UNAUTHORIZED, "bad_device_id"),
             BadAuthorization => (StatusCode::BAD_REQUEST, "bad_authorization"),
             TokenTooLong(_) => (StatusCode::BAD_REQUEST, "token_too_long"),
             DeviceNotProven => (StatusCode::UNAUTHORIZED, "device_not_proven"),

@@ -194,8 +194,12 @@ async fn audited_look(
 #[into_params(parameter_in = Query)]
 pub struct AlertsQuery {
     /// Where the previous page ended (its `next`); the newest alerts without it.
+    #[param(
+        pattern = r"^[0-9]{1,18}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )]
     before: Option<String>,
     /// Alerts on a page, 1 to 500; 100 without it.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 

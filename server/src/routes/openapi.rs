@@ -35,7 +35,7 @@ pub struct ApiDoc;
 pub enum BodyRefused {
     #[response(
         status = 400,
-        description = "The body is not valid JSON (`invalid_json`), or a header is malformed (`bad_idempotency_key`, `bad_device_id`)"
+        description = "The body is not valid JSON (`invalid_json`), or a header is malformed (`bad_idempotency_key`)"
     )]
     NotValidJson(ErrorBody),
     #[response(
@@ -60,12 +60,12 @@ pub enum BodyRefused {
 pub enum SubjectRefused {
     #[response(
         status = 400,
-        description = "`X-Consent-Device` is not a UUID (`bad_device_id`), or `Authorization` is not `Bearer <token>` (`bad_authorization`) or its token is too long (`token_too_long`)"
+        description = "`Authorization` is not `Bearer <token>` (`bad_authorization`), or its token is too long (`token_too_long`)"
     )]
-    BadDeviceId(ErrorBody),
+    Malformed(ErrorBody),
     #[response(
         status = 401,
-        description = "No token and no device (`no_subject`), a bad or expired token (`unauthorized`), or a device id without its proof (`device_not_proven`)"
+        description = "No token and no device (`no_subject`), a bad or expired token (`unauthorized`), a device id that is not a UUID (`bad_device_id`) or without its proof (`device_not_proven`)"
     )]
     Unauthorized(ErrorBody),
 }

@@ -90,7 +90,7 @@ async fn one_subject_is_one_allowance_however_its_credentials_are_spelled() {
 }
 
 #[tokio::test]
-async fn malformed_credentials_are_refused_with_400_naming_the_header() {
+async fn malformed_credentials_are_refused_naming_the_header() {
     let app = spawn_app(Db::Sqlite).await.unwrap();
     let token = user_token("u-malformed");
     for (what, value) in [
@@ -122,7 +122,8 @@ async fn malformed_credentials_are_refused_with_400_naming_the_header() {
         .send()
         .await
         .unwrap();
-    let body = error_of(response, 400).await;
+    // A device id is a credential: one that cannot be one is refused as a bad credential.
+    let body = error_of(response, 401).await;
     assert_eq!(body["error"], "bad_device_id");
     assert!(body["message"]
         .as_str()

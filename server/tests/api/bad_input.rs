@@ -61,7 +61,7 @@ async fn bad_device_ids_and_overlong_text_are_refused(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(error_of(response, 400).await["error"], "bad_device_id");
+    assert_eq!(error_of(response, 401).await["error"], "bad_device_id");
     let long = "x".repeat(2001);
     let items = json!({ "items": [
         { "category": "email", "value": "ok@mail.kz", "source": "user" },
