@@ -23,11 +23,16 @@
   // shadow, and a global only where a script put it (an own property of window, of the type
   // expected); anything else is ignored and said so in the console.
   var DOC = Document.prototype;
-  function fromDocument(name) { return Object.getOwnPropertyDescriptor(DOC, name).get.call(document); }
+  /** `document[name]` as the browser defines it, whatever the page's markup names itself. */
+  function fromDocument(name) {
+    for (var proto = DOC; proto; proto = Object.getPrototypeOf(proto)) {
+      var own = Object.getOwnPropertyDescriptor(proto, name);
+      if (own) return own.get ? own.get.call(document) : own.value;
+    }
+  }
   function makeElement(tag) { return DOC.createElement.call(document, tag); }
   function queryAll(selector) { return DOC.querySelectorAll.call(document, selector); }
   function onDocument(type, listener) { EventTarget.prototype.addEventListener.call(document, type, listener); }
-  function baseUri() { return Object.getOwnPropertyDescriptor(Node.prototype, 'baseURI').get.call(document); }
   var warned = {};
   function warn(what) { if (!warned[what]) console.warn('dosmart consent: ' + what); warned[what] = true; }
   function isPlainObject(value) {
@@ -36,19 +41,14 @@
   /** A global the page's scripts set, if `valid` says it is what they would set. */
   function pageGlobal(name, valid) {
     var value = Object.prototype.hasOwnProperty.call(window, name) ? window[name] : undefined;
-    if (value === undefined && name in window) warn('window.' + name + ' is an element of the page, not a script\'s: ignored');
-    else if (value !== undefined && !valid(value)) { warn('window.' + name + ' is not what a script would set: ignored'); value = undefined; }
+    if (value === undefined ? name in window : !valid(value)) { warn('window.' + name + ' ignored: markup, or not what a script sets'); value = undefined; }
     return value;
   }
   function isFunction(value) { return typeof value === 'function'; }
 
   // The loader never reads these as `document.x`; the page's owner is told they are shadowed.
-  ['currentScript', 'body', 'documentElement', 'baseURI'].forEach(function (name) {
-    var own = name === 'baseURI' ? baseUri() : fromDocument(name);
-    if (document[name] !== own) warn('document.' + name + ' is shadowed by an element of the page: ignored');
-  });
-  ['createElement', 'querySelectorAll', 'addEventListener'].forEach(function (name) {
-    if (document[name] !== DOC[name] && document[name] !== EventTarget.prototype[name]) warn('document.' + name + ' is shadowed by an element of the page: ignored');
+  ['currentScript', 'body', 'documentElement', 'baseURI', 'createElement', 'querySelectorAll', 'addEventListener'].forEach(function (name) {
+    if (document[name] !== fromDocument(name)) warn('document.' + name + ' ignored: shadowed by markup');
   });
 
   var existing = pageGlobal('DosmartConsent', isPlainObject);
@@ -56,10 +56,7 @@
 
   // Read once, here: only while this script runs is it the script running.
   var script = fromDocument('currentScript');
-  if (!(script instanceof HTMLScriptElement)) {
-    if (script) warn('document.currentScript is an element of the page, not this script: ignored');
-    script = null;
-  }
+  if (!(script instanceof HTMLScriptElement)) script = null;
   var data = (script && script.dataset) || {};
   // Where the widget's files are: beside this script, never anywhere the page's markup says.
   var base = script ? new URL('.', script.src).href : new URL('/', location.href).href;
@@ -177,7 +174,7 @@
     function settle(confirmed) {
       asked.answer = function () {};
       if (confirmed) { token = addressToken; config.token = addressToken; }
-      else warn('the token in the address was ignored: only the app\'s webview may hand one over (it answers the handshake)');
+      else warn('token in the address was ignored: only the app may hand one over (handshake)');
       done();
     }
     asked.answer = function (answered) { if (answered === nonce) settle(true); };
@@ -223,7 +220,7 @@
   function safeUrl(element, attribute) {
     var raw = element.getAttribute(attribute);
     var url;
-    try { url = new URL(raw, baseUri()); } catch (e) { return refuse(element, attribute + ' is not a URL') || null; }
+    try { url = new URL(raw, fromDocument('baseURI')); } catch (e) { return refuse(element, attribute + ' is not a URL') || null; }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       return refuse(element, attribute + ' must be an http(s) URL, not ' + url.protocol) || null;
     }
