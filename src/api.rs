@@ -160,11 +160,12 @@ impl ApiError {
         }
     }
 
-    /// The device id was not issued by this server, its proof was lost, or what is kept is no
-    /// device id at all: take a new one.
+    /// The device id was not issued by this server, its proof was lost, what is kept is no
+    /// device id at all, or an account signed in from it and has signed out: take a new one.
+    /// (Every 401 the server names `device_…` says this device id will not do.)
     fn is_unknown_device(&self) -> bool {
         matches!(self, ApiError::Rejected { status: 401, body }
-            if matches!(body.error.as_str(), "device_not_proven" | "bad_device_id"))
+            if body.error.starts_with("device_") || body.error == "bad_device_id")
     }
 
     /// The token expired (or was revoked) while the request waited: a fresh one will do.

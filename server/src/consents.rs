@@ -124,11 +124,17 @@ impl Visit {
     /// Records the visit in the caller's transaction, with the subject's chain locked first.
     /// What a request then writes for the subject takes the [`Recorded`] visit this gives: it
     /// cannot be written unlocked, or without its visit.
-    pub async fn record(&self, tx: &mut WriteTx) -> Result<Recorded<'_>, StoreError> {
+    pub async fn record(&self, tx: &mut WriteTx) -> ApiResult<Recorded<'_>> {
         let (key, now, origin) = (self.key.as_str(), self.now, &self.origin);
         tx.lock_subject(key).await?;
         let user = self.user.as_ref().map(UserId::as_str);
         let held = records::subject_now(&mut *tx, key, user).await?;
+        // A device an account signed in from is that account's until the link: signed out,
+        // whoever uses the browser next gets a device of their own, and nothing they do joins
+        // the account (a shared browser).
+        if user.is_none() && held.device_linked {
+            return Err(ApiError::DeviceSignedOut);
+        }
         tx.keep_head(key, held.head);
         records::touch(tx, key, now);
         let mut recorded = Recorded {

@@ -27,6 +27,8 @@ pub enum ApiError {
     TokenTooLong(usize),
     #[error("this device id comes without a valid `X-Consent-Device-Proof`: use the id and proof the server issued (GET /v1/consents without a device issues a new one)")]
     DeviceNotProven,
+    #[error("an account signed in from this device id: signed out, the browser takes a new one (GET /v1/consents without a device issues it), so that nothing done now joins that account")]
+    DeviceSignedOut,
     #[error("this `Idempotency-Key` was used for a different request")]
     IdempotencyKeyReused,
     #[error("`Idempotency-Key` must be 1 to 100 visible ASCII characters")]
@@ -92,6 +94,7 @@ impl ApiError {
             BadAuthorization => (StatusCode::BAD_REQUEST, "bad_authorization"),
             TokenTooLong(_) => (StatusCode::BAD_REQUEST, "token_too_long"),
             DeviceNotProven => (StatusCode::UNAUTHORIZED, "device_not_proven"),
+            DeviceSignedOut => (StatusCode::UNAUTHORIZED, "device_signed_out"),
             IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             BadIdempotencyKey => (StatusCode::BAD_REQUEST, "bad_idempotency_key"),
             InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),

@@ -65,7 +65,7 @@ pub enum SubjectRefused {
     Malformed(ErrorBody),
     #[response(
         status = 401,
-        description = "No token and no device (`no_subject`), a bad or expired token (`unauthorized`), a device id that is not a UUID (`bad_device_id`) or without its proof (`device_not_proven`)"
+        description = "No token and no device (`no_subject`), a bad or expired token (`unauthorized`), a device id that is not a UUID (`bad_device_id`), without its proof (`device_not_proven`), or one an account signed in from, used signed out (`device_signed_out`)"
     )]
     Unauthorized(ErrorBody),
 }

@@ -161,6 +161,8 @@ pub struct SubjectNow {
     /// A signed-in user's full name as held: what their receipts and written applications
     /// name them by.
     pub full_name: Option<String>,
+    /// The subject is a device some account signed in from.
+    pub device_linked: bool,
 }
 
 /// The category of a user's full name.
@@ -178,7 +180,8 @@ pub async fn subject_now<'a>(
     // head and the name repeat on each.
     let rows = sql::query(
         "SELECT c.purpose, c.granted, c.changed_at, a.edition, a.method, a.at, h.seq, h.hash,
-            (SELECT value FROM subject_data WHERE user_id = $2 AND category = $3) AS full_name
+            (SELECT value FROM subject_data WHERE user_id = $2 AND category = $3) AS full_name,
+            (SELECT COUNT(*) FROM device_links WHERE device = $4) AS linked
          FROM (SELECT 1 AS one) k
          LEFT JOIN acceptances a ON a.subject = $1
          LEFT JOIN (SELECT seq, hash FROM ledger WHERE subject = $1 ORDER BY seq DESC LIMIT 1) h ON 1 = 1
@@ -187,6 +190,7 @@ pub async fn subject_now<'a>(
     .bind(subject)
     .bind(user)
     .bind(full_name().as_str())
+    .bind(subject.strip_prefix(consent_core::SubjectKey::DEVICES))
     .fetch_all(db)
     .await
     .during("read the subject's state")?;
@@ -215,6 +219,7 @@ pub async fn subject_now<'a>(
         choices,
         head: super::ledger::ChainHead::from_last(head),
         full_name: first.try_get("full_name")?,
+        device_linked: first.try_get::<i64>("linked")? > 0,
     })
 }
 

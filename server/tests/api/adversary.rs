@@ -529,7 +529,8 @@ async fn an_alert_buried_under_three_hundred_newer_ones_is_still_found_page_by_p
 }
 
 /// F12: on a shared browser, A signs out; B answers the banner the signed-out browser shows and
-/// signs in. None of B's doing may appear in A's "my data" through the device A signed in from.
+/// signs in. None of B's doing may join A's account through the device A signed in from: that
+/// device id is A's from the link on, and B's browser takes a new one, which B's sign-in carries.
 #[tokio::test]
 async fn what_someone_does_on_a_browser_after_its_user_signed_out_never_joins_that_account() {
     let app = spawn_app(Db::Sqlite).await.unwrap();
@@ -538,10 +539,21 @@ async fn what_someone_does_on_a_browser_after_its_user_signed_out_never_joins_th
         .await;
     let alice = user_token("u-alice");
     app.consents_from_device(&alice, &device).await; // signs in: the device is linked
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    // Alice signs out. Bob, on the same browser, answers the banner, then signs in.
-    app.answer_as_device(&device, serde_json::json!({ "surveys": true }))
+    let linked_records = app
+        .count_rows("ledger", &format!("device:{}", device.id))
         .await;
+
+    // Alice signs out. Bob, on the same browser, answers the banner: the device Alice signed in
+    // from is refused, as a device the server does not know would be.
+    let body = serde_json::json!({ "policy_version": "2026-11", "lang": "kk", "choices": { "surveys": true } });
+    let refused = app
+        .put("/v1/consents")
+        .device(&device)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(refused, 401).await["error"], "device_signed_out");
     let shown = serde_json::json!({ "events": [event("banner_shown")] });
     let events = app
         .post("/v1/events")
@@ -550,9 +562,23 @@ async fn what_someone_does_on_a_browser_after_its_user_signed_out_never_joins_th
         .send()
         .await
         .unwrap();
-    assert_eq!(events.status(), 200);
-    app.consents_from_device(&user_token("u-bob"), &device)
+    assert_eq!(error_of(events, 401).await["error"], "device_signed_out");
+    assert_eq!(
+        app.count_rows("ledger", &format!("device:{}", device.id))
+            .await,
+        linked_records,
+        "nothing joined the linked device's chain"
+    );
+    // Bob's browser takes a new device, answers with it, and signs in: his answer is his.
+    let bobs = new_device();
+    app.answer_as_device(&bobs, serde_json::json!({ "surveys": true }))
         .await;
+    let bob = user_token("u-bob");
+    let carried = app.consents_from_device(&bob, &bobs).await;
+    assert!(
+        granted(&carried, "surveys"),
+        "Bob's answer is carried to Bob: {carried}"
+    );
 
     let mine = app.get_json("/v1/me/data", &alice).await.to_string();
     assert!(
@@ -566,5 +592,10 @@ async fn what_someone_does_on_a_browser_after_its_user_signed_out_never_joins_th
     assert!(
         !mine.contains("banner_shown"),
         "nor the banner Bob was shown: {mine}"
+    );
+    // Signed in again on her browser, Alice is served as herself.
+    assert_eq!(
+        app.consents_from_device(&alice, &device).await["answered"],
+        true
     );
 }
