@@ -3,6 +3,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use consent_core::api::ErrorBody;
 use consent_core::PurposeId;
+use utoipa::IntoResponses;
 
 use crate::store::StoreError;
 
@@ -151,3 +152,110 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+// ---- the error answers each operation documents in the contract (GET /v1/openapi.json) ----
+
+/// A JSON body the operation cannot take; nothing is stored.
+#[derive(IntoResponses)]
+pub enum BodyRefused {
+    #[response(
+        status = 400,
+        description = "The body is not valid JSON (`invalid_json`), or a header is malformed (`bad_idempotency_key`)"
+    )]
+    NotValidJson(ErrorBody),
+    #[response(
+        status = 413,
+        description = "The body is larger than the operation accepts (`too_large`)"
+    )]
+    TooLarge(ErrorBody),
+    #[response(
+        status = 415,
+        description = "The body is not sent as `Content-Type: application/json` (`not_json`)"
+    )]
+    NotJson(ErrorBody),
+    #[response(
+        status = 422,
+        description = "The body is JSON but not what the operation takes, named in the message (`invalid_body`, `invalid`, `unknown_edition`, `necessary_purpose`, `idempotency_key_reused`); nothing was stored"
+    )]
+    Invalid(ErrorBody),
+}
+
+/// Whose records: a user's token, or a device id with its proof.
+#[derive(IntoResponses)]
+pub enum SubjectRefused {
+    #[response(
+        status = 400,
+        description = "`Authorization` is not `Bearer <token>` (`bad_authorization`), or its token is too long (`token_too_long`)"
+    )]
+    Malformed(ErrorBody),
+    #[response(
+        status = 401,
+        description = "No token and no device (`no_subject`), a bad or expired token (`unauthorized`), a device id that is not a UUID (`bad_device_id`), without its proof (`device_not_proven`), or one an account signed in from, used signed out (`device_signed_out`)"
+    )]
+    Unauthorized(ErrorBody),
+}
+
+/// A token of the right kind is required.
+#[derive(IntoResponses)]
+pub enum TokenRefused {
+    #[response(
+        status = 400,
+        description = "`Authorization` is not `Bearer <token>` (`bad_authorization`), or its token is too long (`token_too_long`)"
+    )]
+    Malformed(ErrorBody),
+    #[response(
+        status = 401,
+        description = "No token, or a bad, expired or other kind of token (`unauthorized`)"
+    )]
+    Unauthorized(ErrorBody),
+}
+
+/// A staff token in one of the operation's roles is required.
+#[derive(IntoResponses)]
+pub enum StaffRefused {
+    #[response(
+        status = 400,
+        description = "`Authorization` is not `Bearer <token>` (`bad_authorization`), or its token is too long (`token_too_long`)"
+    )]
+    Malformed(ErrorBody),
+    #[response(
+        status = 401,
+        description = "No staff token, or a bad or expired one (`unauthorized`)"
+    )]
+    Unauthorized(ErrorBody),
+    #[response(
+        status = 403,
+        description = "The staff member's role may not do this (`forbidden`)"
+    )]
+    Forbidden(ErrorBody),
+}
+
+/// The query string or a path segment is not what the operation takes.
+#[derive(IntoResponses)]
+pub enum QueryRefused {
+    #[response(
+        status = 400,
+        description = "The query string or the path cannot be read (`invalid_query`, `invalid_path`)"
+    )]
+    Unreadable(ErrorBody),
+    #[response(
+        status = 422,
+        description = "A parameter's value is not allowed, named in the message (`unknown_language`, `invalid`)"
+    )]
+    Invalid(ErrorBody),
+}
+
+/// The store failed or cannot be reached; nothing was changed.
+#[derive(IntoResponses)]
+pub enum StoreFailed {
+    #[response(
+        status = 500,
+        description = "The store failed; nothing was changed (`internal`)"
+    )]
+    Internal(ErrorBody),
+    #[response(
+        status = 503,
+        description = "The database cannot be reached just now (`unavailable`, with `Retry-After`); nothing was changed"
+    )]
+    Unavailable(ErrorBody),
+}

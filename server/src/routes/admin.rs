@@ -8,10 +8,11 @@ use serde::Deserialize;
 
 use super::bounded_text;
 use super::my_data::data_held;
-use super::openapi::{BodyRefused, QueryRefused, StaffRefused, StoreFailed, TokenRefused};
 use crate::alerts::AlertPage;
 use crate::auth::{ServiceCaller, Staff, StaffRole, UserId};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{
+    ApiError, ApiResult, BodyRefused, QueryRefused, StaffRefused, StoreFailed, TokenRefused,
+};
 use crate::json::{JsonBody, PathOf, QueryOf};
 use crate::store::checkpoint::{self, PublishedCheckpoint};
 use crate::store::ledger;

@@ -9,9 +9,8 @@ use consent_core::{Lang, LegalBasis};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use super::openapi::QueryRefused;
 use super::LangQuery;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, QueryRefused};
 use crate::json::QueryOf;
 use crate::AppState;
 

@@ -8,11 +8,10 @@ use consent_core::api::{
 };
 use consent_core::catalog;
 
-use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
 use super::{IdempotencyKey, IdempotencyKeyHeader, Once, OnceRequest};
 use crate::auth::{issue_device, Subject};
 use crate::consents::{save_choices, state, write_for_subject, Visit};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, BodyRefused, StoreFailed, SubjectRefused};
 use crate::json::JsonBody;
 use crate::receipts::Decision;
 use crate::store::ledger::Origin;

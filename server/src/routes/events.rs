@@ -3,10 +3,9 @@ use axum::Json;
 use axum_extra::extract::WithRejection;
 use consent_core::api::{EventBatch, EventKind, EventsAccepted, UiEvent, MAX_EVENTS_PER_BATCH};
 
-use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
 use crate::auth::Subject;
 use crate::consents::{record_events, write_for_subject, Visit};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, BodyRefused, StoreFailed, SubjectRefused};
 use crate::json::JsonBody;
 use crate::store::ledger::Origin;
 use crate::store::WriteTx;

@@ -9,11 +9,10 @@ use consent_core::api::{
 use consent_core::catalog::Masking;
 use consent_core::{catalog, DataCategory, Lang, PurposeId};
 
-use super::openapi::{QueryRefused, StoreFailed, TokenRefused};
 use super::LangQuery;
 use crate::auth::{AuthenticatedUser, DeviceId, Subject, UserId};
 use crate::consents::{state_in, Visit};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, QueryRefused, StoreFailed, TokenRefused};
 use crate::json::{PathOf, QueryOf};
 use crate::store::ledger::{self, Origin};
 use crate::store::records::{self, HeldValue};

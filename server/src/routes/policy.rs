@@ -9,10 +9,9 @@ use consent_core::api::{
 };
 use consent_core::{EditionVersion, Lang, PolicyEdition};
 
-use super::openapi::{BodyRefused, QueryRefused, StaffRefused, StoreFailed};
 use super::LangQuery;
 use crate::auth::{Staff, StaffRole};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, BodyRefused, QueryRefused, StaffRefused, StoreFailed};
 use crate::json::{JsonBody, PathOf, QueryOf};
 use crate::store::records;
 use crate::AppState;

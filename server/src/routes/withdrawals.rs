@@ -4,11 +4,10 @@ use axum_extra::extract::WithRejection;
 use consent_core::api::{WithdrawalRecorded, WithdrawalRequest};
 use consent_core::{catalog, Lang, PurposeId};
 
-use super::openapi::{BodyRefused, StoreFailed, SubjectRefused};
 use super::{IdempotencyKey, IdempotencyKeyHeader, Once, OnceRequest};
 use crate::auth::Subject;
 use crate::consents::{write_for_subject, Visit};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, BodyRefused, StoreFailed, SubjectRefused};
 use crate::json::JsonBody;
 use crate::receipts::Decision;
 use crate::store::ledger::Origin;
