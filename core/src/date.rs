@@ -141,6 +141,9 @@ mod tests {
     }
 }
 
+/// A day in milliseconds (UTC has no leap seconds in Unix time).
+pub const DAY_MS: i64 = 86_400_000;
+
 /// Asia/Almaty's offset from UTC. Kazakhstan has kept one time zone, UTC+5, with no daylight
 /// saving time since 1 March 2024.
 pub const KAZAKHSTAN_UTC_OFFSET_MS: i64 = 5 * 3_600_000;
@@ -168,7 +171,7 @@ impl Timestamp {
     /// The date and minute in Kazakhstan, as a person reads a time: `2026-11-30 04:10`.
     pub fn kazakhstan_minute(self) -> String {
         let local = Timestamp(self.0 + KAZAKHSTAN_UTC_OFFSET_MS);
-        let minute_of_day = local.0.rem_euclid(86_400_000) / 60_000;
+        let minute_of_day = local.0.rem_euclid(DAY_MS) / 60_000;
         let (h, m) = (minute_of_day / 60, minute_of_day % 60);
         format!("{} {h:02}:{m:02}", local.utc_date())
     }
@@ -228,7 +231,7 @@ fn split_offset(time: &str) -> Option<(&str, i64)> {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms_of_day = self.0.rem_euclid(86_400_000);
+        let ms_of_day = self.0.rem_euclid(DAY_MS);
         let (h, m) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60);
         let (s, ms) = (ms_of_day / 1000 % 60, ms_of_day % 1000);
         write!(f, "{}T{h:02}:{m:02}:{s:02}.{ms:03}Z", self.utc_date())

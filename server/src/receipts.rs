@@ -19,10 +19,6 @@ use sha2::{Digest, Sha256};
 
 use crate::store::{sql, During, Store, StoreError, WriteTx};
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 /// The key that signs receipts.
 #[derive(Clone)]
 pub struct ReceiptKey {

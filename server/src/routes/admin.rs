@@ -17,8 +17,8 @@ use crate::json::{JsonBody, PathOf, QueryOf};
 use crate::store::checkpoint::{self, PublishedCheckpoint};
 use crate::store::ledger;
 use crate::store::records::{self, AuditEntry, HeldValue};
-use crate::store::retention::DAY_MS;
 use crate::AppState;
+use consent_core::date::DAY_MS;
 
 fn user_id(raw: &str) -> ApiResult<UserId> {
     UserId::parse(raw).map_err(|e| ApiError::Invalid(e.to_string()))

@@ -223,7 +223,7 @@ pub async fn publish(
     tx.commit().await?;
     let hashes = sources
         .iter()
-        .map(|(lang, source)| (*lang, crate::receipts::sha256_hex(source.as_bytes())))
+        .map(|(lang, source)| (*lang, crate::store::records::sha256_hex(source.as_bytes())))
         .collect();
     app.editions.write().await.add(editions, hashes);
     tracing::info!(edition = %version, "policy edition published");

@@ -92,8 +92,8 @@ pub async fn erase_expired(
     keep_days: i64,
     now: Timestamp,
 ) -> Result<u64, StoreError> {
-    let cutoff = now.millis() - keep_days * super::retention::DAY_MS;
-    let reported_before = now.millis() - GRACE_DAYS * super::retention::DAY_MS;
+    let cutoff = now.millis() - keep_days * consent_core::date::DAY_MS;
+    let reported_before = now.millis() - GRACE_DAYS * consent_core::date::DAY_MS;
     let due: Vec<String> = sql::query(
         "SELECT user_id FROM agreements WHERE ended_at < $1 AND reported_at < $2 ORDER BY user_id",
     )

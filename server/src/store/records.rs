@@ -29,6 +29,13 @@ fn unspelled<T: serde::de::DeserializeOwned>(what: &str, name: String) -> Result
         .map_err(|_| corrupt(what, &name))
 }
 
+/// An edition source's SHA-256, hex: the notice hash a receipt states, which anyone can compute
+/// again from `GET /v1/policy/{version}/source`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
 // ---- editions ----
 
 /// Stores the languages of one new edition and records its publication in the company's
@@ -111,7 +118,7 @@ pub async fn source_hashes(store: &Store) -> Result<Vec<(String, String, String)
         .iter()
         .map(|row| {
             let source: String = row.try_get("source")?;
-            let hash = crate::receipts::sha256_hex(source.as_bytes());
+            let hash = sha256_hex(source.as_bytes());
             Ok((row.try_get("version")?, row.try_get("language")?, hash))
         })
         .collect()

@@ -5,7 +5,7 @@ use super::{sql, During, Store, StoreError};
 use consent_core::SubjectKey;
 use consent_core::Timestamp;
 
-pub const DAY_MS: i64 = 86_400_000;
+use consent_core::date::DAY_MS;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Retention {
