@@ -6,19 +6,11 @@
 //! chain to the latest checkpoint, so records cut off a chain's end or a chain deleted whole
 //! are found, and a checkpoint edited in the database fails its signature.
 
+pub use super::ledger::Head;
 use super::{sql, During, Store, StoreError};
 use consent_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Head {
-    /// The chain's subject as a keyed hash ([`crate::seal::ServerKeys::subject_ref`]); in
-    /// checkpoints made before those, the subject itself.
-    pub subject: String,
-    pub seq: i64,
-    pub hash: String,
-}
 
 pub struct Checkpoint {
     pub id: i64,

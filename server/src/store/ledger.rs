@@ -9,7 +9,6 @@
 //! record holds only a keyed hash of it: the retention purge (2.5) deletes origins without
 //! breaking any chain.
 
-use super::checkpoint::Head;
 use super::sql;
 use super::{placeholders, During, Row, Store, StoreError, WriteTx, ROWS_PER_STATEMENT};
 use consent_core::api::{Acceptance, ChainReport, LedgerEntry};
@@ -21,6 +20,16 @@ const ACCEPTANCE_KIND: &str = "edition_accepted";
 
 /// The hash the first record of a subject chains to.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A chain's head as a signed checkpoint saw it ([`super::checkpoint`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Head {
+    /// The chain's subject as a keyed hash ([`crate::seal::ServerKeys::subject_ref`]); in
+    /// checkpoints made before those, the subject itself.
+    pub subject: String,
+    pub seq: i64,
+    pub hash: String,
+}
 
 /// Where a request came from: evidence of consent, shown to the subject in "my data", deleted
 /// by the retention purge; never logged.
