@@ -316,7 +316,7 @@
   function askForToken() {
     window.dispatchEvent(new CustomEvent('dosmart:token-expired'));
     toNative('token_expired', {});
-    var refresh = pageConfig.refreshToken;
+    var refresh = (pageGlobal('dosmartConsentConfig', isPlainObject) || {}).refreshToken; // as it is now
     if (typeof refresh !== 'function') return;
     Promise.resolve()
       .then(function () { return refresh(); })
