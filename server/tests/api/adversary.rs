@@ -546,23 +546,14 @@ async fn what_someone_does_on_a_browser_after_its_user_signed_out_never_joins_th
     // Alice signs out. Bob, on the same browser, answers the banner: the device Alice signed in
     // from is refused, as a device the server does not know would be.
     let body = serde_json::json!({ "policy_version": "2026-11", "lang": "kk", "choices": { "surveys": true } });
-    let refused = app
-        .put("/v1/consents")
-        .device(&device)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_of(refused, 401).await["error"], "device_signed_out");
     let shown = serde_json::json!({ "events": [event("banner_shown")] });
-    let events = app
-        .post("/v1/events")
-        .device(&device)
-        .json(&shown)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_of(events, 401).await["error"], "device_signed_out");
+    for request in [
+        app.put("/v1/consents").json(&body),
+        app.post("/v1/events").json(&shown),
+    ] {
+        let refused = request.device(&device).send().await.unwrap();
+        assert_eq!(error_of(refused, 401).await["error"], "device_signed_out");
+    }
     assert_eq!(
         app.count_rows("ledger", &format!("device:{}", device.id))
             .await,
