@@ -3,7 +3,9 @@
 
 use crate::catalog::{CategoryGroup, Masking, NecessaryGround, Sensitivity};
 use crate::policy::{EditionVersion, PolicyEdition};
-use crate::{CalendarDate, DataCategoryId, Lang, PurposeId, Timestamp};
+use crate::catalog::{DataCategoryId, PurposeId};
+use crate::date::{CalendarDate, Timestamp};
+use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -98,16 +100,6 @@ pub struct ConsentUpdate {
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AcceptanceMethod {
-    /// The user pressed a button that accepts the edition (1.6).
-    Button,
-    /// The user went on using the service 7 days after publication (1.6).
-    DeemedByContinuedUse,
-}
-
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acceptance {
     pub edition: EditionVersion,
@@ -173,43 +165,6 @@ pub struct ConsentUpdated {
     /// Consent purposes this update turned off that were on: a withdrawal, recorded as one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawal: Option<Withdrawal>,
-}
-
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    BannerShown,
-    AcceptAll,
-    RefuseOptional,
-    ChoicesOpened,
-    ChoicesSaved,
-    DialogClosed,
-    PolicyOpened,
-    PolicyAcceptedByButton,
-    UpdateNoticeShown,
-    LanguageChanged,
-    WithdrawalStarted,
-    WithdrawalRequested,
-    MyDataOpened,
-    ExportDownloaded,
-    GpcHonoured,
-}
-
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UiEvent {
-    /// Made by the client: the same event sent twice is stored once.
-    pub id: uuid::Uuid,
-    pub kind: EventKind,
-    pub at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purpose: Option<PurposeId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lang: Option<Lang>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub edition: Option<EditionVersion>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -292,6 +247,7 @@ pub enum DataSource {
 }
 
 pub use crate::catalog::Recipient;
+pub use crate::ledger::{AcceptanceMethod, EventKind, UiEvent};
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,9 +2,7 @@
 //! the data files in `policy/`. Ids exist only for entries of these files: a [`PurposeId`] or
 //! [`DataCategoryId`] cannot be made up.
 
-use crate::lang::Localized;
-use crate::signals::ConsentModeType;
-use crate::Lang;
+use crate::lang::{Lang, Localized};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -115,6 +113,45 @@ pub struct Purpose {
     pub consent_mode: Vec<ConsentModeType>,
     /// Who receives data used for this purpose (2.2.7, 4.1–4.3).
     pub recipients: Vec<Recipient>,
+}
+
+/// A Consent Mode v2 type. Which purposes grant it is catalog data (`consent_mode` in
+/// `policy/purposes.json`): the widget, the loader and the server read it from there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentModeType {
+    AdStorage,
+    AdUserData,
+    AdPersonalization,
+    AnalyticsStorage,
+    FunctionalityStorage,
+    PersonalizationStorage,
+    SecurityStorage,
+}
+
+impl ConsentModeType {
+    pub const ALL: [ConsentModeType; 7] = [
+        ConsentModeType::AdStorage,
+        ConsentModeType::AdUserData,
+        ConsentModeType::AdPersonalization,
+        ConsentModeType::AnalyticsStorage,
+        ConsentModeType::FunctionalityStorage,
+        ConsentModeType::PersonalizationStorage,
+        ConsentModeType::SecurityStorage,
+    ];
+
+    /// The name `gtag('consent', …)` knows it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConsentModeType::AdStorage => "ad_storage",
+            ConsentModeType::AdUserData => "ad_user_data",
+            ConsentModeType::AdPersonalization => "ad_personalization",
+            ConsentModeType::AnalyticsStorage => "analytics_storage",
+            ConsentModeType::FunctionalityStorage => "functionality_storage",
+            ConsentModeType::PersonalizationStorage => "personalization_storage",
+            ConsentModeType::SecurityStorage => "security_storage",
+        }
+    }
 }
 
 /// Who receives personal data besides the Company.
@@ -465,106 +502,4 @@ fn unique_id<'a>(
         return Err(format!("id `{id}` appears twice"));
     }
     Ok(Box::leak(id.to_owned().into_boxed_str()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_served_catalog_reads_as_the_shipped_one() {
-        let raw: RawCatalog = serde_json::from_str(&served_json()).unwrap();
-        let served = checked(raw.purposes, raw.categories).unwrap();
-        assert_eq!(served.purposes, catalog().purposes);
-        assert_eq!(served.categories, catalog().categories);
-    }
-
-    #[test]
-    fn unknown_ids_are_refused_with_their_name() {
-        let err = PurposeId::parse("spam").unwrap_err();
-        assert_eq!(err.to_string(), "unknown purpose `spam`");
-        assert!(serde_json::from_str::<PurposeId>("\"surveys\"").is_ok());
-        assert!(serde_json::from_str::<DataCategoryId>("\"surveys\"").is_err());
-    }
-
-    #[test]
-    fn a_consent_purpose_that_defaults_on_is_rejected() {
-        let purposes = PURPOSES_JSON.replacen("\"default\": false", "\"default\": true", 1);
-        let err = load(&purposes, CATEGORIES_JSON).unwrap_err();
-        assert!(err.contains("must default to off"), "{err}");
-    }
-
-    #[test]
-    fn unmasked_sensitive_data_is_rejected() {
-        let categories =
-            CATEGORIES_JSON.replacen("\"masking\": \"on_file_since\"", "\"masking\": \"none\"", 1);
-        assert!(load(PURPOSES_JSON, &categories)
-            .unwrap_err()
-            .contains("must be masked"));
-    }
-
-    #[test]
-    fn only_consent_purposes_can_tie_their_withdrawal_to_the_agreement() {
-        let tie = |basis: &str| {
-            PURPOSES_JSON.replacen(
-                &format!("\"basis\": \"{basis}\","),
-                &format!("\"basis\": \"{basis}\", \"withdrawal_may_end_agreement\": true,"),
-                1,
-            )
-        };
-        let err = load(&tie("necessary"), CATEGORIES_JSON).unwrap_err();
-        assert!(err.contains("only a consent purpose"), "{err}");
-        let catalog = load(&tie("consent"), CATEGORIES_JSON).unwrap();
-        let tied: Vec<_> = catalog
-            .purposes
-            .iter()
-            .filter(|p| p.withdrawal_may_end_agreement)
-            .map(|p| p.id.as_str())
-            .collect();
-        assert_eq!(tied, ["promotion"]);
-        // As shipped, no consent purpose is tied to the User Agreement.
-        assert!(super::catalog()
-            .purposes
-            .iter()
-            .all(|p| !p.withdrawal_may_end_agreement));
-    }
-
-    /// What a purpose means travels with it: renamed in a copy of the catalog, it keeps its
-    /// Consent Mode types, recipients, GPC refusal and warning; nothing is dropped.
-    #[test]
-    fn a_renamed_purpose_keeps_what_it_means() {
-        use crate::signals::{consent_mode_in, ConsentModeType};
-        let rename = |json: &str, from: &str, to: &str| {
-            json.replace(&format!("\"{from}\""), &format!("\"{to}\""))
-        };
-        let purposes = rename(
-            &rename(PURPOSES_JSON, "research", "market_research"),
-            "personalised_ads",
-            "targeting",
-        );
-        let categories = rename(
-            &rename(CATEGORIES_JSON, "research", "market_research"),
-            "personalised_ads",
-            "targeting",
-        );
-        let renamed = load(&purposes, &categories).unwrap();
-        let research = renamed.purpose("market_research").unwrap();
-        assert_eq!(research.consent_mode, [ConsentModeType::AnalyticsStorage]);
-        assert_eq!(
-            research.recipients,
-            [Recipient::Affiliates, Recipient::Partners]
-        );
-        let targeting = renamed.purpose("targeting").unwrap();
-        assert!(targeting.gpc_refuses);
-        let signals = consent_mode_in(&renamed, |p| p == research.id || p == targeting.id);
-        assert_eq!(signals["analytics_storage"], "granted");
-        assert_eq!(signals["ad_storage"], "granted");
-        let contests = renamed.purpose("contests_publicity").unwrap();
-        assert!(contests
-            .warning
-            .as_ref()
-            .unwrap()
-            .get(Lang::Kk)
-            .contains("жариялануы"));
-    }
 }

@@ -7,8 +7,11 @@
 //! Ids in records are checked ids ([`PurposeId`], [`DeviceId`], …): a purpose is never removed
 //! from the catalog while the ledger names it (retired purposes stay, marked so).
 
-use crate::api::{AcceptanceMethod, UiEvent};
-use crate::{DataCategoryId, DeviceId, EditionVersion, Lang, PurposeId};
+use crate::catalog::{DataCategoryId, PurposeId};
+use crate::date::Timestamp;
+use crate::lang::Lang;
+use crate::policy::EditionVersion;
+use crate::subject::DeviceId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -58,7 +61,7 @@ pub enum LedgerRecord {
     /// in force from `published`, in these languages.
     EditionPublished {
         edition: EditionVersion,
-        published: crate::CalendarDate,
+        published: crate::date::CalendarDate,
         languages: Vec<Lang>,
     },
 }
@@ -145,4 +148,51 @@ mod tests {
         };
         assert!(look.consent_changes().is_empty());
     }
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AcceptanceMethod {
+    /// The user pressed a button that accepts the edition (1.6).
+    Button,
+    /// The user went on using the service 7 days after publication (1.6).
+    DeemedByContinuedUse,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    BannerShown,
+    AcceptAll,
+    RefuseOptional,
+    ChoicesOpened,
+    ChoicesSaved,
+    DialogClosed,
+    PolicyOpened,
+    PolicyAcceptedByButton,
+    UpdateNoticeShown,
+    LanguageChanged,
+    WithdrawalStarted,
+    WithdrawalRequested,
+    MyDataOpened,
+    ExportDownloaded,
+    GpcHonoured,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiEvent {
+    /// Made by the client: the same event sent twice is stored once.
+    pub id: uuid::Uuid,
+    pub kind: EventKind,
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<PurposeId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<EditionVersion>,
 }

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod date;
 pub mod lang;
 pub mod ledger;
+mod maps;
 pub mod policy;
 pub mod receipt;
 pub mod signals;
@@ -21,22 +22,10 @@ pub use catalog::{
 };
 pub use date::{CalendarDate, Timestamp};
 pub use lang::Lang;
+pub use maps::map_by_insertion;
 pub use ledger::LedgerRecord;
 pub use policy::{editions, Block, Clause, EditionVersion, PolicyEdition, Section};
 pub use subject::{DeviceId, SubjectKey, UserId};
-
-/// A map built by inserting each pair. `collect()` into a `BTreeMap` sorts its input first, with
-/// a stable sort compiled anew for every iterator it is given: about 4 KB of wasm each, for
-/// maps of a few purposes.
-pub fn map_by_insertion<K: Ord, V>(
-    pairs: impl IntoIterator<Item = (K, V)>,
-) -> std::collections::BTreeMap<K, V> {
-    let mut map = std::collections::BTreeMap::new();
-    for (key, value) in pairs {
-        map.insert(key, value);
-    }
-    map
-}
 
 /// Types written as JSON strings get a string schema in the OpenAPI document, saying exactly
 /// which strings the type accepts.

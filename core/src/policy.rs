@@ -2,7 +2,8 @@
 //! into edition → sections → clauses → blocks (paragraphs and items), each with its number as
 //! published and an anchor id the widget links to.
 
-use crate::{CalendarDate, Lang};
+use crate::date::CalendarDate;
+use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -147,7 +148,7 @@ impl PolicyEdition {
 
     /// Whether use of the service at `now` is the continued use that accepts this edition:
     /// from the 7th calendar day after publication on, counted in Kazakhstan's time (1.6).
-    pub fn deemed_accepted_at(&self, now: crate::Timestamp) -> bool {
+    pub fn deemed_accepted_at(&self, now: crate::date::Timestamp) -> bool {
         now.kazakhstan_date() >= self.deemed_accepted_from()
     }
 
@@ -401,10 +402,11 @@ pub fn editions() -> Vec<PolicyEdition> {
 
 #[cfg(test)]
 mod deemed_acceptance_tests {
-    use crate::{CalendarDate, Timestamp};
+    use crate::date::{CalendarDate, Timestamp};
+    use super::{editions, PolicyEdition};
 
-    fn published_on(date: &str) -> crate::PolicyEdition {
-        let mut edition = crate::editions().remove(0);
+    fn published_on(date: &str) -> PolicyEdition {
+        let mut edition = editions().remove(0);
         edition.published = CalendarDate::parse(date).unwrap();
         edition
     }

@@ -4,7 +4,9 @@
 //! publication in public sources, and the data collected.
 
 use crate::catalog::Recipient;
-use crate::{DataCategoryId, EditionVersion, Lang, PurposeId};
+use crate::catalog::{DataCategoryId, PurposeId};
+use crate::lang::Lang;
+use crate::policy::EditionVersion;
 use serde::{Deserialize, Serialize};
 
 /// The JWS header's `typ`.

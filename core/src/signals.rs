@@ -1,49 +1,10 @@
 //! Consent signals for the host page's tags: Google Consent Mode v2, derived from the purposes
 //! of the catalog, so that the widget and any tag agree on what a choice means.
 
-use crate::catalog::Catalog;
-use crate::{catalog, PurposeId};
-use serde::{Deserialize, Serialize};
+use crate::catalog::{catalog, Catalog, PurposeId};
 use std::collections::BTreeMap;
 
-/// A Consent Mode v2 type. Which purposes grant it is catalog data (`consent_mode` in
-/// `policy/purposes.json`): the widget, the loader and the server read it from there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsentModeType {
-    AdStorage,
-    AdUserData,
-    AdPersonalization,
-    AnalyticsStorage,
-    FunctionalityStorage,
-    PersonalizationStorage,
-    SecurityStorage,
-}
-
-impl ConsentModeType {
-    pub const ALL: [ConsentModeType; 7] = [
-        ConsentModeType::AdStorage,
-        ConsentModeType::AdUserData,
-        ConsentModeType::AdPersonalization,
-        ConsentModeType::AnalyticsStorage,
-        ConsentModeType::FunctionalityStorage,
-        ConsentModeType::PersonalizationStorage,
-        ConsentModeType::SecurityStorage,
-    ];
-
-    /// The name `gtag('consent', …)` knows it by.
-    pub fn name(self) -> &'static str {
-        match self {
-            ConsentModeType::AdStorage => "ad_storage",
-            ConsentModeType::AdUserData => "ad_user_data",
-            ConsentModeType::AdPersonalization => "ad_personalization",
-            ConsentModeType::AnalyticsStorage => "analytics_storage",
-            ConsentModeType::FunctionalityStorage => "functionality_storage",
-            ConsentModeType::PersonalizationStorage => "personalization_storage",
-            ConsentModeType::SecurityStorage => "security_storage",
-        }
-    }
-}
+pub use crate::catalog::ConsentModeType;
 
 /// `granted` / `denied` per Consent Mode type, for `gtag('consent', 'update', …)`: granted when
 /// some purpose names the type and every purpose naming it is granted. A type no purpose names
@@ -57,7 +18,7 @@ pub fn consent_mode_in(
     catalog: &Catalog,
     granted: impl Fn(PurposeId) -> bool,
 ) -> BTreeMap<&'static str, &'static str> {
-    crate::map_by_insertion(ConsentModeType::ALL.into_iter().map(|kind| {
+    crate::maps::map_by_insertion(ConsentModeType::ALL.into_iter().map(|kind| {
         let mut naming = catalog
             .purposes
             .iter()

@@ -6,7 +6,7 @@
 //! visitor downloads carries none of them: a visitor fetches only the language they read.
 
 #[cfg(any(not(target_arch = "wasm32"), feature = "shipped"))]
-use crate::Lang;
+use crate::lang::Lang;
 use std::fmt;
 
 /// A word the served texts lack: the widget says which instead of showing a blank.
