@@ -2,10 +2,10 @@
 //! same shapes. Request bodies refuse unknown fields: a misspelt field is an error, not a no-op.
 
 use crate::catalog::{CategoryGroup, Masking, NecessaryGround, Sensitivity};
-use crate::policy::{EditionVersion, PolicyEdition};
 use crate::catalog::{DataCategoryId, PurposeId};
 use crate::date::{CalendarDate, Timestamp};
 use crate::lang::Lang;
+use crate::policy::{EditionVersion, PolicyEdition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

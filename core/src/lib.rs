@@ -22,8 +22,8 @@ pub use catalog::{
 };
 pub use date::{CalendarDate, Timestamp};
 pub use lang::Lang;
-pub use maps::map_by_insertion;
 pub use ledger::LedgerRecord;
+pub use maps::map_by_insertion;
 pub use policy::{editions, Block, Clause, EditionVersion, PolicyEdition, Section};
 pub use subject::{DeviceId, SubjectKey, UserId};
 

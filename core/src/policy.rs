@@ -402,8 +402,8 @@ pub fn editions() -> Vec<PolicyEdition> {
 
 #[cfg(test)]
 mod deemed_acceptance_tests {
-    use crate::date::{CalendarDate, Timestamp};
     use super::{editions, PolicyEdition};
+    use crate::date::{CalendarDate, Timestamp};
 
     fn published_on(date: &str) -> PolicyEdition {
         let mut edition = editions().remove(0);

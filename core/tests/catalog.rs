@@ -7,7 +7,6 @@ use consent_core::Lang;
 const PURPOSES_JSON: &str = include_str!("../../policy/purposes.json");
 const CATEGORIES_JSON: &str = include_str!("../../policy/data_categories.json");
 
-
 #[test]
 fn the_served_catalog_reads_as_the_shipped_one() {
     let served: serde_json::Value = serde_json::from_str(&served_json()).unwrap();

@@ -40,7 +40,7 @@ async fn main() {
         purge_daily: false,
         checkpoint_every: None,
         company_address: None,
-        limits: consent_server::limits::RateLimits::off(),
+        limits: consent_server::http::limits::RateLimits::off(),
         connections: Default::default(),
         tls: None,
         receipt_key: Some(consent_server::receipts::ReceiptKey::generate()),

@@ -6,18 +6,14 @@
 //! servers on one database. Refused staff requests are counted in memory per source address,
 //! kept only as a keyed hash.
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use consent_core::Timestamp;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::store::{sql, During, Store, StoreError};
-use crate::AppState;
 
 #[derive(Debug, Clone, Copy)]
 pub struct AlertRules {
@@ -168,37 +164,34 @@ impl Refusals {
     }
 }
 
-/// Watches what staff endpoints answer: a source refused again and again raises an alert.
-pub async fn watch_refusals(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let staff_route = request.uri().path().starts_with("/v1/admin/");
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip());
-    let response = next.run(request).await;
-    let refused = matches!(response.status().as_u16(), 401 | 403);
-    if let (true, true, Some(ip)) = (staff_route, refused, address) {
-        let source = app.store.keys().pseudonym(&ip.to_string());
-        if app.refusals.count(&source, app.alert_rules.refusals) {
-            let detail = format!(
-                "{} refused staff requests from one source within {} minutes",
-                app.alert_rules.refusals,
-                REFUSALS_WINDOW.as_secs() / 60
-            );
-            if let Err(e) = raise(
-                &app.store,
-                AlertKind::RepeatedRefusals,
-                None,
-                Some(&source),
-                detail,
-            )
-            .await
-            {
-                tracing::error!(error = %e, "could not store an alert");
-            }
-        }
+/// A staff request from `ip` was refused: a source refused again and again within the window
+/// raises an alert.
+pub async fn staff_request_refused(
+    store: &Store,
+    refusals: &Refusals,
+    rules: AlertRules,
+    ip: IpAddr,
+) {
+    let source = store.keys().pseudonym(&ip.to_string());
+    if !refusals.count(&source, rules.refusals) {
+        return;
     }
-    response
+    let detail = format!(
+        "{} refused staff requests from one source within {} minutes",
+        rules.refusals,
+        REFUSALS_WINDOW.as_secs() / 60
+    );
+    if let Err(e) = raise(
+        store,
+        AlertKind::RepeatedRefusals,
+        None,
+        Some(&source),
+        detail,
+    )
+    .await
+    {
+        tracing::error!(error = %e, "could not store an alert");
+    }
 }
 
 /// Where a page of alerts ends: the next page starts after it. Alerts are never deleted, so

@@ -2,8 +2,6 @@
 //! company's systems (service token) or staff (staff token with a role). Extractors do the
 //! checking, so a handler that takes an [`AuthenticatedUser`] cannot forget it.
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use consent_core::api::{DEVICE_HEADER, DEVICE_PROOF_HEADER};
 pub use consent_core::{DeviceId, UserId};
@@ -13,7 +11,6 @@ use std::sync::Arc;
 
 use crate::error::ApiError;
 use crate::seal::ServerKeys;
-use crate::AppState;
 
 pub const USER_AUDIENCE: &str = "dosmart-consent";
 pub const SERVICE_AUDIENCE: &str = "dosmart-consent-service";
@@ -139,22 +136,16 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     Ok(Some(token))
 }
 
-async fn bearer(parts: &mut Parts) -> Result<Option<String>, ApiError> {
-    bearer_token(&parts.headers).map(|t| t.map(str::to_owned))
-}
-
 /// The claims of the request's bearer token for `audience`; `missing` says what to send when
 /// it sends none.
-async fn required_claims(
-    parts: &mut Parts,
+fn required_claims(
+    headers: &HeaderMap,
     secret: &Secret,
     audience: &str,
     missing: &'static str,
 ) -> Result<Claims, ApiError> {
-    let token = bearer(parts)
-        .await?
-        .ok_or(ApiError::Unauthorized(missing))?;
-    verify(secret, audience, &token)
+    let token = bearer_token(headers)?.ok_or(ApiError::Unauthorized(missing))?;
+    verify(secret, audience, token)
 }
 
 /// The device the request names, if it proves the server issued that id: an id copied out of
@@ -232,14 +223,13 @@ impl Subject {
     }
 }
 
-impl FromRequestParts<AppState> for Subject {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let device = device(&parts.headers, &app.keys.server)?;
-        match bearer(parts).await? {
+impl Subject {
+    /// Who a request is: a signed-in user (with the device, if it names one) or a device.
+    pub fn of_request(headers: &HeaderMap, keys: &Keys) -> Result<Subject, ApiError> {
+        let device = device(headers, &keys.server)?;
+        match bearer_token(headers)? {
             Some(token) => {
-                let claims = verify(&app.keys.user, USER_AUDIENCE, &token)?;
+                let claims = verify(&keys.user, USER_AUDIENCE, token)?;
                 Ok(Subject::User {
                     id: subject_of(&claims)?,
                     device,
@@ -255,12 +245,10 @@ pub struct AuthenticatedUser {
     pub id: UserId,
 }
 
-impl FromRequestParts<AppState> for AuthenticatedUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+impl AuthenticatedUser {
+    pub fn of_request(headers: &HeaderMap, keys: &Keys) -> Result<AuthenticatedUser, ApiError> {
         let missing = "sign in: this needs a bearer token";
-        let claims = required_claims(parts, &app.keys.user, USER_AUDIENCE, missing).await?;
+        let claims = required_claims(headers, &keys.user, USER_AUDIENCE, missing)?;
         Ok(AuthenticatedUser {
             id: subject_of(&claims)?,
         })
@@ -272,15 +260,13 @@ pub struct ServiceCaller {
     pub name: String,
 }
 
-impl FromRequestParts<AppState> for ServiceCaller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let secret = app.keys.service.as_ref().ok_or(ApiError::Unauthorized(
+impl ServiceCaller {
+    pub fn of_request(headers: &HeaderMap, keys: &Keys) -> Result<ServiceCaller, ApiError> {
+        let secret = keys.service.as_ref().ok_or(ApiError::Unauthorized(
             "service tokens are not enabled on this server",
         ))?;
         let missing = "a service token is required";
-        let claims = required_claims(parts, secret, SERVICE_AUDIENCE, missing).await?;
+        let claims = required_claims(headers, secret, SERVICE_AUDIENCE, missing)?;
         Ok(ServiceCaller { name: claims.sub })
     }
 }
@@ -291,15 +277,13 @@ pub struct Staff {
     pub role: StaffRole,
 }
 
-impl FromRequestParts<AppState> for Staff {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let secret = app.keys.staff.as_ref().ok_or(ApiError::Unauthorized(
+impl Staff {
+    pub fn of_request(headers: &HeaderMap, keys: &Keys) -> Result<Staff, ApiError> {
+        let secret = keys.staff.as_ref().ok_or(ApiError::Unauthorized(
             "staff tokens are not enabled on this server",
         ))?;
         let missing = "a staff token is required";
-        let claims = required_claims(parts, secret, STAFF_AUDIENCE, missing).await?;
+        let claims = required_claims(headers, secret, STAFF_AUDIENCE, missing)?;
         let role = claims
             .role
             .ok_or(ApiError::Unauthorized("a staff token must carry a role"))?;
@@ -308,9 +292,7 @@ impl FromRequestParts<AppState> for Staff {
             role,
         })
     }
-}
 
-impl Staff {
     pub fn require(&self, allowed: &[StaffRole]) -> Result<(), ApiError> {
         if allowed.contains(&self.role) {
             Ok(())

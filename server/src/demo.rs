@@ -8,9 +8,10 @@ use consent_core::api::DataSource;
 use consent_core::DataCategoryId;
 
 use crate::auth::{self, USER_AUDIENCE};
-use crate::store::records::{self, HeldValue};
+use crate::state::AppState;
+use crate::store::held;
+use crate::store::held::HeldValue;
 use crate::store::StoreError;
-use crate::AppState;
 
 pub const DEMO_USER: &str = "demo-user";
 
@@ -43,7 +44,7 @@ const SAMPLE: &[(&str, &str, DataSource)] = &[
 
 pub async fn seed(app: &AppState) -> Result<(), StoreError> {
     let mut conn = app.store.pool().acquire().await?;
-    let seeded = !records::held(&mut conn, DEMO_USER).await?.is_empty();
+    let seeded = !held::held(&mut conn, DEMO_USER).await?.is_empty();
     drop(conn);
     if seeded {
         return Ok(());
@@ -57,7 +58,7 @@ pub async fn seed(app: &AppState) -> Result<(), StoreError> {
             source: *source,
             since: now,
         };
-        records::upsert_held(&mut tx, DEMO_USER, id, &held, now).await?;
+        held::upsert_held(&mut tx, DEMO_USER, id, &held, now).await?;
     }
     tx.commit().await
 }

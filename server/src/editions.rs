@@ -1,11 +1,15 @@
 //! The editions of the policy the server knows: those shipped in the build and those staff
 //! published since, kept in the database and cached here.
 
+pub mod changes;
+
 use consent_core::policy::SHIPPED_SOURCES;
-use consent_core::{CalendarDate, EditionVersion, Lang, PolicyEdition, Timestamp};
+use consent_core::{
+    CalendarDate, EditionVersion, Lang, LedgerRecord, PolicyEdition, SubjectKey, Timestamp,
+};
 use std::collections::BTreeMap;
 
-use crate::store::{records, Store, StoreError};
+use crate::store::{editions, ledger, Store, StoreError, WriteTx};
 
 #[derive(Debug, Clone, Default)]
 pub struct Editions {
@@ -19,7 +23,7 @@ impl Editions {
     /// Adds the shipped editions and their sources to a database that lacks them: once, at
     /// start (also for a database that has the shipped editions from before sources were kept).
     pub async fn install_shipped(store: &Store) -> Result<(), StoreError> {
-        let stored = records::all_editions(store).await?;
+        let stored = editions::all_editions(store).await?;
         let shipped = consent_core::editions();
         let missing: Vec<PolicyEdition> = shipped
             .iter()
@@ -32,18 +36,18 @@ impl Editions {
             .collect();
         let mut tx = store.begin().await?;
         for version in missing.chunk_by(|a, b| a.version == b.version) {
-            records::publish_edition(&mut tx, version, crate::clock::now()).await?;
+            publish_edition(&mut tx, version, crate::clock::now()).await?;
         }
         for (edition, source) in shipped.iter().zip(SHIPPED_SOURCES) {
             let sources = [(edition.language, *source)];
-            records::keep_sources(&mut tx, edition.version.as_str(), &sources).await?;
+            editions::keep_sources(&mut tx, edition.version.as_str(), &sources).await?;
         }
         tx.commit().await
     }
 
     /// What the database has: read at start and again every so often, never written.
     pub async fn load(store: &Store) -> Result<Editions, StoreError> {
-        let source_hashes = records::source_hashes(store)
+        let source_hashes = editions::source_hashes(store)
             .await?
             .into_iter()
             .filter_map(|(version, lang, hash)| {
@@ -54,7 +58,7 @@ impl Editions {
             })
             .collect();
         Ok(Editions {
-            all: records::all_editions(store).await?,
+            all: editions::all_editions(store).await?,
             source_hashes,
         })
     }
@@ -146,4 +150,25 @@ impl EditionsAt {
             _ => false,
         }
     }
+}
+
+/// Stores the languages of one new edition and records its publication in the company's
+/// chain of the ledger, in the caller's write.
+pub async fn publish_edition(
+    tx: &mut WriteTx,
+    languages: &[PolicyEdition],
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    let Some(first) = languages.first() else {
+        return Ok(());
+    };
+    editions::store_edition(tx, languages, at).await?;
+    let record = LedgerRecord::EditionPublished {
+        edition: first.version.clone(),
+        published: first.published,
+        languages: languages.iter().map(|e| e.language).collect(),
+    };
+    let company = SubjectKey::Company.to_string();
+    ledger::append(tx, &company, at, &record, None).await?;
+    Ok(())
 }

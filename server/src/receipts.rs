@@ -286,11 +286,11 @@ impl Signer {
     pub async fn sign(
         &self,
         tx: &mut WriteTx,
-        app: &crate::AppState,
+        editions: &tokio::sync::RwLock<crate::editions::Editions>,
         d: Decision<'_>,
     ) -> Result<String, StoreError> {
         let notice = {
-            let editions = app.editions.read().await;
+            let editions = editions.read().await;
             let (lang, hash) = editions.notice_hash(d.edition, d.language).ok_or_else(|| {
                 StoreError::Corrupt(format!("no kept source of edition {}", d.edition))
             })?;
@@ -303,7 +303,7 @@ impl Signer {
                     d.record_kind
                 ))
             })?;
-        let subject_id = app.store.keys().subject_ref(d.subject);
+        let subject_id = tx.store().keys().subject_ref(d.subject);
         let notice = (notice.0, notice.1.as_str());
         let claims = claims(
             &self.controller,

@@ -5,11 +5,11 @@
 use consent_core::api::{Withdrawal, WrittenApplication};
 use consent_core::{catalog, Lang, LedgerRecord, PurposeId};
 
-use crate::consents::{Recorded, Visit};
 use crate::store::ledger;
-use crate::store::{records, StoreError, WriteTx};
+use crate::store::withdrawals;
+use crate::store::{StoreError, WriteTx};
 use crate::texts::{self, ApplicationFields, ListedPurpose};
-use crate::AppState;
+use crate::visits::{Recorded, Visit};
 
 /// Withdraws consent purposes in the caller's transaction.
 pub struct WithdrawalWriter {
@@ -17,10 +17,9 @@ pub struct WithdrawalWriter {
 }
 
 impl WithdrawalWriter {
-    pub fn new(app: &AppState) -> WithdrawalWriter {
-        WithdrawalWriter {
-            address: app.company_address.clone(),
-        }
+    /// `address`: where written applications go (2.6), shown in them.
+    pub fn new(address: Option<std::sync::Arc<str>>) -> WithdrawalWriter {
+        WithdrawalWriter { address }
     }
 
     /// Refuses `purposes` (consent purposes, sorted, none twice) from now on, keeps the written
@@ -38,7 +37,7 @@ impl WithdrawalWriter {
         visit.set_choices(tx, &refused);
         let (key, now) = (visit.key(), visit.now());
         let application = &withdrawal.application;
-        records::insert_withdrawal(
+        withdrawals::insert_withdrawal(
             tx,
             &withdrawal.withdrawal_id,
             key,

@@ -10,7 +10,8 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, Mutex as AsyncMutex, Notify, OwnedMutexGuard};
 
-use super::{open_sqlite_reader, DatabaseUrl, During, StoreError};
+use super::error::{During, StoreError};
+use super::url::{open_sqlite_reader, DatabaseUrl};
 
 /// The one connection that writes. Statements that only touch pages run in place, in the
 /// write's own task (microseconds, no thread hop); the two that may wait, for SQLite's write
@@ -118,7 +119,7 @@ pub struct GroupCommit {
     /// not stay open (it would hold SQLite's write lock).
     wanted: Arc<Notify>,
     /// Connections that read what is committed, for writes that read before they join the
-    /// writer ([`super::Store::begin_for_subject`]).
+    /// writer ([`super::db::Store::begin_for_subject`]).
     readers: Arc<Readers>,
     subjects: SubjectLocks,
 }
@@ -398,9 +399,6 @@ fn execute(conn: &rusqlite::Connection, statement: &str) -> rusqlite::Result<()>
     conn.prepare_cached(statement)?.raw_execute()?;
     Ok(())
 }
-
-/// WAL pages (32 MB) past which the writer has the WAL start over ([`Writer::restart_wal`]).
-pub const WAL_PAGES_TO_RESTART: i64 = 8_192;
 
 /// Copies committed pages from the WAL into the database file, on its own connection and
 /// thread, and says how long the WAL is. The writer's connection does no checkpoints of its

@@ -9,17 +9,17 @@
 //! record holds only a keyed hash of it: the retention purge (2.5) deletes origins without
 //! breaking any chain.
 
+use super::chain::{ChainHead, Origin, Pending, GENESIS};
+use super::db::{Store, WriteTx};
+use super::error::{During, StoreError};
+use super::row::Row;
 use super::sql;
-use super::{placeholders, During, Row, Store, StoreError, WriteTx, ROWS_PER_STATEMENT};
 use consent_core::api::{Acceptance, ChainReport, LedgerEntry};
 use consent_core::{catalog, LedgerRecord, PurposeId, Timestamp};
 use std::collections::BTreeMap;
 
 /// How an edition's acceptance is stored (`LedgerRecord::EditionAccepted`, snake case).
 const ACCEPTANCE_KIND: &str = "edition_accepted";
-
-/// The hash the first record of a subject chains to.
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// A chain's head as a signed checkpoint saw it ([`super::checkpoint`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -29,14 +29,6 @@ pub struct Head {
     pub subject: String,
     pub seq: i64,
     pub hash: String,
-}
-
-/// Where a request came from: evidence of consent, shown to the subject in "my data", deleted
-/// by the retention purge; never logged.
-#[derive(Debug, Clone, Default)]
-pub struct Origin {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
 }
 
 struct Stored {
@@ -225,105 +217,15 @@ pub fn appended(
         })
 }
 
-/// A record appended in the current write, not yet written.
-pub struct Pending {
-    subject: String,
-    seq: i64,
-    kind: String,
-    at: i64,
-    body: String,
-    prev_hash: String,
-    hash: String,
-    /// The keyed reference and where the request came from.
-    origin: Option<(String, Origin)>,
-}
-
-/// Queues the records the write appended for its end: their origins, then the records, each
-/// in as few statements as the rows allow.
-pub fn write_pending(tx: &mut WriteTx) {
-    let pending = std::mem::take(&mut tx.pending);
-    let with_origin: Vec<&Pending> = pending.iter().filter(|p| p.origin.is_some()).collect();
-    for rows in with_origin.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO origins (ref, subject, ip, user_agent, at) VALUES {}",
-            placeholders(1, rows.len(), 5)
-        );
-        let mut query = sql::query(&sql);
-        for row in rows {
-            let (reference, origin) = row.origin.as_ref().expect("filtered");
-            query = query
-                .bind(reference.as_str())
-                .bind(row.subject.as_str())
-                .bind(origin.ip.as_deref())
-                .bind(origin.user_agent.as_deref())
-                .bind(row.at);
-        }
-        tx.defer(query);
-    }
-    for rows in pending.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO ledger (subject, seq, kind, at, body, origin_ref, prev_hash, hash) VALUES {}",
-            placeholders(1, rows.len(), 8)
-        );
-        let mut query = sql::query(&sql);
-        for row in rows {
-            query = query
-                .bind(row.subject.as_str())
-                .bind(row.seq)
-                .bind(row.kind.as_str())
-                .bind(row.at)
-                .bind(row.body.as_str())
-                .bind(row.origin.as_ref().map(|(reference, _)| reference.as_str()))
-                .bind(row.prev_hash.as_str())
-                .bind(row.hash.as_str());
-        }
-        tx.defer(query);
-    }
-}
-
 /// The subject's chain held for this write, and its head: read once, then kept.
 async fn head(tx: &mut WriteTx, subject: &str) -> Result<ChainHead, StoreError> {
     tx.lock_subject(subject).await?;
     if let Some(head) = tx.known_head(subject) {
         return Ok(head);
     }
-    let head = read_head(tx, subject).await?;
+    let head = super::chain::read_head(&mut *tx, subject).await?;
     tx.keep_head(subject, head.clone());
     Ok(head)
-}
-
-/// The last record of a chain: its number and hash (0 and the genesis hash for none yet).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainHead {
-    seq: i64,
-    hash: String,
-}
-
-impl ChainHead {
-    /// The head as a read beside other rows found it: no record (`None`) for an empty chain.
-    pub(crate) fn from_last(last: Option<(i64, String)>) -> ChainHead {
-        match last {
-            Some((seq, hash)) => ChainHead { seq, hash },
-            None => ChainHead {
-                seq: 0,
-                hash: GENESIS.to_owned(),
-            },
-        }
-    }
-}
-
-pub(crate) async fn read_head(tx: &mut WriteTx, subject: &str) -> Result<ChainHead, StoreError> {
-    let row =
-        sql::query("SELECT seq, hash FROM ledger WHERE subject = $1 ORDER BY seq DESC LIMIT 1")
-            .bind(subject)
-            .fetch_optional(&mut *tx)
-            .await
-            .during("read the chain's head")?;
-    let last = match row {
-        Some(row) => Some((row.try_get("seq")?, row.try_get("hash")?)),
-        None => None,
-    };
-    Ok(ChainHead::from_last(last))
 }
 
 /// The kind and the body's JSON, as the ledger keeps them (and the hash covers them).
@@ -430,7 +332,7 @@ pub async fn verify(
             return Ok(report(first, Some(problem)));
         }
     }
-    let now = super::records::subject_now(store.pool(), subject, None).await?;
+    let now = super::subjects::subject_now(store.pool(), subject, None).await?;
     let stored: BTreeMap<PurposeId, bool> =
         now.choices.iter().map(|(p, c)| (*p, c.granted)).collect();
     let replayed = replay(&records)?;

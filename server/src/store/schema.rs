@@ -2,7 +2,10 @@
 //! `server/migrations/postgres`), since their guards are written in each dialect. What both
 //! read alike is written once, in `server/migrations/portable`, and linked into each folder.
 
-use super::{Backend, During, Store, StoreError};
+use sqlx::AnyPool;
+
+use super::error::{During, StoreError};
+use super::url::Backend;
 use sqlx::migrate::{Migrate, Migrator};
 use sqlx::Row;
 
@@ -18,23 +21,26 @@ const BEFORE_SQLX: [&str; 4] = [
     "truncate and checkpoint guards",
 ];
 
-pub async fn migrate(store: &Store) -> Result<(), StoreError> {
-    let migrator = match store.backend() {
+pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
+    let migrator = match backend {
         Backend::Sqlite => &SQLITE,
         Backend::Postgres => &POSTGRES,
     };
-    adopt_schema_version(store, migrator).await?;
+    adopt_schema_version(pool, backend, migrator).await?;
     migrator
-        .run(store.pool())
+        .run(pool)
         .await
         .map_err(|e| StoreError::Migration(e.to_string()))
 }
 
 /// A database made before the sqlx migrations has their whole schema already, recorded in
 /// `schema_version`: its migrations are marked applied, so that they do not run again.
-async fn adopt_schema_version(store: &Store, migrator: &Migrator) -> Result<(), StoreError> {
-    let pool = store.pool();
-    let exists = match store.backend() {
+async fn adopt_schema_version(
+    pool: &AnyPool,
+    backend: Backend,
+    migrator: &Migrator,
+) -> Result<(), StoreError> {
+    let exists = match backend {
         Backend::Sqlite => {
             "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
         }

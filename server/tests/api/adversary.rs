@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 use consent_server::auth::{self, Secret};
-use consent_server::limits::{Rate, RateLimits};
+use consent_server::http::limits::{Rate, RateLimits};
 use futures_util::StreamExt;
 
 fn subject_limit_only(per_minute: u32, burst: u32) -> impl FnOnce(&mut consent_server::Settings) {
@@ -333,7 +333,7 @@ async fn six_hundred_stalled_connections_of_each_kind_are_closed_while_health_an
         slowest.as_millis()
     );
     let (deadline, second) = (
-        consent_server::limits::HEADER_TIMEOUT,
+        consent_server::http::limits::HEADER_TIMEOUT,
         std::time::Duration::from_secs(1),
     );
     for (kind, after) in closed_after {
@@ -350,7 +350,7 @@ async fn one_address_holds_at_most_its_share_of_connections() {
     let app = spawn_app(Db::Sqlite).await.unwrap();
     let server = app.process_with(None, &[]).await;
     let address = socket_of(&server.app.base);
-    let cap = consent_server::limits::CONNECTIONS_PER_ADDRESS;
+    let cap = consent_server::http::limits::CONNECTIONS_PER_ADDRESS;
     let from = std::net::IpAddr::from([127, 0, 2, 1]);
     let mut connections = Vec::new();
     for _ in 0..cap + 44 {

@@ -4,7 +4,7 @@
 //! problem, never a 5xx, and what was refused left no trace: every chain still verifies.
 
 use crate::helpers::*;
-use consent_server::limits::RateLimits;
+use consent_server::http::limits::RateLimits;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng};
 use serde_json::{json, Value};
 

@@ -2,8 +2,8 @@
 //! slow clients, TLS versions, and the database going away.
 
 use crate::helpers::*;
-use consent_server::limits::{Rate, RateLimits};
-use consent_server::listen::TlsFiles;
+use consent_server::http::limits::{Rate, RateLimits};
+use consent_server::http::listen::TlsFiles;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -182,13 +182,14 @@ async fn a_client_that_sends_slowly_is_cut_off() {
     let unfinished_body = hold_open(&addr, &body_head);
     let ((headers_cut, _), (body_cut, body_answer)) =
         tokio::join!(unfinished_headers, unfinished_body);
-    let limits = consent_server::limits::HEADER_TIMEOUT..Duration::from_secs(25);
+    let limits = consent_server::http::limits::HEADER_TIMEOUT..Duration::from_secs(25);
     assert!(
         limits.contains(&headers_cut),
         "headers cut after {headers_cut:?}"
     );
     // Told it was too slow (408) before the request's own deadline (503) could say otherwise.
-    let body_window = consent_server::limits::BODY_TIMEOUT..consent_server::limits::REQUEST_TIMEOUT;
+    let body_window =
+        consent_server::http::limits::BODY_TIMEOUT..consent_server::http::limits::REQUEST_TIMEOUT;
     assert!(
         body_window.contains(&body_cut),
         "body cut after {body_cut:?}"
@@ -570,7 +571,7 @@ async fn four_hundred_rapid_writes_from_one_device_meet_the_default_limit() {
     }
     println!("400 rapid writes from one device at the default limits: {statuses:?}");
     let served = statuses.get(&200).copied().unwrap_or(0);
-    let limit = consent_server::limits::SUBJECT_BURST as usize;
+    let limit = consent_server::http::limits::SUBJECT_BURST as usize;
     assert!((limit..limit + 20).contains(&served), "{statuses:?}");
     assert_eq!(
         statuses.get(&429).copied().unwrap_or(0),

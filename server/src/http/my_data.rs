@@ -9,16 +9,18 @@ use consent_core::api::{
 use consent_core::catalog::Masking;
 use consent_core::{catalog, DataCategory, Lang, PurposeId};
 
-use super::LangQuery;
+use super::extract::LangQuery;
+use super::extract::{PathOf, QueryOf};
 use crate::auth::{AuthenticatedUser, DeviceId, Subject, UserId};
-use crate::consents::{state_in, Visit};
+use crate::consents::state_in;
 use crate::error::{ApiError, ApiResult, QueryRefused, StoreFailed, TokenRefused};
-use crate::json::{PathOf, QueryOf};
-use crate::store::ledger::{self, Origin};
-use crate::store::records::{self, HeldValue};
+use crate::state::AppState;
+use crate::store::held::HeldValue;
 use crate::store::StoreError;
+use crate::store::{audit, held, subjects, withdrawals};
+use crate::store::{ledger, Origin};
 use crate::texts;
-use crate::AppState;
+use crate::visits::Visit;
 
 /// What is held about the signed-in user, by category of 2.3, masked where it must be.
 #[utoipa::path(get, path = "/v1/me/data", params(LangQuery),
@@ -35,7 +37,7 @@ pub async fn report(
         id: user.id.clone(),
         device: None,
     };
-    let consents = Visit::prepare(&app, &subject, &origin)
+    let consents = Visit::prepare(&app.editions, &subject, &origin)
         .await
         .record_alone(&app.store)
         .await?;
@@ -80,8 +82,8 @@ pub async fn export(State(app): State<AppState>, user: AuthenticatedUser) -> Api
     let body = Export {
         export_of: report.subject.clone(),
         data: report,
-        withdrawals: records::withdrawals_of(&app.store, &key).await?,
-        staff_access: records::audit_of(&app.store, &key, records::StaffNamed::Unnamed).await?,
+        withdrawals: withdrawals::withdrawals_of(&app.store, &key).await?,
+        staff_access: audit::audit_of(&app.store, &key, audit::StaffNamed::Unnamed).await?,
     };
     let filename = format!(
         "dosmart-my-data-{}.json",
@@ -119,7 +121,7 @@ pub async fn data_held(
             state_in(&mut conn, &editions, &key).await?
         }
     };
-    let mut held = records::held(&mut conn, user_id.as_str()).await?;
+    let mut held = held::held(&mut conn, user_id.as_str()).await?;
     let categories = catalog()
         .categories
         .iter()
@@ -170,7 +172,7 @@ async fn history(
     key: &str,
 ) -> ApiResult<Vec<LedgerEntry>> {
     let mut entries = ledger::entries(conn, key).await?;
-    for (device, linked_at) in records::linked_devices(conn, user_id.as_str()).await? {
+    for (device, linked_at) in subjects::linked_devices(conn, user_id.as_str()).await? {
         let device = DeviceId::parse(&device)
             .map_err(|e| StoreError::Corrupt(format!("a linked device: {e}")))?;
         let before_link = ledger::entries(conn, &device.subject().to_string())

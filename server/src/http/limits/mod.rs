@@ -14,31 +14,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use consent_core::SubjectKey;
 use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use keyed::{KeyedLimiter, MAX_KEYS};
+pub use keyed::{KeyedLimiter, Rate, MAX_KEYS};
 
 use crate::auth::Keys;
 use crate::error::{ApiError, LimitedBy};
-
-/// Requests per minute, and how many may come at once before the rate applies; `None`: no limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rate {
-    pub per_minute: NonZeroU32,
-    pub burst: NonZeroU32,
-}
-
-impl Rate {
-    /// `per_minute` 0 means no limit.
-    pub fn per_minute(per_minute: u32, burst: u32) -> Option<Rate> {
-        Some(Rate {
-            per_minute: NonZeroU32::new(per_minute)?,
-            burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
-        })
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimits {

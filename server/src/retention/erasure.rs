@@ -6,7 +6,7 @@
 //! The checkpoints name chains only by keyed hashes, so `verify` matches the erasure to the
 //! head a checkpoint saw, and nothing left names the user.
 
-use super::{sql, During, Store, StoreError};
+use crate::store::{sql, During, Store, StoreError};
 use consent_core::{SubjectKey, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -152,7 +152,7 @@ async fn erase(store: &Store, user_id: &str) -> Result<(), StoreError> {
 
 /// A chain and all that is kept beside it, replaced by its signed erasure.
 async fn erase_chain(
-    tx: &mut super::WriteTx,
+    tx: &mut crate::store::WriteTx,
     store: &Store,
     subject: &str,
 ) -> Result<(), StoreError> {
@@ -225,7 +225,7 @@ async fn erase_chain(
     Ok(())
 }
 
-async fn summary(tx: &mut super::WriteTx, subject: &str) -> Result<Summary, StoreError> {
+async fn summary(tx: &mut crate::store::WriteTx, subject: &str) -> Result<Summary, StoreError> {
     let mut summary = Summary {
         granted: Vec::new(),
         refused: Vec::new(),

@@ -9,13 +9,13 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::AppState;
+use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "dosmart.kz consent API", description = "Consent ledger, policy and purpose catalog, and the data-held report of AITU Sauda LLP. Every error is an `ErrorBody`: a stable `error` code and a `message` for people."),
     paths(
-        super::healthz,
+        super::health::healthz,
         super::policy::current, super::policy::in_force, super::policy::by_version, super::policy::source, super::policy::changes, super::policy::publish,
         super::receipts::jwks,
         super::catalog::purposes, super::catalog::data_categories, super::catalog::whole, super::catalog::texts,

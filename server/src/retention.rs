@@ -1,7 +1,9 @@
 //! How long where-from evidence (IP address, user agent) is kept (2.5). The chained records stay;
 //! only the `origins` rows go, so every chain still verifies after a purge.
 
-use super::{sql, During, Store, StoreError};
+pub mod erasure;
+
+use crate::store::{sql, During, Store, StoreError};
 use consent_core::SubjectKey;
 use consent_core::Timestamp;
 
@@ -58,7 +60,7 @@ pub async fn purge(
         }
     };
     let purged = Purged {
-        erased_users: super::erasure::erase_expired(store, retention.user_days, now).await?,
+        erased_users: erasure::erase_expired(store, retention.user_days, now).await?,
         user_origins: purge_kind(SubjectKey::USERS, retention.user_days).await?,
         device_origins: purge_kind(SubjectKey::DEVICES, retention.device_days).await?,
     };
@@ -78,7 +80,7 @@ pub async fn purge(
 /// them: docs/security.md says when to run it.
 async fn leave_no_copies(store: &Store) -> Result<(), StoreError> {
     match store.backend() {
-        super::Backend::Sqlite => {
+        crate::store::Backend::Sqlite => {
             // Readers on old snapshots can hold the checkpoint back: a few tries.
             for _ in 0..10 {
                 let row = sql::query("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -93,7 +95,7 @@ async fn leave_no_copies(store: &Store) -> Result<(), StoreError> {
             tracing::warn!("the WAL could not be emptied after a purge: readers held it");
             Ok(())
         }
-        super::Backend::Postgres => {
+        crate::store::Backend::Postgres => {
             for table in PURGED_TABLES {
                 sql::query(&format!("VACUUM (ANALYZE) {table}"))
                     .execute(store.pool())

@@ -9,10 +9,10 @@ use consent_core::{Lang, LegalBasis};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use super::LangQuery;
+use super::extract::LangQuery;
+use super::extract::QueryOf;
 use crate::error::{ApiResult, QueryRefused};
-use crate::json::QueryOf;
-use crate::AppState;
+use crate::state::AppState;
 
 /// The purposes of 2.2 and 4.2, with the anchors of their clauses in the current edition.
 #[utoipa::path(get, path = "/v1/purposes", params(LangQuery), responses((status = 200, description = "The purpose catalog", body = Vec<PurposeView>), QueryRefused))]

@@ -8,16 +8,17 @@ use consent_core::api::{
 };
 use consent_core::catalog;
 
-use super::{IdempotencyKey, IdempotencyKeyHeader, Once, OnceRequest};
+use super::extract::JsonBody;
+use super::once::{IdempotencyKey, IdempotencyKeyHeader, Once, OnceRequest};
 use crate::auth::{issue_device, Subject};
-use crate::consents::{save_choices, state, write_for_subject, Visit};
+use crate::consents::{save_choices, state};
 use crate::error::{ApiError, ApiResult, BodyRefused, StoreFailed, SubjectRefused};
-use crate::json::JsonBody;
 use crate::receipts::Decision;
-use crate::store::ledger::Origin;
+use crate::state::AppState;
+use crate::store::Origin;
 use crate::store::WriteTx;
+use crate::visits::{write_for_subject, Visit};
 use crate::withdrawals::WithdrawalWriter;
-use crate::AppState;
 
 /// Per purpose, granted or refused and when; the edition accepted and how. A request that
 /// names nobody gets the state of a new device, and that device's id and proof in the
@@ -45,11 +46,13 @@ pub async fn read(
                 proof.parse().expect("hex is a header value"),
             );
             // Nothing is stored for the new device until it says something.
-            return Ok((headers, Json(state(&app, &key).await?)).into_response());
+            return Ok(
+                (headers, Json(state(&app.store, &app.editions, &key).await?)).into_response(),
+            );
         }
         Err(other) => return Err(other),
     };
-    let state = Visit::prepare(&app, &subject, &origin)
+    let state = Visit::prepare(&app.editions, &subject, &origin)
         .await
         .record_alone(&app.store)
         .await?;
@@ -82,9 +85,9 @@ pub async fn update(
     if !app.editions.read().await.exists(&body.policy_version) {
         return Err(ApiError::UnknownEdition(body.policy_version.to_string()));
     }
-    let visit = Visit::prepare(&app, &subject, &origin).await;
+    let visit = Visit::prepare(&app.editions, &subject, &origin).await;
     let request = idempotency.request(visit.key(), "PUT /v1/consents", &body);
-    let writer = WithdrawalWriter::new(&app);
+    let writer = WithdrawalWriter::new(app.company_address.clone());
     let (app, visit, writer) = (&app, &visit, &writer);
     let updated = write_for_subject(&app.store, move |tx| {
         save(tx, app, visit, request.clone(), writer, body.clone())
@@ -119,7 +122,7 @@ async fn save(
         language: receipt.language_shown,
         record_kind: "choices",
     };
-    let signed = app.receipts.sign(&mut tx, app, decision).await?;
+    let signed = app.receipts.sign(&mut tx, &app.editions, decision).await?;
     updated.receipt.signed = Some(signed);
     first.remember(&mut tx, &updated);
     tx.commit().await?;

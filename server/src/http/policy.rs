@@ -9,12 +9,12 @@ use consent_core::api::{
 };
 use consent_core::{EditionVersion, Lang, PolicyEdition};
 
-use super::LangQuery;
+use super::extract::LangQuery;
+use super::extract::{JsonBody, PathOf, QueryOf};
 use crate::auth::{Staff, StaffRole};
 use crate::error::{ApiError, ApiResult, BodyRefused, QueryRefused, StaffRefused, StoreFailed};
-use crate::json::{JsonBody, PathOf, QueryOf};
-use crate::store::records;
-use crate::AppState;
+use crate::state::AppState;
+use crate::store::editions;
 
 /// The edition in force, in the requested language (en and missing translations fall back to a
 /// published language; `Content-Language` says which).
@@ -84,7 +84,7 @@ pub async fn source(
         ))
     };
     let known = EditionVersion::parse(&version).ok_or_else(missing)?;
-    let text = records::edition_source(&app.store, known.as_str(), lang)
+    let text = editions::edition_source(&app.store, known.as_str(), lang)
         .await?
         .ok_or_else(missing)?;
     let headers = [
@@ -218,12 +218,12 @@ pub async fn publish(
         .map(|(lang, source)| (*lang, source.as_str()))
         .collect();
     let mut tx = app.store.begin().await?;
-    records::publish_edition(&mut tx, &editions, now).await?;
-    records::keep_sources(&mut tx, version.as_str(), &sources).await?;
+    crate::editions::publish_edition(&mut tx, &editions, now).await?;
+    editions::keep_sources(&mut tx, version.as_str(), &sources).await?;
     tx.commit().await?;
     let hashes = sources
         .iter()
-        .map(|(lang, source)| (*lang, crate::store::records::sha256_hex(source.as_bytes())))
+        .map(|(lang, source)| (*lang, crate::store::sha256_hex(source.as_bytes())))
         .collect();
     app.editions.write().await.add(editions, hashes);
     tracing::info!(edition = %version, "policy edition published");

@@ -24,7 +24,7 @@ use tokio_rustls::rustls;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
-use crate::limits::{ConnectionLimits, HEADER_TIMEOUT};
+use crate::http::limits::{ConnectionLimits, HEADER_TIMEOUT};
 
 /// A connection with no request in flight for this long is closed; the client opens another
 /// when it needs one.

@@ -4,7 +4,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use crate::receipts::Jwks;
-use crate::AppState;
+use crate::state::AppState;
 
 /// The public key that signs consent receipts now and the retired ones configuration still
 /// vouches for: a receipt stays checkable for as long as it is kept.

@@ -3,13 +3,14 @@ use axum::Json;
 use axum_extra::extract::WithRejection;
 use consent_core::api::{EventBatch, EventKind, EventsAccepted, UiEvent, MAX_EVENTS_PER_BATCH};
 
+use super::extract::JsonBody;
 use crate::auth::Subject;
-use crate::consents::{record_events, write_for_subject, Visit};
+use crate::consents::record_events;
 use crate::error::{ApiError, ApiResult, BodyRefused, StoreFailed, SubjectRefused};
-use crate::json::JsonBody;
-use crate::store::ledger::Origin;
+use crate::state::AppState;
+use crate::store::Origin;
 use crate::store::WriteTx;
-use crate::AppState;
+use crate::visits::{write_for_subject, Visit};
 
 /// A batch of UI events. Each carries a client-made UUID: a replayed event is accepted and
 /// stored once. A batch is stored whole or not at all.
@@ -43,7 +44,7 @@ pub async fn record(
         }
     }
     drop(editions);
-    let visit = Visit::prepare(&app, &subject, &origin).await;
+    let visit = Visit::prepare(&app.editions, &subject, &origin).await;
     let visit = &visit;
     let stored = write_for_subject(&app.store, move |tx| {
         store_events(tx, visit, batch.events.clone())

@@ -6,18 +6,20 @@ use consent_core::ledger::StaffAction;
 use consent_core::{Lang, LedgerRecord};
 use serde::Deserialize;
 
-use super::bounded_text;
+use super::extract::bounded_text;
+use super::extract::{JsonBody, PathOf, QueryOf};
 use super::my_data::data_held;
 use crate::alerts::AlertPage;
 use crate::auth::{ServiceCaller, Staff, StaffRole, UserId};
 use crate::error::{
     ApiError, ApiResult, BodyRefused, QueryRefused, StaffRefused, StoreFailed, TokenRefused,
 };
-use crate::json::{JsonBody, PathOf, QueryOf};
-use crate::store::checkpoint::{self, PublishedCheckpoint};
+use crate::ledger::checkpoint::{self, PublishedCheckpoint};
+use crate::state::AppState;
+use crate::store::audit::AuditEntry;
+use crate::store::held::HeldValue;
 use crate::store::ledger;
-use crate::store::records::{self, AuditEntry, HeldValue};
-use crate::AppState;
+use crate::store::{audit, held};
 use consent_core::date::DAY_MS;
 
 fn user_id(raw: &str) -> ApiResult<UserId> {
@@ -50,7 +52,7 @@ pub async fn upsert_data(
             source: item.source,
             since: item.since.unwrap_or(now),
         };
-        records::upsert_held(&mut tx, user.as_str(), item.category, &held, now).await?;
+        held::upsert_held(&mut tx, user.as_str(), item.category, &held, now).await?;
     }
     // The ledger notes which categories changed, never their values.
     let note = LedgerRecord::DataUpdated {
@@ -111,11 +113,11 @@ pub async fn records(
     let report = data_held(&app, &user, Lang::En, false, None).await?;
     // Who looked is for the privacy officer; support sees the role and the reason.
     let named = if staff.role == StaffRole::PrivacyOfficer {
-        records::StaffNamed::Named
+        audit::StaffNamed::Named
     } else {
-        records::StaffNamed::Unnamed
+        audit::StaffNamed::Unnamed
     };
-    let audit_log = records::audit_of(&app.store, &key, named).await?;
+    let audit_log = audit::audit_of(&app.store, &key, named).await?;
     Ok(Json(StaffRecords {
         records: report,
         audit_log,
@@ -175,7 +177,7 @@ async fn audited_look(
         reason,
         at: now,
     };
-    records::insert_audit(&mut tx, &entry).await?;
+    audit::insert_audit(&mut tx, &entry).await?;
     if action == StaffAction::ReadRecords {
         let look = LedgerRecord::StaffAccess {
             role: staff.role,
@@ -295,8 +297,8 @@ pub async fn agreement_ended(
             app.retention.user_days
         )));
     }
-    crate::store::erasure::agreement_ended(&app.store, &user, end.at).await?;
-    let grace_ms = crate::store::erasure::GRACE_DAYS * DAY_MS;
+    crate::retention::erasure::agreement_ended(&app.store, &user, end.at).await?;
+    let grace_ms = crate::retention::erasure::GRACE_DAYS * DAY_MS;
     Ok(Json(AgreementEndRecorded {
         ended_at: end.at,
         erased_after: consent_core::Timestamp(
@@ -315,7 +317,7 @@ pub async fn agreement_end_cancelled(
     WithRejection(Path(user), _): PathOf<String>,
 ) -> ApiResult<Json<AgreementEndCancelled>> {
     let user = user_id(&user)?;
-    if !crate::store::erasure::agreement_end_cancelled(&app.store, &user).await? {
+    if !crate::retention::erasure::agreement_end_cancelled(&app.store, &user).await? {
         return Err(ApiError::NotFound(
             "no end of this user's agreement is waiting to be acted on".into(),
         ));

@@ -11,7 +11,24 @@ use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::Rate;
+use std::num::NonZeroU32;
+
+/// Requests per minute, and how many may come at once before the rate applies; `None`: no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub per_minute: NonZeroU32,
+    pub burst: NonZeroU32,
+}
+
+impl Rate {
+    /// `per_minute` 0 means no limit.
+    pub fn per_minute(per_minute: u32, burst: u32) -> Option<Rate> {
+        Some(Rate {
+            per_minute: NonZeroU32::new(per_minute)?,
+            burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
+        })
+    }
+}
 
 /// The most keys one limiter holds: a few megabytes, far more than the clients of one minute.
 pub const MAX_KEYS: usize = 100_000;

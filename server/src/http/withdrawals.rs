@@ -4,16 +4,16 @@ use axum_extra::extract::WithRejection;
 use consent_core::api::{WithdrawalRecorded, WithdrawalRequest};
 use consent_core::{catalog, Lang, PurposeId};
 
-use super::{IdempotencyKey, IdempotencyKeyHeader, Once, OnceRequest};
+use super::extract::JsonBody;
+use super::once::{IdempotencyKey, IdempotencyKeyHeader, Once, OnceRequest};
 use crate::auth::Subject;
-use crate::consents::{write_for_subject, Visit};
 use crate::error::{ApiError, ApiResult, BodyRefused, StoreFailed, SubjectRefused};
-use crate::json::JsonBody;
 use crate::receipts::Decision;
-use crate::store::ledger::Origin;
+use crate::state::AppState;
+use crate::store::Origin;
 use crate::store::WriteTx;
+use crate::visits::{write_for_subject, Visit};
 use crate::withdrawals::WithdrawalWriter;
-use crate::AppState;
 
 /// Withdraws consent to purposes (2.6): refused from now on, the request recorded, and the
 /// written application returned for the user to sign and send. Necessary purposes cannot be
@@ -40,9 +40,9 @@ pub async fn request(
     {
         return Err(ApiError::NecessaryPurpose(*necessary));
     }
-    let visit = Visit::prepare(&app, &subject, &origin).await;
+    let visit = Visit::prepare(&app.editions, &subject, &origin).await;
     let request = idempotency.request(visit.key(), "POST /v1/withdrawals", &body);
-    let writer = WithdrawalWriter::new(&app);
+    let writer = WithdrawalWriter::new(app.company_address.clone());
     let (app, visit, writer, lang) = (&app, &visit, &writer, body.lang);
     let recorded = write_for_subject(&app.store, move |tx| {
         withdraw(
@@ -91,7 +91,7 @@ async fn withdraw(
         language: lang,
         record_kind: "withdrawal",
     };
-    recorded.signed_receipt = Some(app.receipts.sign(&mut tx, app, decision).await?);
+    recorded.signed_receipt = Some(app.receipts.sign(&mut tx, &app.editions, decision).await?);
     first.remember(&mut tx, &recorded);
     tx.commit().await?;
     Ok(recorded)

@@ -6,8 +6,8 @@
 //! chain to the latest checkpoint, so records cut off a chain's end or a chain deleted whole
 //! are found, and a checkpoint edited in the database fails its signature.
 
-pub use super::ledger::Head;
-use super::{sql, During, Store, StoreError};
+pub use crate::store::ledger::Head;
+use crate::store::{sql, During, Store, StoreError};
 use consent_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -185,14 +185,14 @@ pub async fn erased_under_retention(
     store: &Store,
     checkpoint_at: Timestamp,
     head: &Head,
-) -> Result<Result<super::erasure::Erasure, String>, StoreError> {
+) -> Result<Result<crate::retention::erasure::Erasure, String>, StoreError> {
     // Checkpoints made before subjects were hashed name them as they are.
     let anon = if consent_core::SubjectKey::parse(&head.subject).is_ok() {
         store.keys().subject_ref(&head.subject)
     } else {
         head.subject.clone()
     };
-    Ok(match super::erasure::find(store, &anon, checkpoint_at).await? {
+    Ok(match crate::retention::erasure::find(store, &anon, checkpoint_at).await? {
         Some(e) if e.is_authentic(store) && e.records >= head.seq => Ok(e),
         Some(_) => Err(format!(
             "the erasure of chain {anon} does not match its signature or what the checkpoint saw"
@@ -212,7 +212,7 @@ pub async fn verify_subject(
     match latest_authentic(store).await? {
         Ok(checkpoint) => {
             let head = checkpoint.as_ref().and_then(|c| c.head_of(store, subject));
-            let mut report = super::ledger::verify(store, subject, head).await?;
+            let mut report = crate::store::ledger::verify(store, subject, head).await?;
             if let (Some(head), 0) = (head, report.records) {
                 let at = checkpoint.as_ref().map_or(Timestamp(0), |c| c.at);
                 if erased_under_retention(store, at, head).await?.is_ok() {
@@ -223,7 +223,7 @@ pub async fn verify_subject(
             Ok(report)
         }
         Err(problem) => {
-            let mut report = super::ledger::verify(store, subject, None).await?;
+            let mut report = crate::store::ledger::verify(store, subject, None).await?;
             report.intact = false;
             report.problem = Some(problem);
             Ok(report)
