@@ -34,12 +34,13 @@ CRATES = {
         "layers": [
             ("composition", ["lib.rs", "main.rs", "bin/*", "app.rs", "app/*"]),
             ("features", ["banner.rs", "choices.rs", "choices/*", "policy.rs", "my_data.rs",
-                          "withdrawal.rs", "changes.rs", "update_notice.rs", "language.rs"]),
-            ("parts", ["dialog.rs", "feedback.rs", "focus.rs", "loading.rs", "slot.rs",
-                       "download.rs"]),
+                          "withdrawal.rs", "changes.rs", "update_notice.rs"]),
+            ("parts", ["dialog.rs", "feedback.rs", "loading.rs", "download.rs", "language.rs"]),
+            ("actions", ["widget.rs"]),
             ("effects", ["api.rs", "api/*", "outbox.rs", "outbox/*", "embed.rs", "storage.rs",
-                         "command.rs"]),
-            ("model", ["model.rs", "model/*", "i18n.rs", "config.rs", "json.rs", "json/*"]),
+                         "focus.rs"]),
+            ("model", ["model.rs", "model/*", "i18n.rs", "config.rs", "json.rs", "json/*",
+                       "slot.rs", "command.rs"]),
         ],
     },
     "core": {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every test: the workspace's Rust tests (SQLite, and PostgreSQL when one is reachable), the
-# API contract (schemathesis), the release build of the widget with its size, the widget's
-# tests in headless Chromium, and the end-to-end tests of widget + server in headless Chromium.
+# Every test: the house check (layers, no import circle), the workspace's Rust tests (SQLite,
+# and PostgreSQL when one is reachable), the API contract (schemathesis), the release build of
+# the widget with its size, the widget's tests in headless Chromium, and the end-to-end tests
+# of widget + server in headless Chromium.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -20,6 +21,9 @@ else
   postgres="PostgreSQL unreachable at 127.0.0.1:5432: its half of the server tests was SKIPPED"
   if [ "${CI:-}" = true ]; then echo "CI needs PostgreSQL: $postgres" >&2; exit 1; fi
 fi
+
+step "the house: no import circle and no import from a lower layer to a higher one in src/, core/ and server/ (scripts/house.py, which first proves on made-up crates that it catches both)"
+python3 "$root/scripts/house.py" --self-test
 
 step "cargo test --workspace (shared crate; server against SQLite and PostgreSQL; the widget compiles natively, its tests run in wasm below)"
 cargo test --workspace

@@ -16,11 +16,11 @@ use crate::embed::{self, HostState};
 use crate::feedback::toast;
 use crate::focus;
 use crate::language;
-use crate::model::{gpc_enabled, Action, Model, Notice, View, Widget};
+use crate::model::{gpc_enabled, Action, Model, Notice, View};
+use crate::widget::{load_state, Widget};
 use crate::my_data::MyDataDialog;
 use crate::outbox::{self, Report};
 use crate::policy::PolicyDialog;
-use crate::storage;
 use crate::update_notice::update_notice;
 use crate::withdrawal::ApplicationDialog;
 
@@ -104,7 +104,7 @@ pub fn App(props: &AppProps) -> Html {
         let host = HostState::of(
             move |purpose| latest.granted(purpose),
             model.answered(),
-            model.edition(),
+            widget.edition(),
             model.gpc,
             model.lang,
         );
@@ -205,20 +205,6 @@ async fn load(model: UseReducerHandle<Model>, config: WidgetConfig) {
     // one who made it.
     outbox::start_background_delivery();
     load_state(model).await;
-}
-
-/// The state of the one the widget speaks for: from the server, under what they chose here
-/// and is still on its way (which applies at once, before the server answers).
-pub async fn load_state(model: UseReducerHandle<Model>) {
-    model.dispatch(Action::Pending(outbox::pending_update()));
-    match api::consents().await {
-        Ok(state) => {
-            storage::set("edition", state.current_edition.as_str());
-            model.dispatch(Action::Loaded(Some(state)));
-        }
-        // Offline on arrival: the banner still shows unless the user answered before.
-        Err(_) => model.dispatch(Action::Loaded(None)),
-    }
 }
 
 fn settings_button(widget: &Widget) -> Html {

@@ -12,7 +12,7 @@ use yew::prelude::*;
 pub use crate::command::BannerAction;
 use crate::i18n::texts;
 use crate::language::language_buttons;
-use crate::model::Widget;
+use crate::widget::Widget;
 
 #[derive(Properties, PartialEq)]
 pub struct BannerViewProps {

@@ -9,7 +9,7 @@ use crate::api;
 use crate::dialog::{use_dialog, Dialog};
 use crate::i18n::texts;
 use crate::loading::{self, use_loading};
-use crate::model::Widget;
+use crate::widget::Widget;
 
 #[derive(Properties, PartialEq)]
 pub struct ChangesProps {

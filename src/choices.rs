@@ -10,7 +10,8 @@ use yew::prelude::*;
 use crate::dialog::{unique_id, use_dialog, Dialog};
 use crate::i18n::texts;
 use crate::language::language_switcher;
-use crate::model::{View, Widget};
+use crate::model::View;
+use crate::widget::Widget;
 
 #[derive(Properties, PartialEq)]
 pub struct ChoicesProps {

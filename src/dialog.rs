@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use crate::feedback::inline_notice;
 use crate::i18n::texts;
-use crate::model::Widget;
+use crate::widget::Widget;
 
 const FOCUSABLE: &str =
     "button:not([disabled]), a[href], input:not([disabled]), select, textarea, [tabindex]:not([tabindex='-1'])";

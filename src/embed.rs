@@ -1,6 +1,6 @@
-//! The widget inside a page it does not control: mounted by `static/consent.js` in a shadow
-//! root, told what to do through `window.DosmartConsent`, and telling the page (and the native
-//! app, in a webview) every change of consent.
+//! The widget inside a page it does not control: the shadow root it renders in, the commands
+//! the page sends it (through `window.DosmartConsent`, forwarded by [`crate`]'s exports), and
+//! every change of consent told to the page (and the native app, in a webview).
 
 use consent_core::signals::consent_mode;
 use consent_core::{catalog, EditionVersion, Lang, PurposeId};
@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-use crate::command::{BannerAction, Command};
+use crate::command::Command;
 use crate::slot::Slot;
 
 thread_local! {
@@ -18,6 +18,11 @@ thread_local! {
     static ROOT: RefCell<Option<Element>> = const { RefCell::new(None) };
     static HANDLER: Slot<Command> = const { Slot::new() };
     static EARLY: RefCell<Vec<Command>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Where the page hears what happens: `on_event(kind, payload)`, from `consent.js`.
+pub fn set_host(on_event: js_sys::Function) {
+    HOST.with(|h| *h.borrow_mut() = Some(on_event));
 }
 
 /// The element the widget renders in: in a shadow root when embedded, where
@@ -67,7 +72,8 @@ pub fn on_command(handler: impl Fn(Command) + 'static) {
     HANDLER.with(|h| h.set(handler));
 }
 
-fn run(command: Command) {
+/// Hands a command to the App, or keeps it until the App runs.
+pub fn deliver(command: Command) {
     if let Err(early) = HANDLER.with(|h| h.call(command)) {
         EARLY.with(|e| e.borrow_mut().push(early));
     }
@@ -123,79 +129,4 @@ pub fn notify(kind: &str, payload: &impl Serialize) {
             let _ = host.call2(&JsValue::NULL, &JsValue::from_str(kind), &value);
         }
     });
-}
-
-/// Called by `consent.js`: renders the widget in `element` (inside its shadow root).
-/// `config` has `api`, `lang`, `token`, `inApp`; `on_event(kind, payload)` hears the changes;
-/// `catalog` and `texts` are what the loader fetched beside the wasm (`GET /v1/catalog`, and
-/// `GET /v1/texts` for `lang`). One it cannot read is the error, and nothing is mounted.
-#[wasm_bindgen(js_name = mountConsentWidget)]
-pub fn mount(
-    element: Element,
-    config: JsValue,
-    on_event: js_sys::Function,
-    catalog: String,
-    lang: &str,
-    texts: String,
-) -> Result<(), JsValue> {
-    HOST.with(|h| *h.borrow_mut() = Some(on_event));
-    set_root(element.clone());
-    let get = |key: &str| js_sys::Reflect::get(&config, &JsValue::from_str(key)).ok();
-    let text = |key: &str| {
-        get(key)
-            .and_then(|v| v.as_string())
-            .filter(|v| !v.is_empty())
-    };
-    let config = crate::config::WidgetConfig {
-        api_base: text("api").unwrap_or_default(),
-        explicit_lang: text("lang").and_then(|l| Lang::parse(&l).ok()),
-        token: text("token"),
-        token_url: text("tokenUrl"),
-        in_app: get("inApp").and_then(|v| v.as_bool()).unwrap_or(false),
-    };
-    let lang = Lang::parse(lang).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let served = crate::Served {
-        catalog,
-        lang,
-        texts,
-    };
-    crate::start_in(element, config, &served).map_err(|e| JsValue::from_str(&e))
-}
-
-/// `DosmartConsent.<name>(arg)`, forwarded by `consent.js`.
-#[wasm_bindgen(js_name = consentCommand)]
-pub fn command(name: &str, arg: JsValue) -> Result<(), JsValue> {
-    let text = arg.as_string();
-    let command = match name {
-        "showBanner" => Command::ShowBanner,
-        "openChoices" => Command::OpenChoices,
-        "openPolicy" => {
-            Command::OpenPolicy(text.map(|clause| consent_core::policy::anchor_for(&clause)))
-        }
-        "close" => Command::Close,
-        "act" => Command::Act(
-            BannerAction::parse(&text.unwrap_or_default())
-                .ok_or_else(|| JsValue::from_str("DosmartConsent: unknown action"))?,
-        ),
-        "setLanguage" => Command::SetLanguage(
-            Lang::parse(&text.unwrap_or_default())
-                .map_err(|e| JsValue::from_str(&e.to_string()))?,
-        ),
-        "setToken" => {
-            let before = crate::api::speaking_for();
-            crate::api::set_token(text);
-            crate::outbox::token_refreshed();
-            if crate::api::speaking_for() == before {
-                return Ok(()); // the same person's token, refreshed
-            }
-            Command::PersonChanged
-        }
-        other => {
-            return Err(JsValue::from_str(&format!(
-                "DosmartConsent has no `{other}`"
-            )))
-        }
-    };
-    run(command);
-    Ok(())
 }

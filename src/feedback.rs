@@ -6,7 +6,8 @@ use consent_core::catalog;
 use yew::prelude::*;
 
 use crate::i18n::{texts, Texts};
-use crate::model::{Notice, View, WaitingOn, Widget};
+use crate::model::{Notice, View, WaitingOn};
+use crate::widget::Widget;
 
 /// The notice in the foot of the screen in view.
 pub fn inline_notice(widget: &Widget) -> Html {

@@ -8,7 +8,7 @@ use consent_core::Lang;
 
 pub use consent_core::words::Texts;
 
-pub use served::{fetch, install, install_text, is_loaded};
+pub use served::{install, install_text, is_loaded};
 
 /// The words of `lang`. The widget renders a language only once its words are read; until a
 /// switch has fetched them, the language read before stands in.
@@ -62,18 +62,6 @@ mod served {
         };
         let texts = Texts::read(word).map_err(|e: MissingWord| e.to_string())?;
         install(lang, Box::leak(Box::new(texts)));
-        Ok(())
-    }
-
-    /// Fetches the words of a language the user switched to, and keeps them for the loader to
-    /// use offline.
-    pub async fn fetch(lang: Lang) -> Result<(), String> {
-        if is_loaded(lang) {
-            return Ok(());
-        }
-        let served = crate::api::texts(lang).await.map_err(|e| e.message())?;
-        install_text(lang, &served)?;
-        crate::storage::set(&format!("texts:{lang}"), &served);
         Ok(())
     }
 }

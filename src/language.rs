@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::command::BannerAction;
 use crate::i18n::texts;
-use crate::model::Widget;
+use crate::widget::Widget;
 
 pub fn choose(explicit: Option<Lang>, saved: Option<&str>, browser: &[String]) -> Lang {
     explicit

@@ -25,7 +25,13 @@ mod policy;
 mod slot;
 pub mod storage;
 mod update_notice;
+pub mod widget;
 mod withdrawal;
+
+use command::{BannerAction, Command};
+use consent_core::Lang;
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
 
 /// Mounts the widget in the page's container (`#dosmart-consent`, made if missing), unless
 /// `consent.js` loaded it to mount in a shadow root of its own. Only a page that includes the
@@ -100,4 +106,79 @@ pub fn start_in(
 /// Points the API client at a server, as [`start`] does from the page's configuration.
 pub fn api_configure_for_tests(config: &config::WidgetConfig) {
     api::configure(config);
+}
+
+/// Called by `consent.js`: renders the widget in `element` (inside its shadow root).
+/// `config` has `api`, `lang`, `token`, `inApp`; `on_event(kind, payload)` hears the changes;
+/// `catalog` and `texts` are what the loader fetched beside the wasm (`GET /v1/catalog`, and
+/// `GET /v1/texts` for `lang`). One it cannot read is the error, and nothing is mounted.
+#[wasm_bindgen(js_name = mountConsentWidget)]
+pub fn mount(
+    element: Element,
+    config: JsValue,
+    on_event: js_sys::Function,
+    catalog: String,
+    lang: &str,
+    texts: String,
+) -> Result<(), JsValue> {
+    embed::set_host(on_event);
+    embed::set_root(element.clone());
+    let get = |key: &str| js_sys::Reflect::get(&config, &JsValue::from_str(key)).ok();
+    let text = |key: &str| {
+        get(key)
+            .and_then(|v| v.as_string())
+            .filter(|v| !v.is_empty())
+    };
+    let config = config::WidgetConfig {
+        api_base: text("api").unwrap_or_default(),
+        explicit_lang: text("lang").and_then(|l| Lang::parse(&l).ok()),
+        token: text("token"),
+        token_url: text("tokenUrl"),
+        in_app: get("inApp").and_then(|v| v.as_bool()).unwrap_or(false),
+    };
+    let lang = Lang::parse(lang).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let served = Served {
+        catalog,
+        lang,
+        texts,
+    };
+    start_in(element, config, &served).map_err(|e| JsValue::from_str(&e))
+}
+
+/// `DosmartConsent.<name>(arg)`, forwarded by `consent.js`.
+#[wasm_bindgen(js_name = consentCommand)]
+pub fn command(name: &str, arg: JsValue) -> Result<(), JsValue> {
+    let text = arg.as_string();
+    let command = match name {
+        "showBanner" => Command::ShowBanner,
+        "openChoices" => Command::OpenChoices,
+        "openPolicy" => {
+            Command::OpenPolicy(text.map(|clause| consent_core::policy::anchor_for(&clause)))
+        }
+        "close" => Command::Close,
+        "act" => Command::Act(
+            BannerAction::parse(&text.unwrap_or_default())
+                .ok_or_else(|| JsValue::from_str("DosmartConsent: unknown action"))?,
+        ),
+        "setLanguage" => Command::SetLanguage(
+            Lang::parse(&text.unwrap_or_default())
+                .map_err(|e| JsValue::from_str(&e.to_string()))?,
+        ),
+        "setToken" => {
+            let before = api::speaking_for();
+            api::set_token(text);
+            outbox::token_refreshed();
+            if api::speaking_for() == before {
+                return Ok(()); // the same person's token, refreshed
+            }
+            Command::PersonChanged
+        }
+        other => {
+            return Err(JsValue::from_str(&format!(
+                "DosmartConsent has no `{other}`"
+            )))
+        }
+    };
+    embed::deliver(command);
+    Ok(())
 }

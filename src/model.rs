@@ -1,19 +1,14 @@
 //! The widget's state and what changes it: the screens open, the user's draft and latest
-//! word, the notice, and the actions every feature acts through ([`Widget`], the handle
-//! every screen gets). Features depend on this module; it depends on none of them.
+//! word, the notice. Pure: what the user's actions do to the page, the server and the host is
+//! [`crate::widget`]'s. Every other module may depend on this one; it depends on none of them.
 
-use consent_core::api::{ConsentState, ConsentUpdate, EventKind, Withdrawal, WrittenApplication};
+use consent_core::api::{ConsentState, ConsentUpdate, Withdrawal, WrittenApplication};
 use consent_core::{catalog, EditionVersion, Lang, PurposeId};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
-use crate::command::{BannerAction, Command};
-use crate::embed;
-use crate::focus;
-use crate::i18n::texts;
-use crate::outbox::{self, EventDetail};
-use crate::storage;
+use crate::command::BannerAction;
 
 /// A screen of the widget. They stack: each opened from another returns to it with Back.
 #[derive(Clone, Debug, PartialEq)]
@@ -301,7 +296,7 @@ impl Model {
     }
 
     /// The consent purposes `update` turns off that are on now: a withdrawal (2.6).
-    fn withdrawn_by(&self, update: &ConsentUpdate) -> Vec<PurposeId> {
+    pub fn withdrawn_by(&self, update: &ConsentUpdate) -> Vec<PurposeId> {
         update
             .choices
             .iter()
@@ -339,201 +334,18 @@ impl Model {
             .is_some_and(|s| s.answered && s.accepted.is_some() && !s.current_accepted)
     }
 
-    pub fn edition(&self) -> Option<EditionVersion> {
-        self.state
-            .as_ref()
-            .map(|s| s.current_edition.clone())
-            .or_else(|| storage::get("edition").and_then(|v| EditionVersion::parse(&v)))
+    /// The edition in force, as the server last said.
+    pub fn loaded_edition(&self) -> Option<EditionVersion> {
+        self.state.as_ref().map(|s| s.current_edition.clone())
     }
 }
 
 /// Every consent purpose as `granted` says, except that one the browser's Global Privacy
 /// Control refuses is never on.
-fn consent_choices(gpc: bool, granted: &dyn Fn(PurposeId) -> bool) -> BTreeMap<PurposeId, bool> {
+pub fn consent_choices(gpc: bool, granted: &dyn Fn(PurposeId) -> bool) -> BTreeMap<PurposeId, bool> {
     consent_core::map_by_insertion(
         catalog()
             .consent_purposes()
             .map(|p| (p.id, granted(p.id) && !(gpc && p.gpc_refuses))),
     )
-}
-
-/// What every part of the widget reads and acts through.
-#[derive(Clone, PartialEq)]
-pub struct Widget {
-    pub model: UseReducerHandle<Model>,
-}
-
-impl Widget {
-    pub fn lang(&self) -> Lang {
-        self.model.lang
-    }
-
-    /// Opens `view` over what is shown; Back returns to it.
-    pub fn open(&self, view: View) {
-        let kind = match &view {
-            View::Choices => Some(EventKind::ChoicesOpened),
-            View::Policy { .. } => Some(EventKind::PolicyOpened),
-            View::MyData => Some(EventKind::MyDataOpened),
-            View::Application(_) | View::Changes { .. } => None,
-        };
-        if let Some(kind) = kind {
-            outbox::record(kind, self.lang());
-        }
-        if self.model.view() != Some(&view) {
-            focus::opening(self.model.views.len());
-        }
-        self.model.dispatch(Action::Open(view));
-    }
-
-    /// One screen back. The last one closes: on the web back to the page, in the app by
-    /// telling the native side, which closes the screen (it is never left blank).
-    pub fn back(&self) {
-        outbox::record(EventKind::DialogClosed, self.lang());
-        let open = self.model.views.len();
-        if open > 1 {
-            focus::closing_to(open - 1);
-            self.model.dispatch(Action::Back);
-        } else if self.model.in_app {
-            embed::notify("close", &embed::Empty {});
-        } else {
-            self.close_all();
-        }
-    }
-
-    fn close_all(&self) {
-        focus::closing_to(0);
-        self.model.dispatch(Action::CloseAll);
-    }
-
-    pub fn run(&self, command: Command) {
-        match command {
-            Command::ShowBanner => self.model.dispatch(Action::ShowBanner),
-            Command::OpenChoices => self.open(View::Choices),
-            Command::OpenPolicy(anchor) => self.open(View::Policy { anchor }),
-            Command::SetLanguage(lang) => self.set_lang(lang),
-            // The app's back button or gesture goes one screen back, at every depth.
-            Command::Close if self.model.in_app => self.back(),
-            Command::Close => self.close_all(),
-            // Until the state has loaded an answer has no edition to answer.
-            Command::Act(action) if !self.model.loaded => {
-                self.model.dispatch(Action::Queue(Some(action)))
-            }
-            Command::Act(action) => self.act(action),
-            Command::PersonChanged => {
-                self.model.dispatch(Action::PersonChanged);
-                wasm_bindgen_futures::spawn_local(crate::app::load_state(self.model.clone()));
-            }
-        }
-    }
-
-    pub fn set_lang(&self, lang: Lang) {
-        #[cfg(target_arch = "wasm32")]
-        if !crate::i18n::is_loaded(lang) {
-            // Its words first, then the switch in one step; offline, the user is told why not.
-            let widget = self.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                match crate::i18n::fetch(lang).await {
-                    Ok(()) => widget.set_lang(lang),
-                    Err(_) => widget.model.dispatch(Action::LanguageUnavailable(lang)),
-                }
-            });
-            return;
-        }
-        storage::set("lang", lang.code());
-        outbox::record(EventKind::LanguageChanged, lang);
-        self.model.dispatch(Action::SetLang(lang));
-    }
-
-    pub fn toggle(&self, purpose: PurposeId, on: bool) {
-        self.model.dispatch(Action::Toggle(purpose, on));
-    }
-
-    pub fn accept_all(&self) {
-        let choices = consent_choices(self.model.gpc, &|_| true);
-        self.save(EventKind::AcceptAll, choices);
-    }
-
-    pub fn refuse_optional(&self) {
-        let choices = consent_choices(self.model.gpc, &|_| false);
-        self.save(EventKind::RefuseOptional, choices);
-    }
-
-    pub fn save_draft(&self) {
-        self.save(EventKind::ChoicesSaved, self.model.draft.clone());
-    }
-
-    /// The choices apply at once (gating, Consent Mode, the page and the app hear them now)
-    /// and go to the server through the outbox, which keeps them until it has stored them.
-    /// Turning off what was on is a withdrawal (2.6): the server records it as one.
-    fn save(&self, kind: EventKind, choices: BTreeMap<PurposeId, bool>) {
-        let lang = self.lang();
-        outbox::record(kind, lang);
-        let Some(policy_version) = self.model.edition() else {
-            self.model
-                .dispatch(Action::Failed(texts(lang).load_failed.into()));
-            return;
-        };
-        let update = ConsentUpdate {
-            policy_version,
-            lang,
-            choices,
-        };
-        if !self.model.withdrawn_by(&update).is_empty() {
-            outbox::record(EventKind::WithdrawalRequested, lang);
-        }
-        let offline = outbox::queue_choices(update.clone());
-        if self.model.in_app {
-            focus::closing_to(1);
-        } else if self.model.views.is_empty() {
-            focus::return_to_page();
-        } else {
-            focus::closing_to(0);
-        }
-        self.model.dispatch(Action::Chosen(update));
-        if offline {
-            self.model.dispatch(Action::Waiting(WaitingOn::Network));
-        }
-    }
-
-    /// Sends what waits in the outbox now, after a failure the user saw.
-    pub fn retry(&self) {
-        outbox::retry_now();
-    }
-
-    pub fn dismiss_notice(&self) {
-        self.model.dispatch(Action::Dismiss(self.model.notice_seq));
-    }
-
-    pub fn accept_edition(&self) {
-        let Some(edition) = self.model.edition() else {
-            return;
-        };
-        outbox::record_event(outbox::event(
-            EventKind::PolicyAcceptedByButton,
-            EventDetail {
-                purpose: None,
-                lang: Some(self.lang()),
-                edition: Some(edition.clone()),
-            },
-        ));
-        // Shown as accepted at once; the event reaches the server through the outbox.
-        if let Some(mut state) = self.model.state.clone() {
-            state.current_accepted = true;
-            self.model.dispatch(Action::Loaded(Some(state)));
-        }
-    }
-}
-
-impl Widget {
-    /// A banner answer, from the live banner or from a click on the prerendered one that the
-    /// loader kept until the widget ran.
-    pub fn act(&self, action: BannerAction) {
-        match action {
-            BannerAction::AcceptAll => self.accept_all(),
-            BannerAction::RefuseOptional => self.refuse_optional(),
-            BannerAction::Choose => self.open(View::Choices),
-            BannerAction::ReadPolicy => self.open(View::Policy { anchor: None }),
-            BannerAction::Language(lang) => self.set_lang(lang),
-        }
-    }
 }

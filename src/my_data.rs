@@ -10,7 +10,7 @@ use crate::dialog::{use_dialog, Dialog};
 use crate::download::save_file;
 use crate::i18n::{source_name, texts};
 use crate::loading::{self, use_loading};
-use crate::model::Widget;
+use crate::widget::Widget;
 use crate::outbox;
 
 #[derive(Properties, PartialEq)]

@@ -11,7 +11,7 @@ use crate::dialog::{unique_id, use_dialog, Dialog};
 use crate::i18n::texts;
 use crate::language::language_switcher;
 use crate::loading::{self, use_loading, Loading};
-use crate::model::Widget;
+use crate::widget::Widget;
 
 #[derive(Properties, PartialEq)]
 pub struct PolicyProps {

@@ -4,7 +4,8 @@
 use yew::prelude::*;
 
 use crate::i18n::texts;
-use crate::model::{View, Widget};
+use crate::model::View;
+use crate::widget::Widget;
 
 /// Only one is ever on the page: the notice shows when no screen is open.
 const TITLE_ID: &str = "dc-update-title";

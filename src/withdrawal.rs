@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::dialog::{use_dialog, Dialog};
 use crate::download::save_file;
 use crate::i18n::texts;
-use crate::model::Widget;
+use crate::widget::Widget;
 
 #[derive(Properties, PartialEq)]
 pub struct ApplicationProps {

@@ -1,90 +1,56 @@
+//! Dates and instants as the policy and the API count them, on the `time` crate: a calendar
+//! date for the policy's days (1.6), an instant in milliseconds for everything recorded, and
+//! Kazakhstan's one time zone for what users are shown.
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Duration, Month, OffsetDateTime, UtcOffset};
 
 /// A calendar date (proleptic Gregorian), as the policy counts days: clause 1.6 speaks of
 /// "7 calendar days from publication", not of hours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CalendarDate {
-    days_since_epoch: i64,
-}
+pub struct CalendarDate(Date);
 
 impl CalendarDate {
     pub fn from_ymd(year: i64, month: u32, day: u32) -> Option<CalendarDate> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-            return None;
-        }
-        Some(CalendarDate {
-            days_since_epoch: days_from_civil(year, month, day),
-        })
+        let month = Month::try_from(u8::try_from(month).ok()?).ok()?;
+        let day = u8::try_from(day).ok()?;
+        Date::from_calendar_date(i32::try_from(year).ok()?, month, day)
+            .ok()
+            .map(CalendarDate)
     }
 
     /// The UTC date of a Unix timestamp in seconds.
     pub fn from_unix_seconds(seconds: i64) -> CalendarDate {
-        CalendarDate {
-            days_since_epoch: seconds.div_euclid(86_400),
-        }
+        CalendarDate(Timestamp(seconds.saturating_mul(1000)).utc().date())
     }
 
+    /// `YYYY-MM-DD`, and nothing else.
     pub fn parse(text: &str) -> Option<CalendarDate> {
         let mut parts = text.split('-');
         let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        let digits = |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+        if parts.next().is_some() || !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
             return None;
         }
         CalendarDate::from_ymd(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
     }
 
     pub fn add_days(self, days: i64) -> CalendarDate {
-        CalendarDate {
-            days_since_epoch: self.days_since_epoch + days,
-        }
+        let limit = if days < 0 { Date::MIN } else { Date::MAX };
+        CalendarDate(self.0.checked_add(Duration::days(days)).unwrap_or(limit))
     }
 
     /// Unix seconds at 00:00 UTC of this date.
     pub fn unix_seconds(self) -> i64 {
-        self.days_since_epoch * 86_400
+        self.0.midnight().assume_utc().unix_timestamp()
     }
 
     pub fn ymd(self) -> (i64, u32, u32) {
-        civil_from_days(self.days_since_epoch)
+        let (year, month, day) = self.0.to_calendar_date();
+        (i64::from(year), u8::from(month).into(), day.into())
     }
-}
-
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-// Howard Hinnant's days_from_civil / civil_from_days: exact for every Gregorian date.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = month as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 impl fmt::Display for CalendarDate {
@@ -146,7 +112,10 @@ pub const DAY_MS: i64 = 86_400_000;
 
 /// Asia/Almaty's offset from UTC. Kazakhstan has kept one time zone, UTC+5, with no daylight
 /// saving time since 1 March 2024.
-pub const KAZAKHSTAN_UTC_OFFSET_MS: i64 = 5 * 3_600_000;
+pub const KAZAKHSTAN: UtcOffset = match UtcOffset::from_hms(5, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => panic!("UTC+5 is an offset"),
+};
 
 /// An instant, in milliseconds since the Unix epoch; written as RFC 3339 UTC in the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -157,84 +126,49 @@ impl Timestamp {
         self.0
     }
 
-    /// The date in UTC: only for writing the timestamp itself.
-    pub fn utc_date(self) -> CalendarDate {
-        CalendarDate::from_unix_seconds(self.0.div_euclid(1000))
+    /// The instant in UTC; one past what `time` can hold (±9999 years) is held at its end.
+    fn utc(self) -> OffsetDateTime {
+        let nanos = i128::from(self.0) * 1_000_000;
+        OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(if self.0 < 0 {
+            Date::MIN.midnight().assume_utc()
+        } else {
+            Date::MAX.midnight().assume_utc()
+        })
     }
 
-    /// The calendar date in Kazakhstan (Asia/Almaty, UTC+5 all year since 1 March 2024): the
-    /// date the policy's days are counted in (1.6), and the one shown to users.
+    /// The date in UTC: only for writing the timestamp itself.
+    pub fn utc_date(self) -> CalendarDate {
+        CalendarDate(self.utc().date())
+    }
+
+    /// The calendar date in Kazakhstan: the date the policy's days are counted in (1.6), and
+    /// the one shown to users.
     pub fn kazakhstan_date(self) -> CalendarDate {
-        Timestamp(self.0 + KAZAKHSTAN_UTC_OFFSET_MS).utc_date()
+        CalendarDate(self.utc().to_offset(KAZAKHSTAN).date())
     }
 
     /// The date and minute in Kazakhstan, as a person reads a time: `2026-11-30 04:10`.
     pub fn kazakhstan_minute(self) -> String {
-        let local = Timestamp(self.0 + KAZAKHSTAN_UTC_OFFSET_MS);
-        let minute_of_day = local.0.rem_euclid(DAY_MS) / 60_000;
-        let (h, m) = (minute_of_day / 60, minute_of_day % 60);
-        format!("{} {h:02}:{m:02}", local.utc_date())
+        let local = self.utc().to_offset(KAZAKHSTAN);
+        let (h, m) = (local.hour(), local.minute());
+        format!("{} {h:02}:{m:02}", CalendarDate(local.date()))
     }
 
     /// Parses an RFC 3339 date-time: `2026-11-25T14:00:00.123Z` as this type writes it, and
-    /// any offset (`+05:00`) or precision a client sends; what is finer than a millisecond is
-    /// dropped. A leap second counts as the last millisecond of its minute.
+    /// any offset (`+05:00`) or precision to the nanosecond a client sends; what is finer than
+    /// a millisecond is dropped. A leap second counts as the last moment of its minute.
     pub fn parse(text: &str) -> Option<Timestamp> {
-        let (date, time) = text.split_once(['T', 't'])?;
-        let (clock, offset_minutes) = split_offset(time)?;
-        let (hms, fraction) = clock.split_once('.').unwrap_or((clock, ""));
-        let two = |t: &str| {
-            (t.len() == 2 && t.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| t.parse::<i64>().ok())
-                .flatten()
-        };
-        let mut parts = hms.split(':').map(two);
-        let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
-        let bad_fraction = (clock.contains('.') && fraction.is_empty())
-            || !fraction.bytes().all(|b| b.is_ascii_digit());
-        if parts.next().is_some() || h > 23 || m > 59 || s > 60 || bad_fraction {
-            return None;
-        }
-        let millis: i64 = if s == 60 {
-            999
-        } else {
-            format!("{:0<3}", &fraction[..fraction.len().min(3)])
-                .parse()
-                .ok()?
-        };
-        let s = s.min(59);
-        let day = CalendarDate::parse(date)?.unix_seconds();
-        let local = (day + h * 3600 + m * 60 + s) * 1000 + millis;
-        Some(Timestamp(local - offset_minutes * 60_000))
+        let instant = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+        let millis = instant.unix_timestamp_nanos().div_euclid(1_000_000);
+        i64::try_from(millis).ok().map(Timestamp)
     }
-}
-
-/// A time of day and its offset from UTC in minutes: `Z`, `z`, `+05:00` or `-03:30`.
-fn split_offset(time: &str) -> Option<(&str, i64)> {
-    if let Some(clock) = time.strip_suffix(['Z', 'z']) {
-        return Some((clock, 0));
-    }
-    let at = time.rfind(['+', '-'])?;
-    let (clock, offset) = time.split_at(at);
-    let (sign, hhmm) = offset.split_at(1);
-    let (hh, mm) = hhmm.split_once(':')?;
-    if hh.len() != 2 || mm.len() != 2 {
-        return None;
-    }
-    let (hh, mm): (i64, i64) = (hh.parse().ok()?, mm.parse().ok()?);
-    if hh > 23 || mm > 59 {
-        return None;
-    }
-    let minutes = hh * 60 + mm;
-    Some((clock, if sign == "-" { -minutes } else { minutes }))
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms_of_day = self.0.rem_euclid(DAY_MS);
-        let (h, m) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60);
-        let (s, ms) = (ms_of_day / 1000 % 60, ms_of_day % 1000);
-        write!(f, "{}T{h:02}:{m:02}:{s:02}.{ms:03}Z", self.utc_date())
+        let t = self.utc();
+        let (h, m, s, ms) = (t.hour(), t.minute(), t.second(), t.millisecond());
+        write!(f, "{}T{h:02}:{m:02}:{s:02}.{ms:03}Z", CalendarDate(t.date()))
     }
 }
 

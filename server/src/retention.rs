@@ -97,7 +97,7 @@ async fn leave_no_copies(store: &Store) -> Result<(), StoreError> {
         }
         crate::store::Backend::Postgres => {
             for table in PURGED_TABLES {
-                sql::query(&format!("VACUUM (ANALYZE) {table}"))
+                sql::query(format!("VACUUM (ANALYZE) {table}"))
                     .execute(store.pool())
                     .await
                     .during("vacuum after a purge")?;

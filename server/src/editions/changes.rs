@@ -23,10 +23,13 @@ pub const DIFF_DEADLINE: Duration = Duration::from_millis(300);
 /// The two editions compared, each in its language.
 type Pair = (EditionVersion, Lang, EditionVersion, Lang);
 
+/// One comparison: made once, by the first request that asks for it; the others wait for it.
+type Comparison = Arc<OnceCell<Arc<Vec<ClauseChange>>>>;
+
 /// The comparisons made so far: editions never change once published, so neither do they.
 #[derive(Default)]
 pub struct Comparisons {
-    made: Mutex<HashMap<Pair, Arc<OnceCell<Arc<Vec<ClauseChange>>>>>>,
+    made: Mutex<HashMap<Pair, Comparison>>,
 }
 
 impl Comparisons {

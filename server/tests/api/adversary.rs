@@ -173,7 +173,8 @@ async fn twenty_thousand_distinct_8_kb_credentials_grow_the_server_by_under_20_m
     );
     // An over-long token is malformed (400 token_too_long), an over-long device id no device
     // (401 bad_device_id): refused either way, before anything counts it.
-    let (tokens, devices): (Vec<(usize, u16)>, Vec<(usize, u16)>) = statuses
+    type Answers = Vec<(usize, u16)>;
+    let (tokens, devices): (Answers, Answers) = statuses
         .iter()
         .copied()
         .enumerate()

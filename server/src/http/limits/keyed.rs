@@ -95,6 +95,10 @@ impl<K: Hash + Eq> KeyedLimiter<K> {
         let keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         keys.current.len() + keys.previous.len()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 #[cfg(test)]
