@@ -2,7 +2,7 @@
 //! carrying a keyed hash (HMAC, key outside the database) of its fields and of the subject's
 //! previous record. An edited, removed or inserted record breaks the chain at that point, and
 //! without the key nobody can make a chain that passes again. Signed checkpoints of every
-//! chain's head ([`super::checkpoint`]) catch what a chain alone cannot: records cut off its
+//! chain's head ([`crate::ledger::checkpoint`]) catch what a chain alone cannot: records cut off its
 //! end, or a chain deleted whole.
 //!
 //! Where a request came from (IP, user agent) is kept beside the chain, in `origins`, and the
@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 /// How an edition's acceptance is stored (`LedgerRecord::EditionAccepted`, snake case).
 const ACCEPTANCE_KIND: &str = "edition_accepted";
 
-/// A chain's head as a signed checkpoint saw it ([`super::checkpoint`]).
+/// A chain's head as a signed checkpoint saw it ([`crate::ledger::checkpoint`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Head {
     /// The chain's subject as a keyed hash ([`crate::seal::ServerKeys::subject_ref`]); in
@@ -146,7 +146,7 @@ const SELECT_CHAIN: &str =
 /// Appends `record` to the subject's chain, with where the request came from (`None` for what
 /// needs no such evidence: UI events, the company's own records); returns its sequence number.
 /// The record is written when the write ends, together with the others it appended, in one
-/// statement ([`write_pending`]): nothing in a write reads the rows it appends.
+/// statement ([`super::chain::inserts`]): nothing in a write reads the rows it appends.
 pub async fn append(
     tx: &mut WriteTx,
     subject: &str,
