@@ -42,6 +42,7 @@ async fn main() {
         company_address: None,
         limits: consent_server::http::limits::RateLimits::off(),
         connections: Default::default(),
+        trusted_proxies: Default::default(),
         tls: None,
         receipt_key: Some(consent_server::receipts::ReceiptKey::generate()),
         receipt_retired_keys: Vec::new(),

@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use tokio::sync::RwLock;
 
 use crate::editions::Editions;
+use crate::http::client::TrustedProxies;
 use crate::http::limits::ConnectionLimits;
 use crate::retention::{self, Retention};
 use crate::settings::Settings;
@@ -33,6 +34,7 @@ pub struct Application {
     state: AppState,
     tls: Option<tokio_rustls::TlsAcceptor>,
     connections: ConnectionLimits,
+    trusted_proxies: TrustedProxies,
 }
 
 impl Application {
@@ -72,6 +74,7 @@ impl Application {
             allowed_origins: &settings.allowed_origins,
             limits: settings.limits,
             widget_dir: settings.widget_dir.as_deref(),
+            trusted_proxies: settings.trusted_proxies.clone(),
         };
         let router = http::router(routes, &state, serving)?;
         let tls = match &settings.tls {
@@ -87,6 +90,7 @@ impl Application {
             state,
             tls,
             connections: settings.connections,
+            trusted_proxies: settings.trusted_proxies,
         })
     }
 
@@ -109,7 +113,14 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        http::listen::serve(self.listener, self.router, self.tls, self.connections).await
+        http::listen::serve(
+            self.listener,
+            self.router,
+            self.tls,
+            self.connections,
+            self.trusted_proxies,
+        )
+        .await
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::alerts::AlertRules;
 use crate::auth::Keys;
+use crate::http::client::TrustedProxies;
 use crate::http::limits::{ConnectionLimits, RateLimits};
 use crate::http::listen::TlsFiles;
 use crate::receipts::{Jwk, ReceiptKey};
@@ -34,6 +35,9 @@ pub struct Settings {
     pub limits: RateLimits,
     /// Connections open at once, per network address and in all.
     pub connections: ConnectionLimits,
+    /// Reverse proxies whose forwarded client addresses are believed; their own connections
+    /// are not capped per address.
+    pub trusted_proxies: TrustedProxies,
     /// Serve HTTPS with these; plain HTTP (behind a proxy) without.
     pub tls: Option<TlsFiles>,
     /// When staff access raises an alert (3.2.2).

@@ -4,8 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use ipnet::IpNet;
 
 use crate::alerts;
+use crate::http::client::TrustedProxies;
 use crate::http::limits;
 use crate::retention::Retention;
 
@@ -211,10 +213,20 @@ pub(super) struct ServeArgs {
     /// How many of them may come at once.
     #[arg(long, env = "CONSENT_BURST_ADDRESS", default_value_t = limits::ADDRESS_BURST)]
     pub(super) burst_address: u32,
-    /// Connections one network address may hold open at once (0: no cap; set 0 behind a proxy,
-    /// whose one address carries every client).
+    /// Connections one network address may hold open at once (0: no cap). A trusted proxy's
+    /// are not capped per address (`--trusted-proxy`).
     #[arg(long, env = "CONSENT_CONNECTIONS_PER_ADDRESS", default_value_t = limits::CONNECTIONS_PER_ADDRESS)]
     pub(super) connections_per_address: usize,
+    /// A reverse proxy (an address or a network, repeatable; the variable takes a comma-separated
+    /// list) whose `Forwarded` / `X-Forwarded-For` names the client: rate limits count, and
+    /// evidence keeps, the client's address. From any other peer those headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CONSENT_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = TrustedProxies::parse_network
+    )]
+    pub(super) trusted_proxies: Vec<IpNet>,
     /// Connections open at once in all; keep it under the process's file descriptor limit.
     #[arg(long, env = "CONSENT_CONNECTIONS", default_value_t = limits::CONNECTIONS_TOTAL)]
     pub(super) connections: usize,
@@ -277,5 +289,33 @@ mod tests {
             .unwrap_err()
             .contains("not an Ed25519 public key"));
         let _ = std::fs::remove_file(file);
+    }
+
+    /// `--trusted-proxy` takes networks and single addresses, repeated; anything else stops
+    /// the server with the value named.
+    #[test]
+    fn trusted_proxies_are_networks_or_addresses() {
+        let cli = Cli::try_parse_from([
+            "consent-server",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.0/8",
+            "--trusted-proxy",
+            "192.168.1.1",
+        ])
+        .unwrap();
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("serve");
+        };
+        let proxies: Vec<String> = args.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "192.168.1.1/32"]);
+        let error =
+            Cli::try_parse_from(["consent-server", "serve", "--trusted-proxy", "proxy.local"])
+                .unwrap_err()
+                .to_string();
+        assert!(
+            error.contains("`proxy.local` is not an address or a network"),
+            "{error}"
+        );
     }
 }

@@ -11,6 +11,7 @@ use super::args::{DatabaseArgs, ReceiptAction, RetiredKeysArgs, RoleArg, ServeAr
 use super::secrets::{keys, receipt_key, secret_from_env, server_keys};
 use crate::alerts::AlertRules;
 use crate::auth::{self, StaffRole};
+use crate::http::client::TrustedProxies;
 use crate::http::limits::{self, Rate, RateLimits};
 use crate::http::listen::TlsFiles;
 use crate::ledger::checkpoint;
@@ -40,6 +41,7 @@ pub(super) async fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             per_address: Rate::per_minute(args.rate_address, args.burst_address),
         },
         connections: limits::ConnectionLimits::new(args.connections_per_address, args.connections),
+        trusted_proxies: TrustedProxies::new(args.trusted_proxies),
         tls: args
             .tls_cert
             .zip(args.tls_key)

@@ -2,14 +2,14 @@
 //! came from), whose every rejection is answered in the API's own error shape.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum_extra::extract::WithRejection;
 use consent_core::Lang;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
+use super::client::ClientAddress;
 use crate::auth::{AuthenticatedUser, ServiceCaller, Staff, Subject};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -84,8 +84,8 @@ impl FromRequestParts<AppState> for Origin {
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         let ip = parts
             .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+            .get::<ClientAddress>()
+            .map(|ClientAddress(ip)| ip.to_string());
         let user_agent = parts
             .headers
             .get(axum::http::header::USER_AGENT)

@@ -24,6 +24,7 @@ use tokio_rustls::rustls;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
+use crate::http::client::TrustedProxies;
 use crate::http::limits::{ConnectionLimits, HEADER_TIMEOUT};
 
 /// A connection with no request in flight for this long is closed; the client opens another
@@ -70,9 +71,10 @@ pub async fn serve(
     router: Router,
     tls: Option<TlsAcceptor>,
     limits: ConnectionLimits,
+    trusted_proxies: TrustedProxies,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
-    let open = Arc::new(OpenConnections::new(limits));
+    let open = Arc::new(OpenConnections::new(limits, trusted_proxies));
     let stop = tokio::signal::ctrl_c();
     tokio::pin!(stop);
     loop {
@@ -146,6 +148,8 @@ pub async fn serve(
 /// The connections open now, per address and in all.
 struct OpenConnections {
     limits: ConnectionLimits,
+    /// Not capped per address: one proxy carries every client's connections.
+    proxies: TrustedProxies,
     total: AtomicUsize,
     per_address: Mutex<HashMap<IpAddr, usize>>,
 }
@@ -157,9 +161,10 @@ struct Slot {
 }
 
 impl OpenConnections {
-    fn new(limits: ConnectionLimits) -> OpenConnections {
+    fn new(limits: ConnectionLimits, proxies: TrustedProxies) -> OpenConnections {
         OpenConnections {
             limits,
+            proxies,
             total: AtomicUsize::new(0),
             per_address: Mutex::new(HashMap::new()),
         }
@@ -168,7 +173,8 @@ impl OpenConnections {
     fn admit(self: &Arc<Self>, address: IpAddr) -> Option<Slot> {
         let mut per_address = self.per_address.lock().unwrap_or_else(|e| e.into_inner());
         let held = per_address.get(&address).copied().unwrap_or(0);
-        let over_address = self.limits.per_address.is_some_and(|cap| held >= cap.get());
+        let over_address = self.limits.per_address.is_some_and(|cap| held >= cap.get())
+            && !self.proxies.contains(address);
         if over_address || self.total.load(Ordering::Relaxed) >= self.limits.total.get() {
             return None;
         }

@@ -4,6 +4,7 @@
 
 mod admin;
 mod catalog;
+pub mod client;
 mod consents;
 mod events;
 mod extract;
@@ -31,6 +32,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::state::AppState;
+use client::TrustedProxies;
 use limits::RateLimits;
 use widget_files::WidgetFiles;
 
@@ -40,6 +42,8 @@ pub struct Serving<'a> {
     pub limits: RateLimits,
     /// The built widget (`dist/`), served when given.
     pub widget_dir: Option<&'a Path>,
+    /// The reverse proxies whose forwarded client addresses are believed.
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +82,13 @@ pub fn router(
         tracing::info!(files = files.len(), "serving the built widget");
         router = router.fallback_service(files.router());
     }
-    Ok(router.layer(middleware::from_fn(every_answer)))
+    // Outermost: every layer and handler after it reads the client's address it finds.
+    Ok(router
+        .layer(middleware::from_fn(every_answer))
+        .layer(middleware::from_fn_with_state(
+            serving.trusted_proxies,
+            client::resolve,
+        )))
 }
 
 pub fn api() -> Router<AppState> {

@@ -1,10 +1,10 @@
 //! The staff routes' refusals, handed to the alerts (3.2.2).
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::net::SocketAddr;
 
+use super::client::ClientAddress;
 use crate::alerts;
 use crate::state::AppState;
 
@@ -13,8 +13,8 @@ pub async fn watch_refusals(State(app): State<AppState>, request: Request, next:
     let staff_route = request.uri().path().starts_with("/v1/admin/");
     let address = request
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip());
+        .get::<ClientAddress>()
+        .map(|ClientAddress(ip)| *ip);
     let response = next.run(request).await;
     let refused = matches!(response.status().as_u16(), 401 | 403);
     if let (true, true, Some(ip)) = (staff_route, refused, address) {

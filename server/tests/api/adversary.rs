@@ -370,6 +370,49 @@ async fn one_address_holds_at_most_its_share_of_connections() {
     assert_eq!(other.status(), 200, "another address is served meanwhile");
 }
 
+/// A trusted proxy carries every client's connections: its own are capped only in all, while
+/// another address keeps its cap. Configured through the environment, as a deployment would.
+#[tokio::test]
+async fn a_trusted_proxy_is_not_held_to_one_address_share_of_connections() {
+    let app = spawn_app(Db::Sqlite).await.unwrap();
+    let server = app
+        .process_with(
+            None,
+            &[
+                ("CONSENT_TRUSTED_PROXIES", "10.0.0.0/8,127.0.3.1"),
+                ("CONSENT_CONNECTIONS_PER_ADDRESS", "4"),
+            ],
+        )
+        .await;
+    let address = socket_of(&server.app.base);
+    let (proxy, client) = (
+        std::net::IpAddr::from([127, 0, 3, 1]),
+        std::net::IpAddr::from([127, 0, 3, 2]),
+    );
+    let mut from_proxy = Vec::new();
+    let mut from_client = Vec::new();
+    for _ in 0..10 {
+        let stream = stalled_connection(address, proxy, b"").await;
+        from_proxy.push(tokio::spawn(until_closed(stream)));
+        let stream = stalled_connection(address, client, b"").await;
+        from_client.push(tokio::spawn(until_closed(stream)));
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let closed = |connections: &[tokio::task::JoinHandle<_>]| {
+        connections.iter().filter(|c| c.is_finished()).count()
+    };
+    assert_eq!(
+        closed(&from_proxy),
+        0,
+        "the proxy's 10 connections stay open"
+    );
+    assert_eq!(
+        closed(&from_client),
+        6,
+        "the client's over its cap of 4 are closed"
+    );
+}
+
 /// Today in Kazakhstan, as the server dates editions.
 fn kazakhstan_today() -> consent_core::CalendarDate {
     consent_core::Timestamp(

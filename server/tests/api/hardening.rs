@@ -2,6 +2,7 @@
 //! slow clients, TLS versions, and the database going away.
 
 use crate::helpers::*;
+use consent_server::http::client::TrustedProxies;
 use consent_server::http::limits::{Rate, RateLimits};
 use consent_server::http::listen::TlsFiles;
 use serde_json::json;
@@ -438,9 +439,111 @@ async fn unusual_staff_access_raises_an_alert_a_privacy_officer_reads(db: Db) {
     assert_eq!(denied.status(), 403);
 }
 
+/// The server as it runs behind a reverse proxy on this machine: the test client connects from
+/// 127.0.0.1, the proxy's address. `per_address`: the limit of one client's address.
+fn behind_proxy(
+    trusted: &str,
+    per_address: Option<Rate>,
+) -> impl FnOnce(&mut consent_server::Settings) + '_ {
+    move |settings| {
+        settings.trusted_proxies =
+            TrustedProxies::new(vec![TrustedProxies::parse_network(trusted).unwrap()]);
+        settings.limits = RateLimits {
+            per_subject: None,
+            per_address,
+        };
+    }
+}
+
+/// Four requests from each of two clients (one named by `X-Forwarded-For`, one by
+/// `Forwarded`), each with a device of its own: the statuses, in order.
+async fn two_clients_behind_one_proxy(app: &TestApp) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for (header, value) in [
+        ("x-forwarded-for", "203.0.113.7, 10.9.8.7"),
+        ("forwarded", "for=198.51.100.23;proto=https"),
+    ] {
+        for _ in 0..4 {
+            let response = app
+                .get("/v1/consents")
+                .device(&new_device())
+                .header(header, value)
+                .send()
+                .await
+                .unwrap();
+            statuses.push(response.status().as_u16());
+        }
+    }
+    statuses
+}
+
+/// The IP address the consent history holds for a user who answered through the proxy.
+async fn recorded_address(app: &TestApp, user: &str, forwarded_for: &str) -> String {
+    let token = user_token(user);
+    let answered = app
+        .put("/v1/consents")
+        .bearer_auth(&token)
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"policy_version": "2026-11", "lang": "ru", "choices": {"surveys": true}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 200);
+    let report = app.get_json("/v1/me/data", &token).await;
+    let history = report["consent_history"].as_array().unwrap();
+    let choice = history.iter().find(|e| kind_of(e) == "choices").unwrap();
+    choice["ip"].as_str().unwrap().to_owned()
+}
+
+async fn behind_a_trusted_proxy_the_forwarded_client_is_limited_and_recorded(db: Db) {
+    let Some(app) = spawn_app_with(db, behind_proxy("127.0.0.1", Rate::per_minute(60, 3))).await
+    else {
+        return;
+    };
+    // Each client has its own allowance of 3, though both come through one proxy.
+    let statuses = two_clients_behind_one_proxy(&app).await;
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 429, 200, 200, 200, 429],
+        "{statuses:?}"
+    );
+    // The evidence of consent names the client, not the proxy; the address the client wrote
+    // itself before the proxy's is not believed.
+    let unlimited = app
+        .same_database_with(behind_proxy("127.0.0.1", None))
+        .await;
+    let address = recorded_address(&unlimited, "u-proxied", "1.1.1.1, 203.0.113.50").await;
+    assert_eq!(address, "203.0.113.50");
+}
+
+async fn from_anyone_else_forwarded_addresses_are_ignored(db: Db) {
+    // A proxy is trusted, but not the address the test connects from.
+    let Some(app) = spawn_app_with(db, behind_proxy("10.0.0.0/8", Rate::per_minute(60, 3))).await
+    else {
+        return;
+    };
+    // Both "clients" are the one peer that sent the headers: one allowance of 3 between them.
+    let statuses = two_clients_behind_one_proxy(&app).await;
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 429, 429, 429, 429, 429],
+        "{statuses:?}"
+    );
+    let unlimited = app
+        .same_database_with(behind_proxy("10.0.0.0/8", None))
+        .await;
+    let address = recorded_address(&unlimited, "u-forger", "203.0.113.50").await;
+    assert_eq!(
+        address, "127.0.0.1",
+        "a forged X-Forwarded-For is not evidence"
+    );
+}
+
 crate::both_databases!(
     db: a_user_over_their_limit_waits_and_nothing_refused_is_stored,
-    unusual_staff_access_raises_an_alert_a_privacy_officer_reads
+    unusual_staff_access_raises_an_alert_a_privacy_officer_reads,
+    behind_a_trusted_proxy_the_forwarded_client_is_limited_and_recorded,
+    from_anyone_else_forwarded_addresses_are_ignored
 );
 
 #[tokio::test]

@@ -187,6 +187,7 @@ async fn serve(
         company_address: Some(COMPANY_ADDRESS.into()),
         limits: Default::default(),
         connections: Default::default(),
+        trusted_proxies: Default::default(),
         tls: None,
         alerts: Default::default(),
         receipt_key: Some(

@@ -9,16 +9,17 @@
 
 mod keyed;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use consent_core::SubjectKey;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use keyed::{KeyedLimiter, Rate, MAX_KEYS};
 
+use super::client::ClientAddress;
 use crate::auth::Keys;
 use crate::error::{ApiError, LimitedBy};
 
@@ -130,8 +131,8 @@ impl Limiters {
         if let Some(limiter) = &self.address {
             let address = request
                 .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip());
+                .get::<ClientAddress>()
+                .map(|ClientAddress(ip)| *ip);
             if let Some(ip) = address {
                 limiter
                     .check(ip, now)
