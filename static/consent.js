@@ -97,6 +97,7 @@
   var widget = null;
   var loading = null;
   var waiting = [];
+  var host = null;
   var shadow = null;
   var root = null;
   var prerendered = null;
@@ -253,7 +254,16 @@
     });
   }
 
-  new MutationObserver(function () { activate(current); }).observe(fromDocument('documentElement'), { childList: true, subtree: true });
+  new MutationObserver(function () { keepHostAttached(); activate(current); })
+    .observe(fromDocument('documentElement'), { childList: true, subtree: true });
+
+  /** A router that replaces the body (React, Vue, Turbo, Next.js) takes the host away with the
+   *  old one. It goes into the new body before the next frame, the widget inside it as it was:
+   *  its state, the settings button, an open dialog. */
+  function keepHostAttached() {
+    var body = fromDocument('body');
+    if (host && !host.isConnected && body) body.insertBefore(host, body.firstChild);
+  }
 
   /** Sends the app a message through every bridge present; whether there was one. */
   function toNative(type, payload) {
@@ -509,7 +519,7 @@
   /** The shadow root the widget lives in, made once. */
   function attachHost() {
     if (root) return;
-    var host = makeElement('div');
+    host = makeElement('div');
     host.id = 'dosmart-consent-host';
     // Takes no room: the widget inside is fixed-position, so the page never shifts.
     host.setAttribute('style', 'all: initial; position: static; display: contents;');
