@@ -99,16 +99,24 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
     {
-        // Every change of consent reaches the page: gated scripts, Consent Mode, the app.
+        // Every change of consent reaches the page: gated scripts, Consent Mode, the app. Only
+        // once the user's state is known: before, the model holds no one's word, and the page
+        // (which may apply a kept answer already) must never see the state go backwards.
         let latest = model.clone();
-        let host = HostState::of(
-            move |purpose| latest.granted(purpose),
-            model.answered(),
-            widget.edition(),
-            model.gpc,
-            model.lang,
-        );
-        use_effect_with(host, |host| embed::notify("change", host));
+        let host = model.loaded.then(|| {
+            HostState::of(
+                move |purpose| latest.granted(purpose),
+                model.answered(),
+                widget.edition(),
+                model.gpc,
+                model.lang,
+            )
+        });
+        use_effect_with(host, |host| {
+            if let Some(host) = host {
+                embed::notify("change", host);
+            }
+        });
     }
     {
         // A success says its word and goes; errors and withdrawals stay until dismissed.

@@ -77,7 +77,11 @@
     ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'denied',
     functionality_storage: 'denied', personalization_storage: 'denied', security_storage: 'denied',
   };
-  signal('default', DEFAULTS);
+  // Google's tags hold their first hit this long for the update that follows the default.
+  var WAIT_FOR_UPDATE_MS = 500;
+  // A page that set the default itself, in the inline snippet before its tags (docs/embedding.md),
+  // keeps it: the loader only updates.
+  if (!defaultSetByPage()) signal('default', Object.assign({}, DEFAULTS, { wait_for_update: WAIT_FOR_UPDATE_MS }));
 
   // Filled in by the build, as JSON text: {glue, wasm, styles, banner, banner_gpc, settings};
   // null when served straight from static/ (development), which loads the widget as it is.
@@ -92,7 +96,8 @@
   var HANDSHAKE_MS = 5000;
 
   var current = null;
-  var lastSignalled = JSON.stringify(DEFAULTS);
+  // The first answer is always told, even one equal to the default: the tags wait for it.
+  var lastSignalled = null;
   var subscribers = [];
   var widget = null;
   var loading = null;
@@ -184,13 +189,27 @@
     return asked;
   }
 
-  function signal(kind, values) {
+  function signal(kind, values) { gtagCommand('consent', kind, values); }
+
+  /** A command as Google's tags read it: through the page's gtag() when it has one, else pushed
+   *  as gtag() pushes it, an `arguments` object (GTM ignores arrays). */
+  function gtagCommand() {
     var gtag = pageGlobal('gtag', isFunction);
-    if (gtag) { gtag('consent', kind, values); return; }
-    // GTM's dataLayer is an array whose push GTM replaces; anything else is made anew.
+    if (gtag) gtag.apply(null, arguments);
+    else dataLayer().push(arguments);
+  }
+
+  /** The page's dataLayer: an array whose push GTM may replace; anything else is made anew. */
+  function dataLayer() {
     var layer = pageGlobal('dataLayer', Array.isArray);
-    if (!layer) layer = window.dataLayer = [];
-    layer.push(['consent', kind, values]);
+    return layer || (window.dataLayer = []);
+  }
+
+  function defaultSetByPage() {
+    var layer = pageGlobal('dataLayer', Array.isArray);
+    return Boolean(layer) && layer.some(function (entry) {
+      return Boolean(entry) && entry[0] === 'consent' && entry[1] === 'default';
+    });
   }
 
   // Fails closed: an element runs only when it names at least one purpose, every purpose it
@@ -309,12 +328,14 @@
   function apply(payload) {
     current = payload;
     var signals = JSON.stringify(payload.consent_mode);
+    var state = api.getState();
     if (payload.answered && signals !== lastSignalled) {
       lastSignalled = signals;
       signal('update', payload.consent_mode);
+      // For GTM triggers: a custom event after each update, with the state that made it.
+      dataLayer().push({ event: 'dosmart_consent_update', dosmart_consent: api.getState() });
     }
     activate(payload);
-    var state = api.getState();
     subscribers.forEach(function (s) { try { s(state); } catch (e) { setTimeout(function () { throw e; }); } });
     window.dispatchEvent(new CustomEvent('dosmart:consent', { detail: state }));
     toNative('consent_changed', state);

@@ -79,11 +79,12 @@ test('gated iframes load only with consent; after a withdrawal nothing more is a
 test('consent default comes before any gated script, and an update follows each change in order', () => withServer(async (server) => {
   const { context, page } = await openPage(shared.browser, server, { locale: 'en-US' });
   await banner(page).waitFor();
-  const defaults = await page.evaluate(() => window.dataLayer.find((e) => e[0] === 'consent' && e[1] === 'default')[2]);
+  const { wait_for_update: wait, ...defaults } = await page.evaluate(() => window.dataLayer.find((e) => e[0] === 'consent' && e[1] === 'default')[2]);
   assert.deepEqual(defaults, {
     ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied', analytics_storage: 'denied',
     functionality_storage: 'granted', personalization_storage: 'denied', security_storage: 'granted',
   });
+  assert.equal(wait, 500, 'the tags wait for the update');
   const unanswered = await page.evaluate(() => window.DosmartConsent.getState());
   assert.deepEqual(unanswered.consent_mode, defaults, 'the loader default is the widget default');
 
@@ -100,7 +101,8 @@ test('consent default comes before any gated script, and an update follows each 
   await page.waitForFunction(() => window.dataLayer.filter((e) => e[0] === 'consent').length === 3);
   const order = await page.evaluate(() => window.dataLayer
     .map((e) => (e[0] === 'consent' ? `${e[1]}:${e[2].analytics_storage}:${e[2].ad_storage}` : e.event)));
-  assert.deepEqual(order, ['default:denied:denied', 'update:granted:granted', 'analytics_ran', 'update:denied:granted']);
+  assert.deepEqual(order, ['default:denied:denied', 'update:granted:granted', 'dosmart_consent_update', 'analytics_ran',
+    'update:denied:granted', 'dosmart_consent_update']);
   assert.deepEqual(await page.evaluate(() => window.__events.slice(-2)), [true, false], 'the DOM event carries each state');
   await context.close();
 }));
