@@ -299,10 +299,13 @@
     return [handler, android, reactNative].some(function (bridge) { return bridge && typeof bridge.postMessage === 'function'; });
   }
   if (inApp) {
-    // React Native's WebView posts to window on iOS and to document on Android. Only messages of
-    // the page's own origin count: a framed or opened page of another origin is never heard.
+    // React Native's WebView posts to window on iOS and to document on Android, with an empty
+    // origin, as Android's postWebMessage does. Heard: those, and messages of the page's own
+    // origin, from this window alone. A framed or opened page is never heard: the browser gives
+    // its messages its own origin (or "null") and its window as the source.
     var fromNative = function (e) {
-      if (e.origin === location.origin && (e.source === window || e.source === null)) api.receive(e.data);
+      var fromApp = e.origin === '' || e.origin === location.origin;
+      if (fromApp && (e.source === window || e.source === null)) api.receive(e.data);
     };
     window.addEventListener('message', fromNative);
     onDocument('message', fromNative);
