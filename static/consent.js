@@ -124,7 +124,12 @@
     openPolicy: function (clause) { command('openPolicy', clause); },
     close: function () { command('close'); },
     setLanguage: function (lang) { command('setLanguage', lang); },
-    setToken: function (fresh) { token = fresh || ''; command('setToken', fresh); },
+    setToken: function (fresh) {
+      var before = personOf(token);
+      token = fresh || '';
+      if (personOf(token) !== before) anotherPerson();
+      command('setToken', fresh);
+    },
     getState: function () { return current && JSON.parse(JSON.stringify(current)); },
     onChange: function (callback) {
       subscribers.push(callback);
@@ -323,7 +328,7 @@
     if (kind === 'ready_view') { handOver(); return; }
     if (kind !== 'change') return;
     // What the widget says is kept for the next page view (see rememberedAnswer).
-    if (payload.answered) keep(KEYS.state, JSON.stringify({ state: payload, at: Date.now(), token: fingerprint(token) }));
+    if (payload.answered) keep(KEYS.state, JSON.stringify({ state: payload, at: Date.now(), person: fingerprint(personOf(token)) }));
     apply(payload);
   }
 
@@ -332,7 +337,8 @@
     current = payload;
     var signals = JSON.stringify(payload.consent_mode);
     var state = api.getState();
-    if (payload.answered && signals !== lastSignalled) {
+    // Once told, Consent Mode hears every change, a step back to the default too.
+    if ((payload.answered || lastSignalled !== null) && signals !== lastSignalled) {
       lastSignalled = signals;
       signal('update', payload.consent_mode);
       // For GTM triggers: a custom event after each update, with the state that made it.
@@ -368,6 +374,36 @@
     return text ? String(h >>> 0) : '';
   }
 
+  /** Who a token names: its `sub`, read but not verified, only to tell one person from another
+   *  (a forged one can only make the loader more careful). '' for no token; the token itself
+   *  when it cannot be read. */
+  function personOf(t) {
+    if (!t) return '';
+    try {
+      var sub = JSON.parse(atob(t.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).sub;
+      return typeof sub === 'string' && sub ? 'user:' + sub : t;
+    } catch (e) { return t; }
+  }
+
+  /** Signed in, out, or as someone else: nothing the one before granted applies any more. Their
+   *  own kept answer applies at once where this browser has it; otherwise, until the widget has
+   *  their state, only the necessary purposes do: gating pauses, Consent Mode goes back to the
+   *  default. */
+  function anotherPerson() {
+    var theirs = rememberedAnswer();
+    if (theirs) apply(Object.assign({}, theirs, { lang: language() }));
+    else if (current) apply(necessaryOnly(current));
+  }
+
+  function necessaryOnly(state) {
+    var optional = BUILD_TEXT ? build().consent_purposes : null;
+    var purposes = {};
+    Object.keys(state.purposes).forEach(function (p) {
+      purposes[p] = Boolean(optional) && optional.indexOf(p) < 0 && state.purposes[p] === true;
+    });
+    return { answered: false, edition: state.edition, purposes: purposes, consent_mode: DEFAULTS, gpc: state.gpc, lang: state.lang };
+  }
+
   /** As the widget chooses: the page's, then the user's own, then the browser's, then Kazakh. */
   function language() {
     var known = ['kk', 'ru', 'en'];
@@ -389,7 +425,7 @@
     if (!saved || !saved.state || !saved.state.answered) return null;
     if (!(Date.now() - saved.at < FRESH_MS)) return null;
     if (stored(KEYS.outbox) !== null) return null; // something waits to be sent: the widget sends it
-    if (saved.token !== fingerprint(token)) return null;
+    if (saved.person !== fingerprint(personOf(token))) return null; // another person's
     return saved.state;
   }
 
