@@ -124,5 +124,6 @@ fn waiting_text(t: &'static Texts, on: WaitingOn) -> &'static str {
     match on {
         WaitingOn::Network => t.saved_offline,
         WaitingOn::Server => t.saved_server_busy,
+        WaitingOn::SignIn => t.saved_until_signed_in,
     }
 }

@@ -34,6 +34,8 @@ pub enum WaitingOn {
     Network,
     /// The server failed, or asked to wait (too many requests, its database away).
     Server,
+    /// The sign-in expired: they go once the page or the app gives a fresh token.
+    SignIn,
 }
 
 #[derive(Clone, Debug, PartialEq)]

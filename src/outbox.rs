@@ -215,7 +215,11 @@ async fn deliver() {
     DELIVERING.with(|d| d.set(false));
     match result {
         Ok(()) => FAILURES.with(|f| f.set(0)),
-        Err(Stop::AwaitToken) => AWAITING_TOKEN.with(|a| a.set(true)),
+        Err(Stop::AwaitToken) => {
+            // Never silent: the user hears why their choices wait, the page or app is asked.
+            AWAITING_TOKEN.with(|a| a.set(true));
+            report(Report::Waiting(WaitingOn::SignIn));
+        }
         Err(stop) => {
             let failures = FAILURES.with(|f| {
                 f.set(f.get() + 1);
