@@ -142,7 +142,7 @@ pub(super) struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://consent.db")]
     pub(super) database: String,
     /// The database of `--demo`, keyed with the public demo secret.
-    #[arg(long)]
+    #[arg(long, env = "CONSENT_DEMO")]
     pub(super) demo: bool,
 }
 
@@ -177,11 +177,12 @@ pub(super) struct ServeArgs {
     /// PostgreSQL this bounds how many writes run at once.
     #[arg(long, env = "CONSENT_DB_POOL")]
     pub(super) db_pool: Option<u32>,
-    /// An origin allowed to call the API from a browser (repeatable).
-    #[arg(long = "allow-origin")]
+    /// An origin allowed to call the API from a browser (repeatable; the variable takes a
+    /// comma-separated list).
+    #[arg(long = "allow-origin", env = "CONSENT_ALLOW_ORIGIN", value_delimiter = ',')]
     pub(super) allow_origin: Vec<String>,
     /// Seed a sample user, sign the demo storefront in, and send `/` to it.
-    #[arg(long)]
+    #[arg(long, env = "CONSENT_DEMO")]
     pub(super) demo: bool,
     /// The built widget (`scripts/build-widget.sh`), served with the API when the folder exists.
     #[arg(
@@ -318,4 +319,24 @@ mod tests {
             "{error}"
         );
     }
+
+    /// Every flag of `serve` can also be set from the environment, and `--help` names each
+    /// variable: a deployment configures the server one way.
+    #[test]
+    fn every_serve_flag_has_an_environment_variable() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let serve = cli.find_subcommand("serve").unwrap();
+        let missing: Vec<String> = serve
+            .get_arguments()
+            .filter(|a| a.get_long().is_some() && a.get_long() != Some("help"))
+            .filter(|a| a.get_env().is_none())
+            .map(|a| a.get_long().unwrap().to_owned())
+            .collect();
+        assert!(missing.is_empty(), "no environment variable: {missing:?}");
+        let help = serve.clone().render_long_help().to_string();
+        assert!(help.contains("CONSENT_ALLOW_ORIGIN"), "{help}");
+        assert!(help.contains("CONSENT_TRUSTED_PROXIES"), "{help}");
+    }
+
 }
