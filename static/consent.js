@@ -66,7 +66,7 @@
   var requiredNonce = data.nonce || '';
   var pageConfig = pageGlobal('dosmartConsentConfig', isPlainObject) || {};
   var fragment = fromFragment();
-  var config = Object.assign({ api: data.api || '', lang: data.lang || '', tokenUrl: data.tokenUrl || '', inApp: inApp },
+  var config = Object.assign({ api: data.api || '', lang: data.lang || '', tokenUrl: data.tokenUrl || '', policyUrl: data.policyUrl || '', inApp: inApp },
     pageConfig, { lang: fragment.lang || pageConfig.lang || data.lang || '' });
 
   // Consent Mode v2 before any tag can run: what the necessary purposes grant, every optional
@@ -530,6 +530,7 @@
   }
 
   function loadWidget() {
+    if (unavailable) { showUnavailable(); return null; }
     if (loading) return loading;
     if (handshake) return (loading = handshake.settled.then(function () { handshake = loading = null; return loadWidget(); }));
     if (!fromDocument('body')) { onDocument('DOMContentLoaded', loadWidget); return null; }
@@ -553,13 +554,104 @@
         });
       })
       .catch(function (e) {
+        loading = null;
+        var blocked = blockedBy(e);
+        if (blocked) {
+          // It will not load on this page, however often it is asked: say why, once, and tell
+          // whoever asked for a screen.
+          console.error('dosmart consent: the widget cannot start on this page: ' + blocked, e);
+          showUnavailable();
+          return;
+        }
         // Offline, or the network dropped: what was asked waits, and the next try comes when
         // the browser is back online (or at the next call).
         console.error('dosmart consent could not start', e);
-        loading = null;
         window.addEventListener('online', loadWidget, { once: true });
       });
     return loading;
+  }
+
+  // What the page's Content-Security-Policy refused of the widget's, to name the cause.
+  var refusedByPolicy = null;
+  onDocument('securitypolicyviolation', function (e) {
+    if (e.blockedURI === 'wasm-eval' || String(e.blockedURI).indexOf(base) === 0) refusedByPolicy = e;
+  });
+
+  /** Why the widget can never start on this page, if that is why it failed: its policy, or a
+   *  browser without WebAssembly. Null for what may pass (the network). */
+  function blockedBy(error) {
+    if (typeof WebAssembly !== 'object') return 'this browser has no WebAssembly';
+    var refused = refusedByPolicy;
+    var compile = error instanceof WebAssembly.CompileError;
+    // The violation event may come after the failure: the error's own words say it too.
+    if ((refused && refused.blockedURI === 'wasm-eval') || (compile && /content.security.polic/i.test(error.message))) {
+      return "the page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to script-src";
+    }
+    if (refused) {
+      return "the page's Content-Security-Policy (" + refused.effectiveDirective + ') refuses ' + refused.blockedURI;
+    }
+    return compile ? 'its WebAssembly could not be compiled' : null;
+  }
+
+  /** Said where the widget would have opened: it cannot here; the choices made so far stand;
+   *  the policy can still be read. In the visitor's language, from the widget's words, which
+   *  the API serves (and this browser may keep): only a page that needs them pays for them. */
+  var unavailable = null;
+  function showUnavailable() {
+    if (unavailable) return;
+    unavailable = makeElement('div');
+    var lang = language();
+    fromApi('/v1/texts?lang=' + lang, 'texts:' + lang).then(JSON.parse).then(function (words) {
+      attachHost();
+      // Its buttons could do nothing here: the message takes its place.
+      removePrerendered();
+      unavailable.className = 'dc-root dc-unavailable-root';
+      unavailable.lang = lang;
+      var place = makeElement('div');
+      place.className = 'dc-toast';
+      var alert = makeElement('div');
+      alert.setAttribute('role', 'alert');
+      var notice = makeElement('div');
+      notice.className = 'dc-notice dc-notice-error dc-unavailable';
+      var text = makeElement('p');
+      text.textContent = words.widget_unavailable;
+      notice.append(text);
+      alert.append(notice);
+      place.append(alert);
+      unavailable.append(place);
+      shadow.append(unavailable);
+      return policyLink(lang, words.read_policy).then(function (link) { if (link) notice.append(link); });
+    }).catch(function (e) { console.error('dosmart consent: cannot say that the widget cannot start', e); });
+  }
+
+  function httpUrl(text) {
+    try {
+      var url = new URL(text, location.href);
+      return text && /^https?:$/.test(url.protocol) ? url.href : '';
+    } catch (e) { return ''; }
+  }
+
+  /** The policy in force, to read without the widget: the page's own (data-policy-url), else
+   *  the edition's text as the server keeps it. */
+  function policyLink(lang, words) {
+    var own = httpUrl(config.policyUrl);
+    var href = own ? Promise.resolve(own) : fetch(apiUrl('/v1/policy/current'))
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (edition) {
+        var published = lang === 'en' ? 'ru' : lang;
+        return edition && apiUrl('/v1/policy/' + encodeURIComponent(edition.version) + '/source?lang=' + published);
+      })
+      .catch(function () { return null; });
+    return href.then(function (url) {
+      if (!url) return null;
+      var link = makeElement('a');
+      link.className = 'dc-notice-action';
+      link.href = url;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      link.textContent = words;
+      return link;
+    });
   }
 
   function served(lang) {
