@@ -17,11 +17,11 @@ use crate::feedback::toast;
 use crate::focus;
 use crate::language;
 use crate::model::{gpc_enabled, Action, Model, Notice, View};
-use crate::widget::{load_state, Widget};
 use crate::my_data::MyDataDialog;
 use crate::outbox::{self, Report};
 use crate::policy::PolicyDialog;
 use crate::update_notice::update_notice;
+use crate::widget::{load_state, Widget};
 use crate::withdrawal::ApplicationDialog;
 
 #[derive(Properties, PartialEq)]

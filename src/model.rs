@@ -344,7 +344,10 @@ impl Model {
 
 /// Every consent purpose as `granted` says, except that one the browser's Global Privacy
 /// Control refuses is never on.
-pub fn consent_choices(gpc: bool, granted: &dyn Fn(PurposeId) -> bool) -> BTreeMap<PurposeId, bool> {
+pub fn consent_choices(
+    gpc: bool,
+    granted: &dyn Fn(PurposeId) -> bool,
+) -> BTreeMap<PurposeId, bool> {
     consent_core::map_by_insertion(
         catalog()
             .consent_purposes()

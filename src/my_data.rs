@@ -10,8 +10,8 @@ use crate::dialog::{use_dialog, Dialog};
 use crate::download::save_file;
 use crate::i18n::{source_name, texts};
 use crate::loading::{self, use_loading};
-use crate::widget::Widget;
 use crate::outbox;
+use crate::widget::Widget;
 
 #[derive(Properties, PartialEq)]
 pub struct MyDataProps {

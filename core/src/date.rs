@@ -30,7 +30,8 @@ impl CalendarDate {
     pub fn parse(text: &str) -> Option<CalendarDate> {
         let mut parts = text.split('-');
         let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-        let digits = |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+        let digits =
+            |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
         if parts.next().is_some() || !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
             return None;
         }
@@ -168,7 +169,11 @@ impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = self.utc();
         let (h, m, s, ms) = (t.hour(), t.minute(), t.second(), t.millisecond());
-        write!(f, "{}T{h:02}:{m:02}:{s:02}.{ms:03}Z", CalendarDate(t.date()))
+        write!(
+            f,
+            "{}T{h:02}:{m:02}:{s:02}.{ms:03}Z",
+            CalendarDate(t.date())
+        )
     }
 }
 

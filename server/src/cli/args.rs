@@ -179,7 +179,11 @@ pub(super) struct ServeArgs {
     pub(super) db_pool: Option<u32>,
     /// An origin allowed to call the API from a browser (repeatable; the variable takes a
     /// comma-separated list).
-    #[arg(long = "allow-origin", env = "CONSENT_ALLOW_ORIGIN", value_delimiter = ',')]
+    #[arg(
+        long = "allow-origin",
+        env = "CONSENT_ALLOW_ORIGIN",
+        value_delimiter = ','
+    )]
     pub(super) allow_origin: Vec<String>,
     /// Seed a sample user, sign the demo storefront in, and send `/` to it.
     #[arg(long, env = "CONSENT_DEMO")]
@@ -338,5 +342,4 @@ mod tests {
         assert!(help.contains("CONSENT_ALLOW_ORIGIN"), "{help}");
         assert!(help.contains("CONSENT_TRUSTED_PROXIES"), "{help}");
     }
-
 }
