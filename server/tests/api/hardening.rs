@@ -495,13 +495,23 @@ async fn recorded_address(app: &TestApp, user: &str, forwarded_for: &str) -> Str
     choice["ip"].as_str().unwrap().to_owned()
 }
 
+/// What a server trusting `trusted` sees of the two clients behind 127.0.0.1 (each one's four
+/// requests, at 3 allowed per address) and which address it records for a user whose request
+/// names `1.1.1.1, 203.0.113.50` (the first written by the client, the second by the proxy).
+async fn seen_behind(db: Db, trusted: &str) -> Option<(Vec<u16>, String)> {
+    let app = spawn_app_with(db, behind_proxy(trusted, Rate::per_minute(60, 3))).await?;
+    let statuses = two_clients_behind_one_proxy(&app).await;
+    let unlimited = app.same_database_with(behind_proxy(trusted, None)).await;
+    let user = format!("u-{}", uuid::Uuid::new_v4().simple());
+    let address = recorded_address(&unlimited, &user, "1.1.1.1, 203.0.113.50").await;
+    Some((statuses, address))
+}
+
 async fn behind_a_trusted_proxy_the_forwarded_client_is_limited_and_recorded(db: Db) {
-    let Some(app) = spawn_app_with(db, behind_proxy("127.0.0.1", Rate::per_minute(60, 3))).await
-    else {
+    let Some((statuses, address)) = seen_behind(db, "127.0.0.1").await else {
         return;
     };
     // Each client has its own allowance of 3, though both come through one proxy.
-    let statuses = two_clients_behind_one_proxy(&app).await;
     assert_eq!(
         statuses,
         [200, 200, 200, 429, 200, 200, 200, 429],
@@ -509,30 +519,20 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_limited_and_recorded(db:
     );
     // The evidence of consent names the client, not the proxy; the address the client wrote
     // itself before the proxy's is not believed.
-    let unlimited = app
-        .same_database_with(behind_proxy("127.0.0.1", None))
-        .await;
-    let address = recorded_address(&unlimited, "u-proxied", "1.1.1.1, 203.0.113.50").await;
     assert_eq!(address, "203.0.113.50");
 }
 
 async fn from_anyone_else_forwarded_addresses_are_ignored(db: Db) {
     // A proxy is trusted, but not the address the test connects from.
-    let Some(app) = spawn_app_with(db, behind_proxy("10.0.0.0/8", Rate::per_minute(60, 3))).await
-    else {
+    let Some((statuses, address)) = seen_behind(db, "10.0.0.0/8").await else {
         return;
     };
     // Both "clients" are the one peer that sent the headers: one allowance of 3 between them.
-    let statuses = two_clients_behind_one_proxy(&app).await;
     assert_eq!(
         statuses,
         [200, 200, 200, 429, 429, 429, 429, 429],
         "{statuses:?}"
     );
-    let unlimited = app
-        .same_database_with(behind_proxy("10.0.0.0/8", None))
-        .await;
-    let address = recorded_address(&unlimited, "u-forger", "203.0.113.50").await;
     assert_eq!(
         address, "127.0.0.1",
         "a forged X-Forwarded-For is not evidence"
