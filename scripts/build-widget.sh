@@ -21,6 +21,15 @@ cargo run --quiet --features ssr --bin prerender -- dist
 # (static/consent.js is the source to read).
 terser dist/consent.js --compress --mangle --comments false --output dist/consent.min.js
 mv dist/consent.min.js dist/consent.js
+# The pinned loader: the same bytes under a content-hashed name, served immutable, and the
+# Subresource Integrity value a page puts beside it (docs/embedding.md). consent.js stays the
+# short-cached alias.
+rm -f dist/consent-????????????????.js*
+pinned="consent-$(sha256sum dist/consent.js | cut -c1-16).js"
+cp dist/consent.js "dist/$pinned"
+integrity="sha384-$(openssl dgst -sha384 -binary dist/consent.js | base64 -w0)"
+printf '%s %s\n' "$pinned" "$integrity" > dist/consent.sri
+echo "pinned loader: <script src=\"/$pinned\" integrity=\"$integrity\" crossorigin=\"anonymous\" …>"
 for file in dist/*.js dist/*.wasm dist/*.css dist/*.html; do
   brotli --force --quality=11 --keep "$file"
   gzip --force --best --keep "$file"
