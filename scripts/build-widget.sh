@@ -30,6 +30,8 @@ cp dist/consent.js "dist/$pinned"
 integrity="sha384-$(openssl dgst -sha384 -binary dist/consent.js | base64 -w0)"
 printf '%s %s\n' "$pinned" "$integrity" > dist/consent.sri
 echo "pinned loader: <script src=\"/$pinned\" integrity=\"$integrity\" crossorigin=\"anonymous\" …>"
+# The loader's TypeScript declarations, for integrators (docs/embedding.md).
+cp static/consent.d.ts dist/consent.d.ts
 for file in dist/*.js dist/*.wasm dist/*.css dist/*.html; do
   brotli --force --quality=11 --keep "$file"
   gzip --force --best --keep "$file"

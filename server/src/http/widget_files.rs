@@ -91,6 +91,9 @@ fn content_type(name: &str) -> &'static str {
         Some("css") => "text/css; charset=utf-8",
         Some("html") => "text/html; charset=utf-8",
         Some("json") => "application/json",
+        // The loader's TypeScript declarations (`consent.d.ts`) and its integrity value: text
+        // to read, not to run.
+        Some("ts") | Some("sri") => "text/plain; charset=utf-8",
         Some("png") => "image/png",
         Some("svg") => "image/svg+xml",
         _ => "application/octet-stream",
