@@ -621,7 +621,11 @@
       unavailable.append(place);
       shadow.append(unavailable);
       return policyLink(lang, words.read_policy).then(function (link) { if (link) notice.append(link); });
-    }).catch(function (e) { console.error('dosmart consent: cannot say that the widget cannot start', e); });
+    }).catch(function (e) {
+      // Offline as well: the next ask tries again.
+      unavailable = null;
+      console.error('dosmart consent: cannot say that the widget cannot start', e);
+    });
   }
 
   function httpUrl(text) {
