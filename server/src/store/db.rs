@@ -61,7 +61,7 @@ impl Store {
                         // in well under a millisecond: starting workers costs more than it
                         // saves. Once the tables were large, PostgreSQL planned the ledger's
                         // read as a parallel hash join, and with 256 requests at once on 2
-                        // cores the "my data" report fell to 1,250 req/s (BENCHMARKS.md).
+                        // cores the "my data" report fell to 1,250 req/s.
                         conn.execute("SET max_parallel_workers_per_gather = 0")
                             .await?;
                         Ok(())
@@ -118,7 +118,7 @@ impl Store {
     /// records hashed) but only to store what it decided: it reads what is committed, with the
     /// subject held in this process until its commit is answered, and checks when it joins the
     /// writer that the subject's chain is still where it read it ([`StoreError::Changed`]).
-    /// The writer's turn was the bound of SQLite's writes per second (BENCHMARKS.md). A write
+    /// The writer's turn was the bound of SQLite's writes per second. A write
     /// that holds a second subject, or changes a row before its end, joins the writer then and
     /// goes on there. On PostgreSQL this is [`Store::begin`].
     pub async fn begin_for_subject(&self) -> Result<WriteTx, StoreError> {

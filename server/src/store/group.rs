@@ -403,7 +403,7 @@ fn execute(conn: &rusqlite::Connection, statement: &str) -> rusqlite::Result<()>
 /// Copies committed pages from the WAL into the database file, on its own connection and
 /// thread, and says how long the WAL is. The writer's connection does no checkpoints of its
 /// own (`wal_autocheckpoint = 0`): done in a commit, each took 5 to 12 ms, one commit in six,
-/// with every write of the next group waiting behind it (BENCHMARKS.md). A passive checkpoint
+/// with every write of the next group waiting behind it. A passive checkpoint
 /// never blocks the writer.
 fn copy_back(conn: rusqlite::Connection, commits: mpsc::Receiver<()>, wal_pages: &AtomicI64) {
     while commits.recv().is_ok() {
@@ -415,7 +415,7 @@ fn copy_back(conn: rusqlite::Connection, commits: mpsc::Receiver<()>, wal_pages:
         // Small rounds, close together: each ends with a flush of the database file, and a
         // commit's own flush of the WAL waits behind it. With 16 clients writing, a `PUT`'s
         // p99 was 23-29 ms with 100 ms between rounds, 11-12 ms with 20 ms, 6.6-7.6 ms with
-        // 5 ms and 6.1 ms with 1 ms (BENCHMARKS.md). Only the pause lets commits' signals
+        // 5 ms and 6.1 ms with 1 ms. Only the pause lets commits' signals
         // gather into one round.
         std::thread::sleep(std::time::Duration::from_millis(1));
     }

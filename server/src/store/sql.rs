@@ -3,7 +3,7 @@
 //! savepoint on the one writing connection ([`super::group`]), which is a rusqlite connection
 //! run in place: each of a write's statements then costs microseconds of SQLite's own work,
 //! where sqlx handed every statement to its worker thread and back (a profile put those
-//! hand-offs above the database and the receipt's signature together; BENCHMARKS.md).
+//! hand-offs above the database and the receipt's signature together).
 //!
 //! Statements are written once, in the portable SQL with `$1`-style parameters that both
 //! databases and both drivers read.

@@ -110,7 +110,7 @@ pub(super) fn open_sqlite(url: &DatabaseUrl) -> Result<rusqlite::Connection, Sto
         )?;
         // Each write's savepoint keeps the pages it changes in a statement journal, to undo
         // them alone. In a temporary file (the default), that was a write(2) per page, 8 % of
-        // the server's time under load (BENCHMARKS.md). It only ever undoes a savepoint, and a
+        // the server's time under load. It only ever undoes a savepoint, and a
         // crash undoes the whole uncommitted group anyway, so memory loses nothing.
         conn.execute_batch("PRAGMA temp_store = MEMORY;")?;
         // A write runs about a dozen distinct statements, and the multi-row ones differ by
@@ -135,7 +135,7 @@ pub(super) fn open_sqlite_reader(url: &DatabaseUrl) -> Result<rusqlite::Connecti
 /// a few short statements and its commit's flush, so a few per core keep the cores busy. More
 /// only add runnable backends that take turns on the same cores: with 2 cores, `PUT` from 16
 /// clients at once had a p99 of 17.7 and 22.3 ms with 16 connections, 13.5 and 15.1 ms with 8,
-/// at the same rate (BENCHMARKS.md).
+/// at the same rate.
 fn postgres_pool_size() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     u32::try_from(cores * 4).unwrap_or(u32::MAX)
