@@ -111,6 +111,7 @@ def strip(text):
 
 def expand(tree):
     """`a::{b, c::{d, e}}` → ["a::b", "a::c::d", "a::c::e"]."""
+    tree = re.sub(r"\s+as\s+\w+", "", tree)  # `x as y` names x
     tree = re.sub(r"\s+", "", tree)
     depth, start = 0, None
     for k, ch in enumerate(tree):
@@ -136,7 +137,7 @@ def expand(tree):
                 for p in parts:
                     out += expand(prefix + p + rest)
                 return out
-    return [re.sub(r"(::self)?(as\w+)?$", "", tree)]
+    return [re.sub(r"::self$", "", tree)]
 
 
 class Crate:
@@ -326,6 +327,11 @@ def self_test():
             "m/mod.rs": "mod p;\nmod q;\n",
             "m/p.rs": "use super::{q::{self, Q}};\n",
             "m/q.rs": "fn g() { let _ = super::p::P; }\n",
+        }, "circle of 2 files"),
+        "a circle through a renamed import": ({
+            "lib.rs": "mod a;\nmod b;\n",
+            "a.rs": "use crate::b::Thing as Other;\n",
+            "b.rs": "use crate::a::Class;\n",
         }, "circle of 2 files"),
         "an import from a lower layer to a higher one": ({
             "lib.rs": "mod low;\nmod high;\n",
